@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: GPL-2.0
+# TAP helpers for modkvm's shell selftests (busybox sh inside the Arm host).
+# Numbering is left to the caller (run-all renumbers every line).
+
+tap_failed=0
+
+ok() { echo "ok - $*"; }
+not_ok() { tap_failed=$((tap_failed + 1)); echo "not ok - $*"; }
+skip() { echo "ok - $1 # SKIP $2"; }
+diag() { echo "$*" | sed 's/^/# /'; }
+
+# check NAME CMD...: run CMD, ok if it exits 0, else not ok with its output
+check() {
+	_name=$1
+	shift
+	if _out=$("$@" 2>&1); then
+		ok "$_name"
+	else
+		not_ok "$_name"
+		[ -n "$_out" ] && diag "$_out"
+	fi
+}
+
+# modkvm's own lines in the kernel log since the marker was set
+dmesg_modkvm() { dmesg | sed -n "/modkvm-test-marker-$1/,\$p" | grep 'modkvm: ' || true; }
+dmesg_mark() { echo "modkvm-test-marker-$1" > /dev/kmsg; }
+
+tap_exit() { [ "$tap_failed" -eq 0 ]; }
