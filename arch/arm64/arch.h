@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * modkvm, arm64: the guest context a vCPU carries, and the accessors the
+ * shared code (virt/) uses to read and change it.
+ */
+#ifndef MODKVM_ARCH_H
+#define MODKVM_ARCH_H
+
+#include <linux/bits.h>
+#include <linux/hrtimer.h>
+#include <linux/types.h>
+#include <asm/fpsimd.h>
+#include <asm/ptrace.h>
+
+#include "switch_asm.h"
+
+struct modkvm_vm;
+struct modkvm_vcpu;
+
+/*
+ * Guest general-purpose state. The layout is known to switch.S (see
+ * switch_asm.h).
+ */
+struct modkvm_gp_regs {
+	u64 x[31];
+	u64 sp_el0;
+	u64 pc;
+	u64 pstate;
+};
+
+/*
+ * Guest system registers kept by modkvm. The first group is the EL1 state
+ * that lives in the hardware while the guest runs (through the *_EL12
+ * names, or by plain name for registers VHE does not redirect); the rest
+ * is trapped and emulated, never loaded into the hardware.
+ */
+enum modkvm_sysreg {
+	/* loaded through the *_EL12 names */
+	SR_SCTLR_EL1,
+	SR_CPACR_EL1,
+	SR_TTBR0_EL1,
+	SR_TTBR1_EL1,
+	SR_TCR_EL1,
+	SR_ESR_EL1,
+	SR_AFSR0_EL1,
+	SR_AFSR1_EL1,
+	SR_FAR_EL1,
+	SR_MAIR_EL1,
+	SR_VBAR_EL1,
+	SR_CONTEXTIDR_EL1,
+	SR_AMAIR_EL1,
+	SR_CNTKCTL_EL1,
+	SR_ELR_EL1,
+	SR_SPSR_EL1,
+	/* not redirected by VHE: the host's values are saved around the guest */
+	SR_SP_EL1,
+	SR_TPIDR_EL0,
+	SR_TPIDRRO_EL0,
+	SR_TPIDR_EL1,
+	SR_PAR_EL1,
+	SR_CSSELR_EL1,
+	/* the guest's virtual timer, loaded through CNTV_*_EL02 */
+	SR_CNTV_CTL_EL0,
+	SR_CNTV_CVAL_EL0,
+	/* emulated */
+	SR_MPIDR_EL1,		/* loaded as VMPIDR_EL2 */
+	SR_MDSCR_EL1,
+	SR_OSLSR_EL1,
+	SR_OSDLR_EL1,
+	SR_MDCCINT_EL1,
+	SR_DBGCLAIM,		/* DBGCLAIMSET/CLR_EL1 */
+	SR_CNTP_CTL_EL0,
+	SR_CNTP_CVAL_EL0,
+	SR_NR
+};
+
+/* Exit codes from the world switch (what took us out of the guest) */
+enum modkvm_exit_code {
+	MODKVM_EXIT_SYNC = EXIT_SYNC,	/* synchronous exception from the guest */
+	MODKVM_EXIT_IRQ = EXIT_IRQ,	/* a physical IRQ: the host takes it */
+	MODKVM_EXIT_FIQ = EXIT_FIQ,
+	MODKVM_EXIT_SERROR = EXIT_SERROR,
+	MODKVM_EXIT_BAD = EXIT_BAD,	/* an exception at EL2 in the switch */
+};
+
+struct modkvm_s2 {
+	void *pgd;		/* concatenated start-level tables */
+	unsigned int pgd_order;	/* page order of pgd */
+	unsigned int start_level;
+	unsigned int ipa_bits;
+	u64 vtcr;
+	u16 vmid;
+};
+
+struct modkvm_arch_vm {
+	u64 hcr;		/* HCR_EL2 while this VM's guests run */
+	u32 psci_version;	/* KVM_REG_ARM_PSCI_VERSION */
+	u64 midr;		/* MIDR the guests see (the host's) */
+	/* KVM_ARM_VCPU_* features all vCPUs share (but POWER_OFF): reset.c */
+	u64 vcpu_features;
+	bool vcpu_features_set;		/* a vCPU was initialized; under vm->lock */
+};
+
+/* exit.hpfar when the IPA of a fault could not be found: fault again */
+#define MODKVM_HPFAR_INVALID	(~0ULL)
+
+/* What the world switch hands back with an exit */
+struct modkvm_exit_info {
+	u64 esr;
+	u64 far;
+	u64 hpfar;
+	u32 code;		/* enum modkvm_exit_code */
+};
+
+struct modkvm_timer {
+	struct hrtimer wake;	/* wakes a vCPU blocked in WFI */
+	u32 reported;		/* device_irq_level bits userspace has seen */
+};
+
+struct modkvm_arch_vcpu {
+	struct modkvm_gp_regs gp;	/* must stay first: switch.S */
+	u64 sys[SR_NR];
+	struct user_fpsimd_state fp;
+	u64 features;			/* KVM_ARM_VCPU_* bits from INIT */
+	u64 hcr;			/* HCR_EL2 for this vCPU (VI/VF lines) */
+	struct modkvm_exit_info exit;
+	struct modkvm_timer timer;
+	u32 target;			/* KVM_ARM_TARGET_* from INIT */
+	bool serror_pending;		/* virtual SError to deliver (HCR_EL2.VSE) */
+	bool reset_be;			/* PSCI CPU_ON: start with SCTLR_EL1.EE set */
+	u64 spsr_aa32[4];		/* SPSR_abt/und/irq/fiq: ONE_REG only */
+};
+
+/* PSTATE fields the shared code needs (Arm ARM, SPSR_ELx layout) */
+#define MODKVM_PSR_MODE_MASK	0xfULL
+#define MODKVM_PSR_MODE_EL1H	0x5ULL
+#define MODKVM_PSR_MODE_EL1T	0x4ULL
+#define MODKVM_PSR_MODE_EL0T	0x0ULL
+#define MODKVM_PSR_RW32		BIT_ULL(4)	/* AArch32 */
+#define MODKVM_PSR_F		BIT_ULL(6)
+#define MODKVM_PSR_I		BIT_ULL(7)
+#define MODKVM_PSR_A		BIT_ULL(8)
+#define MODKVM_PSR_D		BIT_ULL(9)
+
+/* ---- accessors for shared code ---- */
+
+/* Register n of the guest (0..30); 31 reads as zero (xzr) */
+static inline u64 modkvm_get_reg(struct modkvm_arch_vcpu *a, unsigned int n)
+{
+	return n < 31 ? a->gp.x[n] : 0;
+}
+
+static inline void modkvm_set_reg(struct modkvm_arch_vcpu *a, unsigned int n,
+				  u64 val)
+{
+	if (n < 31)
+		a->gp.x[n] = val;
+}
+
+static inline void modkvm_skip_instr(struct modkvm_arch_vcpu *a)
+{
+	a->gp.pc += 4;
+}
+
+/* ---- arch/arm64 functions used by the core ---- */
+
+/* switch.c */
+int modkvm_arch_enter_guest(struct modkvm_vcpu *vcpu);
+void modkvm_arch_vcpu_load(struct modkvm_vcpu *vcpu);
+void modkvm_arch_vcpu_put(struct modkvm_vcpu *vcpu);
+
+/* exit.c: 1 back to the guest, 0 to userspace, < 0 error */
+int modkvm_handle_exit(struct modkvm_vcpu *vcpu);
+
+/* reset.c */
+int modkvm_arch_vcpu_init(struct modkvm_vcpu *vcpu,
+			  const struct kvm_vcpu_init *init);
+void modkvm_arch_vcpu_reset(struct modkvm_vcpu *vcpu);
+void modkvm_arch_preferred_target(struct kvm_vcpu_init *init);
+int modkvm_arch_vm_init(struct modkvm_vm *vm, unsigned long type);
+
+/* inject.c */
+void modkvm_inject_undef(struct modkvm_vcpu *vcpu);
+void modkvm_inject_dabt(struct modkvm_vcpu *vcpu, u64 addr);
+void modkvm_inject_pabt(struct modkvm_vcpu *vcpu, u64 addr);
+
+/* regs.c: ONE_REG and REG_LIST */
+int modkvm_get_one_reg(struct modkvm_vcpu *vcpu, const struct kvm_one_reg *reg);
+int modkvm_set_one_reg(struct modkvm_vcpu *vcpu, const struct kvm_one_reg *reg);
+int modkvm_get_reg_list(struct modkvm_vcpu *vcpu,
+			struct kvm_reg_list __user *user);
+
+/* sysregs.c: trapped system register accesses (EC 0x18) */
+int modkvm_handle_sysreg(struct modkvm_vcpu *vcpu);
+u64 modkvm_guest_id_reg(u32 encoding);
+
+/* timer.c */
+void modkvm_timer_init(struct modkvm_vcpu *vcpu);
+u32 modkvm_timer_levels(struct modkvm_vcpu *vcpu);
+u64 modkvm_timer_next_ns(struct modkvm_vcpu *vcpu);
+
+/* stage2 arch parts (tlb.c) */
+int modkvm_arch_s2_init(struct modkvm_s2 *s2, unsigned int ipa_bits);
+void modkvm_arch_s2_free(struct modkvm_s2 *s2);
+void modkvm_tlb_flush_ipa(struct modkvm_s2 *s2, u64 ipa);
+void modkvm_tlb_flush_vmid(struct modkvm_s2 *s2);
+unsigned int modkvm_host_ipa_limit(void);
+
+#endif /* MODKVM_ARCH_H */

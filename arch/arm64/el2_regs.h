@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Bits of the EL2 control registers modkvm programs, from the Arm
+ * Architecture Reference Manual (DDI 0487). Named here rather than taken
+ * from the in-kernel KVM's headers so modkvm stands on its own.
+ */
+#ifndef MODKVM_EL2_REGS_H
+#define MODKVM_EL2_REGS_H
+
+#include <linux/bits.h>
+
+/* HCR_EL2 */
+#define MK_HCR_VM		BIT_ULL(0)
+#define MK_HCR_SWIO	BIT_ULL(1)
+#define MK_HCR_FMO		BIT_ULL(3)
+#define MK_HCR_IMO		BIT_ULL(4)
+#define MK_HCR_AMO		BIT_ULL(5)
+#define MK_HCR_VF		BIT_ULL(6)
+#define MK_HCR_VI		BIT_ULL(7)
+#define MK_HCR_VSE		BIT_ULL(8)
+#define MK_HCR_FB		BIT_ULL(9)
+#define MK_HCR_BSU_IS	(1ULL << 10)
+#define MK_HCR_TWI		BIT_ULL(13)
+#define MK_HCR_TWE		BIT_ULL(14)
+#define MK_HCR_TID3	BIT_ULL(18)
+#define MK_HCR_TSC		BIT_ULL(19)
+#define MK_HCR_TIDCP	BIT_ULL(20)
+#define MK_HCR_TACR	BIT_ULL(21)
+#define MK_HCR_TSW		BIT_ULL(22)
+#define MK_HCR_TGE		BIT_ULL(27)
+#define MK_HCR_RW		BIT_ULL(31)
+#define MK_HCR_E2H		BIT_ULL(34)
+#define MK_HCR_TLOR	BIT_ULL(35)
+#define MK_HCR_TERR	BIT_ULL(36)
+#define MK_HCR_TEA		BIT_ULL(37)
+#define MK_HCR_APK		BIT_ULL(40)
+#define MK_HCR_API		BIT_ULL(41)
+#define MK_HCR_FWB		BIT_ULL(46)
+
+/* MDCR_EL2 */
+#define MK_MDCR_HPMN_MASK	GENMASK_ULL(4, 0)
+#define MK_MDCR_TPMCR	BIT_ULL(5)
+#define MK_MDCR_TPM	BIT_ULL(6)
+#define MK_MDCR_TDA	BIT_ULL(9)
+#define MK_MDCR_TDOSA	BIT_ULL(10)
+#define MK_MDCR_TDRA	BIT_ULL(11)
+#define MK_MDCR_E2PB_MASK	GENMASK_ULL(13, 12)
+#define MK_MDCR_TPMS	BIT_ULL(14)
+#define MK_MDCR_TTRF	BIT_ULL(19)
+#define MK_MDCR_E2TB_MASK	GENMASK_ULL(25, 24)
+#define MK_MDCR_TDCC	BIT_ULL(27)
+
+/* CNTHCTL_EL2 with HCR_EL2.E2H = 1 */
+#define MK_CNTHCTL_EL1PCTEN	BIT_ULL(10)
+#define MK_CNTHCTL_EL1PCEN		BIT_ULL(11)
+
+/* CPTR_EL2 with HCR_EL2.E2H = 1 (CPACR_EL1 layout) */
+#define MK_CPTR_ZEN_MASK	GENMASK_ULL(17, 16)
+#define MK_CPTR_FPEN_MASK	GENMASK_ULL(21, 20)
+#define MK_CPTR_SMEN_MASK	GENMASK_ULL(25, 24)
+#define MK_CPTR_TTA	BIT_ULL(28)
+#define MK_CPTR_TAM	BIT_ULL(30)
+#define MK_CPTR_TCPAC	BIT_ULL(31)
+
+/* VTCR_EL2 */
+#define MK_VTCR_T0SZ(x)	((u64)(x) & 0x3f)
+#define MK_VTCR_SL0(x)	(((u64)(x) & 3) << 6)
+#define MK_VTCR_IRGN0_WBWA	(1ULL << 8)
+#define MK_VTCR_ORGN0_WBWA	(1ULL << 10)
+#define MK_VTCR_SH0_INNER	(3ULL << 12)
+#define MK_VTCR_TG0_4K	(0ULL << 14)
+#define MK_VTCR_PS(x)	(((u64)(x) & 7) << 16)
+#define MK_VTCR_VS		BIT_ULL(19)
+#define MK_VTCR_RES1	BIT_ULL(31)
+
+/* VTTBR_EL2 */
+#define MK_VTTBR_VMID_SHIFT	48
+
+/* HPFAR_EL2: FIPA is IPA[51:12] in bits [43:4] */
+#define MK_HPFAR_FIPA_MASK	GENMASK_ULL(43, 4)
+
+/* CNT*_CTL */
+#define MK_CNT_CTL_ENABLE	BIT(0)
+#define MK_CNT_CTL_IMASK	BIT(1)
+#define MK_CNT_CTL_ISTATUS	BIT(2)
+
+#endif /* MODKVM_EL2_REGS_H */

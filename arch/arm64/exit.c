@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * modkvm, arm64: what to do with each guest exit, by exception class.
+ *
+ * Anything the guest can cause that modkvm does not handle becomes an
+ * UNDEF injected into the guest, never a host error.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/sched.h>
+#include <asm/esr.h>
+
+#include "modkvm.h"
+
+static int modkvm_handle_wfx(struct modkvm_vcpu *vcpu)
+{
+	u64 esr = vcpu->arch.exit.esr;
+
+	modkvm_skip_instr(&vcpu->arch);
+	if (esr & 1) {			/* WFE/WFET: let someone else run */
+		vcpu->stat.wfe_exits++;
+		cond_resched();
+		return 1;
+	}
+	return modkvm_vcpu_block(vcpu);	/* WFI/WFIT */
+}
+
+static int modkvm_handle_sync(struct modkvm_vcpu *vcpu)
+{
+	u64 esr = vcpu->arch.exit.esr;
+
+	switch (ESR_ELx_EC(esr)) {
+	case ESR_ELx_EC_WFx:
+		return modkvm_handle_wfx(vcpu);
+	case ESR_ELx_EC_HVC64:		/* ELR is already past the HVC */
+		vcpu->stat.hvc_exits++;
+		if (esr & 0xffff) {	/* SMCCC calls use immediate 0 */
+			modkvm_inject_undef(vcpu);
+			return 1;
+		}
+		return modkvm_smccc_call(vcpu);
+	case ESR_ELx_EC_SMC64:		/* trapped before it executed */
+		vcpu->stat.hvc_exits++;
+		modkvm_skip_instr(&vcpu->arch);
+		return modkvm_smccc_call(vcpu);
+	case ESR_ELx_EC_SYS64:
+		return modkvm_handle_sysreg(vcpu);
+	case ESR_ELx_EC_DABT_LOW:
+	case ESR_ELx_EC_IABT_LOW:
+		return modkvm_handle_guest_abort(vcpu);
+	default:
+		/* SVE, SME, pointer auth, AArch32 calls, unknown... */
+		pr_debug("vcpu %u: unhandled exception class 0x%llx, UNDEF\n",
+			 vcpu->id, (u64)ESR_ELx_EC(esr));
+		modkvm_inject_undef(vcpu);
+		return 1;
+	}
+}
+
+int modkvm_handle_exit(struct modkvm_vcpu *vcpu)
+{
+	switch (vcpu->arch.exit.code) {
+	case MODKVM_EXIT_SYNC:
+		return modkvm_handle_sync(vcpu);
+	case MODKVM_EXIT_IRQ:
+	case MODKVM_EXIT_FIQ:
+		return 1;	/* the host has taken it by now */
+	case MODKVM_EXIT_SERROR:
+		pr_warn_ratelimited("SError while vcpu %u ran (ESR %#llx)\n",
+				    vcpu->id, vcpu->arch.exit.esr);
+		return 1;
+	default:
+		pr_err("exception at EL2 in the world switch: ESR %#llx FAR %#llx; stopping the vCPU\n",
+		       vcpu->arch.exit.esr, vcpu->arch.exit.far);
+		vcpu->initialized = false;
+		return -EIO;
+	}
+}

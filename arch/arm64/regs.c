@@ -1,0 +1,586 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * modkvm, arm64: KVM_GET_ONE_REG, KVM_SET_ONE_REG and KVM_GET_REG_LIST.
+ *
+ * Offered, and listed by KVM_GET_REG_LIST exactly: the core registers
+ * (struct kvm_regs, addressed in 32-bit units; the AArch32 banked SPSRs
+ * are kept for userspace only, as there is no AArch32 EL1); the guest's
+ * EL1/EL0 system registers modkvm keeps, including the emulated debug
+ * ones (the claim tags through DBGCLAIMCLR_EL1: reads give the tags set,
+ * writes set them); MPIDR_EL1 (writable); MIDR_EL1, CTR_EL0 and the
+ * whole feature ID space (op0 3, op1 0, CRn 0, CRm 1-7), which only accept
+ * their current value (no KVM_ARM_GET_REG_WRITABLE_MASKS); the virtual and
+ * physical timer registers (writing TIMER_CNT sets the VM's virtual
+ * counter offset; PTIMER_CNT ignores writes: there is no physical counter
+ * offset); the firmware pseudo-registers: the PSCI version (settable among
+ * 0.2, 1.0 and 1.1 for PSCI_0_2 vCPUs until the VM first runs), the three
+ * SMCCC workaround registers (what psci.c answers the guest; a write may
+ * claim less protection than offered, never more), and the hypercall
+ * service bitmaps, which are 0: no optional services exist. Not offered:
+ * SVE registers, the CCSIDR demux, ACTLR_EL1, AArch32 coprocessor
+ * registers, breakpoint/watchpoint and PMU registers. Unknown registers,
+ * and system or firmware registers asked for with a size other than 64
+ * bits, give -ENOENT; a core register with the wrong size, or a core
+ * offset inside a register, gives -EINVAL; a non-arm64 id -EINVAL; a bad
+ * pointer -EFAULT.
+ */
+#include <linux/kernel.h>
+#include <linux/kvm.h>
+#include <linux/mutex.h>
+#include <uapi/linux/psci.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/barrier.h>
+#include <asm/cpufeature.h>
+#include <asm/ptrace.h>
+#include <asm/sysreg.h>
+
+#include "modkvm.h"
+#include "el2_regs.h"
+
+#define CORE_ID(off, size)	(KVM_REG_ARM64 | KVM_REG_ARM_CORE | (size) | (off))
+#define CORE_OFF(name)		KVM_REG_ARM_CORE_REG(name)
+#define SYSREG_ID(op0, op1, crn, crm, op2) \
+	ARM64_SYS_REG(op0, op1, crn, crm, op2)
+
+/* Bits of a register id outside arch, size, group and the 16-bit index */
+#define ID_STRAY_BITS	(~(KVM_REG_ARCH_MASK | KVM_REG_SIZE_MASK | \
+			   KVM_REG_ARM_COPROC_MASK | 0xffffULL))
+
+#define CPACR_GUEST_MASK	(GENMASK_ULL(21, 20) | BIT_ULL(28))
+#define MDCCINT_MASK		(BIT_ULL(29) | BIT_ULL(30))
+#define OSLSR_OSLM_IMP		BIT_ULL(3)
+#define OSLSR_OSLK		BIT_ULL(1)
+#define MPIDR_RES1		BIT_ULL(31)
+#define MPIDR_WRITABLE		(GENMASK_ULL(39, 32) | BIT_ULL(30) | \
+				 GENMASK_ULL(24, 0))
+
+/* ---- core registers ---- */
+
+/*
+ * Where core register @off (32-bit units into struct kvm_regs) lives, and
+ * its size; NULL with *size = 0 for an offset that is no register.
+ */
+static void *core_reg(struct modkvm_vcpu *vcpu, u64 off, unsigned int *size)
+{
+	struct modkvm_arch_vcpu *a = &vcpu->arch;
+
+	*size = 8;
+	if (off < CORE_OFF(regs.sp) && !(off & 1))
+		return &a->gp.x[off / 2];
+	if (off >= CORE_OFF(fp_regs.vregs[0]) &&
+	    off < CORE_OFF(fp_regs.fpsr)) {
+		u64 n = off - CORE_OFF(fp_regs.vregs[0]);
+
+		if (n & 3)
+			goto bad;
+		*size = 16;
+		return &a->fp.vregs[n / 4];
+	}
+	switch (off) {
+	case CORE_OFF(regs.sp):
+		return &a->gp.sp_el0;
+	case CORE_OFF(regs.pc):
+		return &a->gp.pc;
+	case CORE_OFF(regs.pstate):
+		return &a->gp.pstate;
+	case CORE_OFF(sp_el1):
+		return &a->sys[SR_SP_EL1];
+	case CORE_OFF(elr_el1):
+		return &a->sys[SR_ELR_EL1];
+	case CORE_OFF(spsr[KVM_SPSR_EL1]):
+		return &a->sys[SR_SPSR_EL1];
+	case CORE_OFF(spsr[KVM_SPSR_ABT]):
+	case CORE_OFF(spsr[KVM_SPSR_UND]):
+	case CORE_OFF(spsr[KVM_SPSR_IRQ]):
+	case CORE_OFF(spsr[KVM_SPSR_FIQ]):
+		return &a->spsr_aa32[(off - CORE_OFF(spsr[KVM_SPSR_ABT])) / 2];
+	case CORE_OFF(fp_regs.fpsr):
+		*size = 4;
+		return &a->fp.fpsr;
+	case CORE_OFF(fp_regs.fpcr):
+		*size = 4;
+		return &a->fp.fpcr;
+	}
+bad:
+	*size = 0;
+	return NULL;
+}
+
+static bool valid_pstate(u64 v)
+{
+	if (v & PSR_MODE32_BIT)		/* no AArch32 (KVM_CAP_ARM_EL1_32BIT) */
+		return false;
+	switch (v & PSR_MODE_MASK) {
+	case PSR_MODE_EL0t:
+	case PSR_MODE_EL1t:
+	case PSR_MODE_EL1h:
+		return true;
+	}
+	return false;
+}
+
+static int core_access(struct modkvm_vcpu *vcpu, const struct kvm_one_reg *reg,
+		       bool set)
+{
+	void __user *uaddr = u64_to_user_ptr(reg->addr);
+	u64 off = reg->id & 0xffff;
+	u8 buf[16] = { 0 };
+	unsigned int size;
+	void *p;
+
+	if (off >= sizeof(struct kvm_regs) / sizeof(u32))
+		return -ENOENT;
+	p = core_reg(vcpu, off, &size);
+	if (!size) {
+		/* An offset into a register is invalid; padding is no register */
+		if (off < CORE_OFF(spsr[KVM_NR_SPSR - 1]) + 2 ||
+		    (off >= CORE_OFF(fp_regs.vregs[0]) &&
+		     off < CORE_OFF(fp_regs.fpsr)))
+			return -EINVAL;
+		return -ENOENT;
+	}
+	if (KVM_REG_SIZE(reg->id) != size)
+		return -EINVAL;
+
+	if (!set)
+		return copy_to_user(uaddr, p, size) ? -EFAULT : 0;
+	if (copy_from_user(buf, uaddr, size))
+		return -EFAULT;
+	if (off == CORE_OFF(regs.pstate)) {
+		u64 v;
+
+		memcpy(&v, buf, sizeof(v));
+		if (!valid_pstate(v))
+			return -EINVAL;
+	}
+	memcpy(p, buf, size);
+	return 0;
+}
+
+/* ---- system registers ---- */
+
+struct plain_sysreg {
+	u64 id;
+	enum modkvm_sysreg sr;
+	u64 mask;	/* bits a write keeps */
+};
+
+static const struct plain_sysreg plain_sysregs[] = {
+	{ SYSREG_ID(2, 0, 0, 2, 0), SR_MDCCINT_EL1, MDCCINT_MASK },
+	{ SYSREG_ID(2, 0, 0, 2, 2), SR_MDSCR_EL1, GENMASK_ULL(31, 0) },
+	{ SYSREG_ID(2, 0, 1, 3, 4), SR_OSDLR_EL1, BIT_ULL(0) },
+	{ SYSREG_ID(2, 0, 7, 9, 6), SR_DBGCLAIM, 0xff },	/* DBGCLAIMCLR */
+	{ SYSREG_ID(3, 0, 1, 0, 0), SR_SCTLR_EL1, ~0ULL },
+	{ SYSREG_ID(3, 0, 1, 0, 2), SR_CPACR_EL1, CPACR_GUEST_MASK },
+	{ SYSREG_ID(3, 0, 2, 0, 0), SR_TTBR0_EL1, ~0ULL },
+	{ SYSREG_ID(3, 0, 2, 0, 1), SR_TTBR1_EL1, ~0ULL },
+	{ SYSREG_ID(3, 0, 2, 0, 2), SR_TCR_EL1, ~0ULL },
+	{ SYSREG_ID(3, 0, 5, 1, 0), SR_AFSR0_EL1, ~0ULL },
+	{ SYSREG_ID(3, 0, 5, 1, 1), SR_AFSR1_EL1, ~0ULL },
+	{ SYSREG_ID(3, 0, 5, 2, 0), SR_ESR_EL1, ~0ULL },
+	{ SYSREG_ID(3, 0, 6, 0, 0), SR_FAR_EL1, ~0ULL },
+	{ SYSREG_ID(3, 0, 7, 4, 0), SR_PAR_EL1, ~0ULL },
+	{ SYSREG_ID(3, 0, 10, 2, 0), SR_MAIR_EL1, ~0ULL },
+	{ SYSREG_ID(3, 0, 10, 3, 0), SR_AMAIR_EL1, ~0ULL },
+	{ SYSREG_ID(3, 0, 12, 0, 0), SR_VBAR_EL1, ~0ULL },
+	{ SYSREG_ID(3, 0, 13, 0, 1), SR_CONTEXTIDR_EL1, ~0ULL },
+	{ SYSREG_ID(3, 0, 13, 0, 4), SR_TPIDR_EL1, ~0ULL },
+	{ SYSREG_ID(3, 0, 14, 1, 0), SR_CNTKCTL_EL1, ~0ULL },
+	{ SYSREG_ID(3, 2, 0, 0, 0), SR_CSSELR_EL1, ~0ULL },
+	{ SYSREG_ID(3, 3, 13, 0, 2), SR_TPIDR_EL0, ~0ULL },
+	{ SYSREG_ID(3, 3, 13, 0, 3), SR_TPIDRRO_EL0, ~0ULL },
+};
+
+#define KREG_OSLSR_EL1	SYSREG_ID(2, 0, 1, 1, 4)
+#define KREG_MIDR_EL1	SYSREG_ID(3, 0, 0, 0, 0)
+#define KREG_MPIDR_EL1	SYSREG_ID(3, 0, 0, 0, 5)
+#define KREG_CTR_EL0	SYSREG_ID(3, 3, 0, 0, 1)
+
+static const u64 special_sysregs[] = {
+	KREG_OSLSR_EL1, KREG_MIDR_EL1, KREG_MPIDR_EL1, KREG_CTR_EL0,
+	KVM_REG_ARM_TIMER_CTL, KVM_REG_ARM_TIMER_CVAL, KVM_REG_ARM_TIMER_CNT,
+	KVM_REG_ARM_PTIMER_CTL, KVM_REG_ARM_PTIMER_CVAL, KVM_REG_ARM_PTIMER_CNT,
+};
+
+static u64 cntpct(void)
+{
+	isb();
+	return read_sysreg(cntpct_el0);
+}
+
+/* A timer's CTL with ISTATUS computed for counter value @now */
+static u64 timer_ctl(u64 ctl, u64 cval, u64 now)
+{
+	ctl &= MK_CNT_CTL_ENABLE | MK_CNT_CTL_IMASK;
+	if ((ctl & MK_CNT_CTL_ENABLE) && now >= cval)
+		ctl |= MK_CNT_CTL_ISTATUS;
+	return ctl;
+}
+
+/* The 64-bit system register with full id @id (size U64 checked): */
+static int sysreg_get(struct modkvm_vcpu *vcpu, u64 id, u64 *val)
+{
+	struct modkvm_vm *vm = vcpu->vm;
+	u64 *sys = vcpu->arch.sys;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(plain_sysregs); i++) {
+		if (plain_sysregs[i].id == id) {
+			*val = sys[plain_sysregs[i].sr];
+			return 0;
+		}
+	}
+
+	switch (id) {
+	case KREG_OSLSR_EL1:
+		*val = sys[SR_OSLSR_EL1];
+		return 0;
+	case KREG_MIDR_EL1:
+		*val = vm->arch.midr;
+		return 0;
+	case KREG_MPIDR_EL1:
+		*val = sys[SR_MPIDR_EL1];
+		return 0;
+	case KREG_CTR_EL0:
+		*val = read_sanitised_ftr_reg(SYS_CTR_EL0);
+		return 0;
+	case KVM_REG_ARM_TIMER_CTL:
+		*val = timer_ctl(sys[SR_CNTV_CTL_EL0], sys[SR_CNTV_CVAL_EL0],
+				 cntpct() - READ_ONCE(vm->cntvoff));
+		return 0;
+	case KVM_REG_ARM_TIMER_CVAL:
+		*val = sys[SR_CNTV_CVAL_EL0];
+		return 0;
+	case KVM_REG_ARM_TIMER_CNT:
+		*val = cntpct() - READ_ONCE(vm->cntvoff);
+		return 0;
+	case KVM_REG_ARM_PTIMER_CTL:
+		*val = timer_ctl(sys[SR_CNTP_CTL_EL0], sys[SR_CNTP_CVAL_EL0],
+				 cntpct());
+		return 0;
+	case KVM_REG_ARM_PTIMER_CVAL:
+		*val = sys[SR_CNTP_CVAL_EL0];
+		return 0;
+	case KVM_REG_ARM_PTIMER_CNT:
+		*val = cntpct();
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static int sysreg_set(struct modkvm_vcpu *vcpu, u64 id, u64 val)
+{
+	struct modkvm_vm *vm = vcpu->vm;
+	u64 *sys = vcpu->arch.sys;
+	unsigned int i;
+	u64 cur;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(plain_sysregs); i++) {
+		if (plain_sysregs[i].id == id) {
+			sys[plain_sysregs[i].sr] = val & plain_sysregs[i].mask;
+			return 0;
+		}
+	}
+
+	switch (id) {
+	case KREG_OSLSR_EL1:		/* only the lock state is state */
+		sys[SR_OSLSR_EL1] = OSLSR_OSLM_IMP | (val & OSLSR_OSLK);
+		return 0;
+	case KREG_MPIDR_EL1:
+		sys[SR_MPIDR_EL1] = MPIDR_RES1 | (val & MPIDR_WRITABLE);
+		return 0;
+	case KREG_MIDR_EL1:
+	case KREG_CTR_EL0:		/* invariant: the current value only */
+		ret = sysreg_get(vcpu, id, &cur);
+		if (ret)
+			return ret;
+		return val == cur ? 0 : -EINVAL;
+	case KVM_REG_ARM_TIMER_CTL:
+		sys[SR_CNTV_CTL_EL0] = val & (MK_CNT_CTL_ENABLE |
+					      MK_CNT_CTL_IMASK);
+		return 0;
+	case KVM_REG_ARM_TIMER_CVAL:
+		sys[SR_CNTV_CVAL_EL0] = val;
+		return 0;
+	case KVM_REG_ARM_TIMER_CNT:	/* one virtual counter for the VM */
+		WRITE_ONCE(vm->cntvoff, cntpct() - val);
+		return 0;
+	case KVM_REG_ARM_PTIMER_CTL:
+		sys[SR_CNTP_CTL_EL0] = val & (MK_CNT_CTL_ENABLE |
+					      MK_CNT_CTL_IMASK);
+		return 0;
+	case KVM_REG_ARM_PTIMER_CVAL:
+		sys[SR_CNTP_CVAL_EL0] = val;
+		return 0;
+	case KVM_REG_ARM_PTIMER_CNT:	/* no CNTPOFF: accepted, ignored */
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* The feature ID space: op0 3, op1 0, CRn 0, CRm 1..7 */
+static bool is_id_reg(u64 id, u32 *enc)
+{
+	u32 op0 = (id & KVM_REG_ARM64_SYSREG_OP0_MASK) >>
+		  KVM_REG_ARM64_SYSREG_OP0_SHIFT;
+	u32 op1 = (id & KVM_REG_ARM64_SYSREG_OP1_MASK) >>
+		  KVM_REG_ARM64_SYSREG_OP1_SHIFT;
+	u32 crn = (id & KVM_REG_ARM64_SYSREG_CRN_MASK) >>
+		  KVM_REG_ARM64_SYSREG_CRN_SHIFT;
+	u32 crm = (id & KVM_REG_ARM64_SYSREG_CRM_MASK) >>
+		  KVM_REG_ARM64_SYSREG_CRM_SHIFT;
+	u32 op2 = (id & KVM_REG_ARM64_SYSREG_OP2_MASK) >>
+		  KVM_REG_ARM64_SYSREG_OP2_SHIFT;
+
+	*enc = sys_reg(op0, op1, crn, crm, op2);
+	return op0 == 3 && op1 == 0 && crn == 0 && crm >= 1 && crm <= 7;
+}
+
+/* ---- firmware pseudo-registers ---- */
+
+static const u64 fw_regs[] = {
+	KVM_REG_ARM_PSCI_VERSION,
+	KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_1,
+	KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_2,
+	KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_3,
+#ifdef KVM_REG_ARM_FW_FEAT_BMAP
+	KVM_REG_ARM_STD_BMAP,
+	KVM_REG_ARM_STD_HYP_BMAP,
+	KVM_REG_ARM_VENDOR_HYP_BMAP,
+#endif
+};
+
+static bool fw_reg_known(u64 id)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(fw_regs); i++)
+		if (fw_regs[i] == id)
+			return true;
+	return false;
+}
+
+static u64 fw_get(struct modkvm_vcpu *vcpu, u64 id)
+{
+	switch (id) {
+	case KVM_REG_ARM_PSCI_VERSION:
+		return modkvm_psci_version(vcpu->vm);
+	case KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_1:
+		return modkvm_fw_workaround_state(1);
+	case KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_2:
+		return modkvm_fw_workaround_state(2);
+	case KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_3:
+		return modkvm_fw_workaround_state(3);
+	default:	/* the service bitmaps: nothing optional is offered */
+		return 0;
+	}
+}
+
+static int set_psci_version(struct modkvm_vcpu *vcpu, u64 val)
+{
+	struct modkvm_vm *vm = vcpu->vm;
+	int ret = 0;
+
+	if (val == (u64)modkvm_psci_version(vm))
+		return 0;
+	if (!(vcpu->arch.features & BIT_ULL(KVM_ARM_VCPU_PSCI_0_2)))
+		return -EINVAL;		/* PSCI 0.1 is all such a VM has */
+	if (val != PSCI_VERSION(0, 2) && val != PSCI_VERSION(1, 0) &&
+	    val != PSCI_VERSION(1, 1))
+		return -EINVAL;
+
+	mutex_lock(&vm->lock);
+	if (vm->ran)
+		ret = -EBUSY;
+	else
+		WRITE_ONCE(vm->arch.psci_version, (u32)val);
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
+/*
+ * A workaround register may be restored with what this host offers or
+ * with less (userspace migrating from a host that offered less), never
+ * with more.
+ */
+static int set_workaround(unsigned int n, u64 val)
+{
+	u64 ours = modkvm_fw_workaround_state(n);
+
+	if (n == 2)
+		return val == KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_2_NOT_AVAIL ||
+		       val == KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_2_UNKNOWN ?
+		       0 : -EINVAL;
+	/* WORKAROUND_1 and _3 share their encoding */
+	if (val == KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_1_NOT_AVAIL || val == ours)
+		return 0;
+	if (val == KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_1_AVAIL &&
+	    ours == KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_1_NOT_REQUIRED)
+		return 0;	/* the call is accepted, as a no-op */
+	return -EINVAL;
+}
+
+static int fw_set(struct modkvm_vcpu *vcpu, u64 id, u64 val)
+{
+	switch (id) {
+	case KVM_REG_ARM_PSCI_VERSION:
+		return set_psci_version(vcpu, val);
+	case KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_1:
+		return set_workaround(1, val);
+	case KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_2:
+		return set_workaround(2, val);
+	case KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_3:
+		return set_workaround(3, val);
+	default:	/* bitmaps: only subsets of the empty set */
+		return val ? -EINVAL : 0;
+	}
+}
+
+/* ---- the ioctls ---- */
+
+/* A 64-bit register id other than core: classify; 0 if known */
+static int u64_reg_lookup(struct modkvm_vcpu *vcpu, u64 id)
+{
+	u64 id64 = (id & ~KVM_REG_SIZE_MASK) | KVM_REG_SIZE_U64;
+	u64 dummy;
+	u32 enc;
+
+	switch (id & KVM_REG_ARM_COPROC_MASK) {
+	case KVM_REG_ARM64_SYSREG:
+		if (!is_id_reg(id64, &enc) && sysreg_get(vcpu, id64, &dummy))
+			return -ENOENT;
+		break;
+	case KVM_REG_ARM_FW:
+#ifdef KVM_REG_ARM_FW_FEAT_BMAP
+	case KVM_REG_ARM_FW_FEAT_BMAP:
+#endif
+		if (!fw_reg_known(id64))
+			return -ENOENT;
+		break;
+	default:
+		return -ENOENT;
+	}
+	/* As with KVM: a system or firmware register of another size is none */
+	return (id & KVM_REG_SIZE_MASK) == KVM_REG_SIZE_U64 ? 0 : -ENOENT;
+}
+
+static int one_reg_check(const struct kvm_one_reg *reg)
+{
+	if ((reg->id & KVM_REG_ARCH_MASK) != KVM_REG_ARM64)
+		return -EINVAL;
+	if (reg->id & ID_STRAY_BITS)
+		return -ENOENT;
+	return 0;
+}
+
+int modkvm_get_one_reg(struct modkvm_vcpu *vcpu, const struct kvm_one_reg *reg)
+{
+	u64 __user *uaddr = u64_to_user_ptr(reg->addr);
+	u64 val = 0;
+	u32 enc;
+	int ret;
+
+	ret = one_reg_check(reg);
+	if (ret)
+		return ret;
+	if ((reg->id & KVM_REG_ARM_COPROC_MASK) == KVM_REG_ARM_CORE)
+		return core_access(vcpu, reg, false);
+	ret = u64_reg_lookup(vcpu, reg->id);
+	if (ret)
+		return ret;
+
+	if ((reg->id & KVM_REG_ARM_COPROC_MASK) != KVM_REG_ARM64_SYSREG)
+		val = fw_get(vcpu, reg->id);
+	else if (is_id_reg(reg->id, &enc))
+		val = modkvm_guest_id_reg(enc);
+	else
+		sysreg_get(vcpu, reg->id, &val);
+	return put_user(val, uaddr) ? -EFAULT : 0;
+}
+
+int modkvm_set_one_reg(struct modkvm_vcpu *vcpu, const struct kvm_one_reg *reg)
+{
+	u64 __user *uaddr = u64_to_user_ptr(reg->addr);
+	u64 val;
+	u32 enc;
+	int ret;
+
+	ret = one_reg_check(reg);
+	if (ret)
+		return ret;
+	if ((reg->id & KVM_REG_ARM_COPROC_MASK) == KVM_REG_ARM_CORE)
+		return core_access(vcpu, reg, true);
+	ret = u64_reg_lookup(vcpu, reg->id);
+	if (ret)
+		return ret;
+	if (get_user(val, uaddr))
+		return -EFAULT;
+
+	if ((reg->id & KVM_REG_ARM_COPROC_MASK) != KVM_REG_ARM64_SYSREG)
+		return fw_set(vcpu, reg->id, val);
+	if (is_id_reg(reg->id, &enc))	/* read-only: same value only */
+		return val == modkvm_guest_id_reg(enc) ? 0 : -EINVAL;
+	return sysreg_set(vcpu, reg->id, val);
+}
+
+/* Every register id, in order; returns how many (ids filled if @ids) */
+static unsigned int walk_reg_ids(u64 *ids)
+{
+	unsigned int n = 0, i, crm, op2;
+	u64 off;
+
+#define ADD(x)	do { if (ids) ids[n] = (x); n++; } while (0)
+	for (i = 0; i < 31; i++)
+		ADD(CORE_ID(CORE_OFF(regs.regs[i]), KVM_REG_SIZE_U64));
+	ADD(CORE_ID(CORE_OFF(regs.sp), KVM_REG_SIZE_U64));
+	ADD(CORE_ID(CORE_OFF(regs.pc), KVM_REG_SIZE_U64));
+	ADD(CORE_ID(CORE_OFF(regs.pstate), KVM_REG_SIZE_U64));
+	ADD(CORE_ID(CORE_OFF(sp_el1), KVM_REG_SIZE_U64));
+	ADD(CORE_ID(CORE_OFF(elr_el1), KVM_REG_SIZE_U64));
+	for (i = 0; i < KVM_NR_SPSR; i++)
+		ADD(CORE_ID(CORE_OFF(spsr[i]), KVM_REG_SIZE_U64));
+	for (i = 0; i < 32; i++) {
+		off = CORE_OFF(fp_regs.vregs[0]) + i * 4;
+		ADD(CORE_ID(off, KVM_REG_SIZE_U128));
+	}
+	ADD(CORE_ID(CORE_OFF(fp_regs.fpsr), KVM_REG_SIZE_U32));
+	ADD(CORE_ID(CORE_OFF(fp_regs.fpcr), KVM_REG_SIZE_U32));
+
+	for (i = 0; i < ARRAY_SIZE(plain_sysregs); i++)
+		ADD(plain_sysregs[i].id);
+	for (i = 0; i < ARRAY_SIZE(special_sysregs); i++)
+		ADD(special_sysregs[i]);
+	for (crm = 1; crm <= 7; crm++)
+		for (op2 = 0; op2 <= 7; op2++)
+			ADD(SYSREG_ID(3, 0, 0, crm, op2));
+	for (i = 0; i < ARRAY_SIZE(fw_regs); i++)
+		ADD(fw_regs[i]);
+#undef ADD
+	return n;
+}
+
+int modkvm_get_reg_list(struct modkvm_vcpu *vcpu,
+			struct kvm_reg_list __user *user)
+{
+	unsigned int total = walk_reg_ids(NULL);
+	u64 n, *ids;
+	int ret = 0;
+
+	if (get_user(n, &user->n))
+		return -EFAULT;
+	if (put_user((u64)total, &user->n))
+		return -EFAULT;
+	if (n < total)
+		return -E2BIG;
+
+	ids = kmalloc_array(total, sizeof(*ids), GFP_KERNEL);
+	if (!ids)
+		return -ENOMEM;
+	walk_reg_ids(ids);
+	if (copy_to_user(user->reg, ids, total * sizeof(*ids)))
+		ret = -EFAULT;
+	kfree(ids);
+	return ret;
+}

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * modkvm, arm64: VM set-up, KVM_ARM_VCPU_INIT and vCPU reset.
+ *
+ * A guest runs at AArch64 EL1 under an HCR_EL2 that routes physical
+ * interrupts to the host (FMO/IMO/AMO, so the virtual lines are ours),
+ * traps WFI/WFE, SMC, the feature ID registers (TID3), implementation
+ * defined registers, ACTLR_EL1, set/way maintenance and LORegions, and
+ * (with RAS) error records and external aborts. There is no TGE, no
+ * pointer authentication (API/APK clear: PAC instructions trap and get
+ * UNDEF) and no nested virtualization. Only the generic v8 target and the
+ * POWER_OFF and PSCI_0_2 features exist: AArch32 EL1, PMU, SVE, pointer
+ * authentication and EL2 are refused, and all vCPUs of a VM must ask for
+ * the same features (POWER_OFF apart). A reset gives the state api.rst
+ * and the Arm ARM define for a warm reset into EL1h: registers zero,
+ * D/A/I/F masked, MMU and caches off, the OS lock set; the MPIDR
+ * (Aff0 = creation index % 16, Aff1 = index / 16) survives resets once
+ * set, as a CPU's identity does.
+ */
+#include <linux/bitfield.h>
+#include <linux/kvm.h>
+#include <linux/mutex.h>
+#include <uapi/linux/psci.h>
+#include <linux/string.h>
+#include <asm/cpufeature.h>
+#include <asm/cputype.h>
+#include <asm/ptrace.h>
+#include <asm/sysreg.h>
+
+#include "modkvm.h"
+#include "el2_regs.h"
+
+/*
+ * SCTLR_EL1 out of reset: the bits that are RES1 on a CPU without the
+ * features that give them meaning (LSMAOE, nTLSMD, SPAN, EIS, TSCXT, EOS),
+ * all else 0: little-endian, MMU, caches and alignment checks off.
+ */
+#define SCTLR_EL1_RESET		0x30d00800ULL
+#define SCTLR_EE		BIT_ULL(25)
+
+/* OSLSR_EL1: OSLM = 0b10 (OS lock implemented, AArch64), OSLK set */
+#define OSLSR_OSLM_IMP		BIT_ULL(3)
+#define OSLSR_OSLK		BIT_ULL(1)
+
+#define MPIDR_RES1		BIT_ULL(31)
+
+/* Feature fields that decide which HCR_EL2 trap bits exist */
+#define PFR0_RAS		GENMASK_ULL(31, 28)
+#define MMFR1_LO		GENMASK_ULL(19, 16)
+
+#define FEAT(f)			BIT_ULL(KVM_ARM_VCPU_##f)
+
+static u64 known_features(void)
+{
+	u64 m = FEAT(POWER_OFF) | FEAT(EL1_32BIT) | FEAT(PSCI_0_2) |
+		FEAT(PMU_V3) | FEAT(SVE) | FEAT(PTRAUTH_ADDRESS) |
+		FEAT(PTRAUTH_GENERIC);
+
+#ifdef KVM_ARM_VCPU_HAS_EL2
+	m |= FEAT(HAS_EL2);
+#endif
+	return m;
+}
+
+#define SUPPORTED_FEATURES	(FEAT(POWER_OFF) | FEAT(PSCI_0_2))
+
+int modkvm_arch_vm_init(struct modkvm_vm *vm, unsigned long type)
+{
+	u64 pfr0 = read_sanitised_ftr_reg(SYS_ID_AA64PFR0_EL1);
+	u64 mmfr1 = read_sanitised_ftr_reg(SYS_ID_AA64MMFR1_EL1);
+	u64 hcr;
+
+	/* type (the IPA size) is checked and used by vm.c */
+	hcr = MK_HCR_VM | MK_HCR_SWIO | MK_HCR_FMO | MK_HCR_IMO | MK_HCR_AMO |
+	      MK_HCR_FB | MK_HCR_BSU_IS | MK_HCR_TWI | MK_HCR_TWE |
+	      MK_HCR_TID3 | MK_HCR_TSC | MK_HCR_TIDCP | MK_HCR_TACR |
+	      MK_HCR_TSW | MK_HCR_RW | MK_HCR_E2H;
+	/* TERR/TEA and TLOR are RES0 without FEAT_RAS and FEAT_LOR */
+	if (FIELD_GET(PFR0_RAS, pfr0))
+		hcr |= MK_HCR_TERR | MK_HCR_TEA;
+	if (FIELD_GET(MMFR1_LO, mmfr1))
+		hcr |= MK_HCR_TLOR;
+
+	vm->arch.hcr = hcr;
+	vm->arch.midr = read_cpuid_id();
+	vm->arch.psci_version = PSCI_VERSION(0, 1);
+	vm->arch.vcpu_features = 0;
+	vm->arch.vcpu_features_set = false;
+	return 0;
+}
+
+void modkvm_arch_preferred_target(struct kvm_vcpu_init *init)
+{
+	memset(init, 0, sizeof(*init));
+	init->target = KVM_ARM_TARGET_GENERIC_V8;
+}
+
+static u64 default_mpidr(unsigned int idx)
+{
+	return MPIDR_RES1 | ((u64)(idx / 16) << 8) | (idx % 16);
+}
+
+void modkvm_arch_vcpu_reset(struct modkvm_vcpu *vcpu)
+{
+	struct modkvm_arch_vcpu *a = &vcpu->arch;
+	u64 mpidr = a->sys[SR_MPIDR_EL1];
+
+	memset(&a->gp, 0, sizeof(a->gp));
+	a->gp.pstate = PSR_MODE_EL1h | PSR_D_BIT | PSR_A_BIT | PSR_I_BIT |
+		       PSR_F_BIT;
+
+	memset(a->sys, 0, sizeof(a->sys));
+	a->sys[SR_SCTLR_EL1] = SCTLR_EL1_RESET | (a->reset_be ? SCTLR_EE : 0);
+	a->sys[SR_MPIDR_EL1] = mpidr ? mpidr : default_mpidr(vcpu->idx);
+	a->sys[SR_OSLSR_EL1] = OSLSR_OSLM_IMP | OSLSR_OSLK;
+
+	memset(&a->fp, 0, sizeof(a->fp));
+	memset(a->spsr_aa32, 0, sizeof(a->spsr_aa32));
+	a->hcr = vcpu->vm->arch.hcr;
+	a->serror_pending = false;
+	a->reset_be = false;
+	vcpu->mmio.pending = false;
+}
+
+int modkvm_arch_vcpu_init(struct modkvm_vcpu *vcpu,
+			  const struct kvm_vcpu_init *init)
+{
+	struct modkvm_vm *vm = vcpu->vm;
+	u64 features = init->features[0];
+	unsigned int i;
+
+	if (init->target != KVM_ARM_TARGET_GENERIC_V8)
+		return -EINVAL;
+	for (i = 1; i < ARRAY_SIZE(init->features); i++)
+		if (init->features[i])
+			return -ENOENT;
+	if (features & ~known_features())
+		return -ENOENT;
+	if (features & ~SUPPORTED_FEATURES)
+		return -EINVAL;
+	/* A second INIT must ask for what the first did (power state apart) */
+	if (vcpu->initialized &&
+	    ((features ^ vcpu->arch.features) & ~FEAT(POWER_OFF)))
+		return -EINVAL;
+
+	mutex_lock(&vm->lock);
+	if (vm->arch.vcpu_features_set) {
+		if ((features & ~FEAT(POWER_OFF)) != vm->arch.vcpu_features) {
+			mutex_unlock(&vm->lock);
+			return -EINVAL;
+		}
+	} else {
+		/* The first vCPU fixes the VM's features and PSCI version. */
+		vm->arch.vcpu_features = features & ~FEAT(POWER_OFF);
+		vm->arch.vcpu_features_set = true;
+		WRITE_ONCE(vm->arch.psci_version,
+			   (features & FEAT(PSCI_0_2)) ? PSCI_VERSION(1, 1) :
+							 PSCI_VERSION(0, 1));
+	}
+	vcpu->arch.target = init->target;
+	vcpu->arch.features = features;
+	vcpu->arch.reset_be = false;
+	modkvm_arch_vcpu_reset(vcpu);
+	WRITE_ONCE(vcpu->pending_reset, false);
+	WRITE_ONCE(vcpu->power_off, !!(features & FEAT(POWER_OFF)));
+	mutex_unlock(&vm->lock);
+	return 0;
+}

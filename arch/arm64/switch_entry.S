@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * modkvm, arm64 VHE: entering the guest and coming back.
+ *
+ * The host kernel runs at EL2 (HCR_EL2.E2H = 1), so entering the guest is
+ * an ERET from EL2 to EL1 and every exit is an exception taken to EL2. Our
+ * vector table is installed only between entry and exit, with every
+ * exception masked around the switch; the host's VBAR is restored before
+ * returning to C.
+ *
+ * The host stack (SP_EL2) is untouched by the guest, so the frame pushed
+ * on entry is found again at exit:
+ *
+ *	sp + 0	 ctxt pointer	host VBAR
+ *	sp + 16	 x18		host SP_EL0 (the kernel's "current")
+ *	sp + 32	 x19 .. x30 (callee-saved, six pairs)
+ */
+#include <linux/linkage.h>
+#include <asm/assembler.h>
+
+#include "switch_asm.h"
+
+	.text
+
+/*
+ * u32 __modkvm_guest_enter(struct modkvm_gp_regs *ctxt)
+ * Called with interrupts disabled; returns an enum modkvm_exit_code.
+ */
+SYM_FUNC_START(__modkvm_guest_enter)
+	stp	x29, x30, [sp, #-16]!
+	stp	x27, x28, [sp, #-16]!
+	stp	x25, x26, [sp, #-16]!
+	stp	x23, x24, [sp, #-16]!
+	stp	x21, x22, [sp, #-16]!
+	stp	x19, x20, [sp, #-16]!
+	mrs	x1, sp_el0
+	stp	x18, x1, [sp, #-16]!
+
+	msr	daifset, #0xf
+	mrs	x1, vbar_el1			/* VBAR_EL2: E2H redirects */
+	stp	x0, x1, [sp, #-16]!
+	adr	x1, __modkvm_vectors
+	msr	vbar_el1, x1
+
+	ldr	x1, [x0, #CTXT_SP_EL0]
+	msr	sp_el0, x1
+	ldr	x1, [x0, #CTXT_PC]
+	msr	elr_el2, x1
+	ldr	x1, [x0, #CTXT_PSTATE]
+	msr	spsr_el2, x1
+	isb
+
+	ldp	x2, x3, [x0, #16 * 1]
+	ldp	x4, x5, [x0, #16 * 2]
+	ldp	x6, x7, [x0, #16 * 3]
+	ldp	x8, x9, [x0, #16 * 4]
+	ldp	x10, x11, [x0, #16 * 5]
+	ldp	x12, x13, [x0, #16 * 6]
+	ldp	x14, x15, [x0, #16 * 7]
+	ldp	x16, x17, [x0, #16 * 8]
+	ldp	x18, x19, [x0, #16 * 9]
+	ldp	x20, x21, [x0, #16 * 10]
+	ldp	x22, x23, [x0, #16 * 11]
+	ldp	x24, x25, [x0, #16 * 12]
+	ldp	x26, x27, [x0, #16 * 13]
+	ldp	x28, x29, [x0, #16 * 14]
+	ldr	x30, [x0, #16 * 15]
+	ldp	x0, x1, [x0]
+	eret
+	dsb	nsh
+	isb
+SYM_FUNC_END(__modkvm_guest_enter)
+
+/*
+ * Every way out of the guest ends here with the guest's x0/x1 pushed on
+ * the host stack and the exit code in x0.
+ */
+SYM_CODE_START_LOCAL(__modkvm_guest_exit)
+	ldr	x1, [sp, #16]			/* ctxt */
+	stp	x2, x3, [x1, #16 * 1]
+	stp	x4, x5, [x1, #16 * 2]
+	stp	x6, x7, [x1, #16 * 3]
+	stp	x8, x9, [x1, #16 * 4]
+	stp	x10, x11, [x1, #16 * 5]
+	stp	x12, x13, [x1, #16 * 6]
+	stp	x14, x15, [x1, #16 * 7]
+	stp	x16, x17, [x1, #16 * 8]
+	stp	x18, x19, [x1, #16 * 9]
+	stp	x20, x21, [x1, #16 * 10]
+	stp	x22, x23, [x1, #16 * 11]
+	stp	x24, x25, [x1, #16 * 12]
+	stp	x26, x27, [x1, #16 * 13]
+	stp	x28, x29, [x1, #16 * 14]
+	str	x30, [x1, #16 * 15]
+	ldp	x2, x3, [sp], #16		/* the guest's x0, x1 */
+	stp	x2, x3, [x1]
+	mrs	x2, sp_el0
+	str	x2, [x1, #CTXT_SP_EL0]
+	mrs	x2, elr_el2
+	str	x2, [x1, #CTXT_PC]
+	mrs	x2, spsr_el2
+	str	x2, [x1, #CTXT_PSTATE]
+
+	ldp	x1, x2, [sp], #16		/* ctxt, host VBAR */
+	msr	vbar_el1, x2
+	isb
+	ldp	x18, x1, [sp], #16
+	msr	sp_el0, x1
+	ldp	x19, x20, [sp], #16
+	ldp	x21, x22, [sp], #16
+	ldp	x23, x24, [sp], #16
+	ldp	x25, x26, [sp], #16
+	ldp	x27, x28, [sp], #16
+	ldp	x29, x30, [sp], #16
+	ret
+SYM_CODE_END(__modkvm_guest_exit)
+
+	.macro	guest_vector code
+	.align	7
+	stp	x0, x1, [sp, #-16]!
+	mov	x0, #\code
+	b	__modkvm_guest_exit
+	.endm
+
+/*
+ * An exception taken at EL2 itself while our vectors are in place means a
+ * bug in the switch: leave through the same path so that the host gets
+ * its state back and C can report MODKVM_EXIT_BAD.
+ */
+	.macro	bad_vector
+	.align	7
+	stp	x0, x1, [sp, #-16]!
+	mov	x0, #EXIT_BAD
+	b	__modkvm_guest_exit
+	.endm
+
+	.align	11
+SYM_CODE_START(__modkvm_vectors)
+	bad_vector				/* EL2t sync */
+	bad_vector				/* EL2t IRQ */
+	bad_vector				/* EL2t FIQ */
+	bad_vector				/* EL2t SError */
+	bad_vector				/* EL2h sync */
+	bad_vector				/* EL2h IRQ */
+	bad_vector				/* EL2h FIQ */
+	bad_vector				/* EL2h SError */
+	guest_vector EXIT_SYNC			/* lower EL, AArch64 */
+	guest_vector EXIT_IRQ
+	guest_vector EXIT_FIQ
+	guest_vector EXIT_SERROR
+	guest_vector EXIT_SYNC			/* lower EL, AArch32 (guest EL0) */
+	guest_vector EXIT_IRQ
+	guest_vector EXIT_FIQ
+	guest_vector EXIT_SERROR
+SYM_CODE_END(__modkvm_vectors)
+
+/* void __modkvm_fp_save(struct user_fpsimd_state *st) */
+SYM_FUNC_START(__modkvm_fp_save)
+	stp	q0, q1, [x0, #32 * 0]
+	stp	q2, q3, [x0, #32 * 1]
+	stp	q4, q5, [x0, #32 * 2]
+	stp	q6, q7, [x0, #32 * 3]
+	stp	q8, q9, [x0, #32 * 4]
+	stp	q10, q11, [x0, #32 * 5]
+	stp	q12, q13, [x0, #32 * 6]
+	stp	q14, q15, [x0, #32 * 7]
+	stp	q16, q17, [x0, #32 * 8]
+	stp	q18, q19, [x0, #32 * 9]
+	stp	q20, q21, [x0, #32 * 10]
+	stp	q22, q23, [x0, #32 * 11]
+	stp	q24, q25, [x0, #32 * 12]
+	stp	q26, q27, [x0, #32 * 13]
+	stp	q28, q29, [x0, #32 * 14]
+	stp	q30, q31, [x0, #32 * 15]
+	mrs	x1, fpsr
+	str	w1, [x0, #FP_FPSR]
+	mrs	x1, fpcr
+	str	w1, [x0, #FP_FPCR]
+	ret
+SYM_FUNC_END(__modkvm_fp_save)
+
+/* void __modkvm_fp_load(const struct user_fpsimd_state *st) */
+SYM_FUNC_START(__modkvm_fp_load)
+	ldp	q0, q1, [x0, #32 * 0]
+	ldp	q2, q3, [x0, #32 * 1]
+	ldp	q4, q5, [x0, #32 * 2]
+	ldp	q6, q7, [x0, #32 * 3]
+	ldp	q8, q9, [x0, #32 * 4]
+	ldp	q10, q11, [x0, #32 * 5]
+	ldp	q12, q13, [x0, #32 * 6]
+	ldp	q14, q15, [x0, #32 * 7]
+	ldp	q16, q17, [x0, #32 * 8]
+	ldp	q18, q19, [x0, #32 * 9]
+	ldp	q20, q21, [x0, #32 * 10]
+	ldp	q22, q23, [x0, #32 * 11]
+	ldp	q24, q25, [x0, #32 * 12]
+	ldp	q26, q27, [x0, #32 * 13]
+	ldp	q28, q29, [x0, #32 * 14]
+	ldp	q30, q31, [x0, #32 * 15]
+	ldr	w1, [x0, #FP_FPSR]
+	msr	fpsr, x1
+	ldr	w1, [x0, #FP_FPCR]
+	msr	fpcr, x1
+	ret
+SYM_FUNC_END(__modkvm_fp_load)

@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * modkvm, arm64: trapped system register accesses (EC 0x18).
+ *
+ * Emulated: the feature ID registers (TID3), built from the host's
+ * sanitised values with only the features modkvm really gives a guest
+ * left visible (a whitelist per register: unknown or future fields read
+ * as 0); ACTLR_EL1 (RAZ/WI); CPACR_EL1 (CPTR_EL2.TCPAC: FPEN and TTA
+ * kept, SVE/SME enables RES0); set/way cache maintenance (the whole guest
+ * is cleaned and invalidated); a minimal self-hosted debug block: MDSCR,
+ * the OS lock (OSLAR/OSLSR), OSDLR, MDCCINT, the claim tags and the DCC
+ * status, stored but without effect, and the two breakpoints and two
+ * watchpoints ID_AA64DFR0_EL1 advertises, RAZ/WI (hardware debug, guest
+ * single-step and the DCC do not work); the EL1 physical timer
+ * (CNTP_CTL/CVAL/TVAL, against the physical counter: no offset); the RAS
+ * error record registers, RAZ/WI as RAS is hidden. Everything else that
+ * traps - PMU, SPE, trace, AMU, LORegions, the GIC SGI registers (no
+ * in-kernel GIC), implementation defined registers, writes to read-only
+ * registers - is answered with an UNDEF injected into the guest.
+ */
+#include <linux/bitfield.h>
+#include <linux/kernel.h>
+#include <asm/barrier.h>
+#include <asm/cpufeature.h>
+#include <asm/esr.h>
+#include <asm/ptrace.h>
+#include <asm/sysreg.h>
+
+#include "modkvm.h"
+#include "el2_regs.h"
+
+/* Encodings (sys_reg() form: what esr_sys64_to_sysreg() yields) */
+#define R_ACTLR_EL1		sys_reg(3, 0, 1, 0, 1)
+#define R_CPACR_EL1		sys_reg(3, 0, 1, 0, 2)
+#define R_DC_ISW		sys_reg(1, 0, 7, 6, 2)
+#define R_DC_CSW		sys_reg(1, 0, 7, 10, 2)
+#define R_DC_CISW		sys_reg(1, 0, 7, 14, 2)
+#define R_OSDTRRX_EL1		sys_reg(2, 0, 0, 0, 2)
+#define R_MDCCINT_EL1		sys_reg(2, 0, 0, 2, 0)
+#define R_MDSCR_EL1		sys_reg(2, 0, 0, 2, 2)
+#define R_OSDTRTX_EL1		sys_reg(2, 0, 0, 3, 2)
+#define R_OSECCR_EL1		sys_reg(2, 0, 0, 6, 2)
+#define R_MDRAR_EL1		sys_reg(2, 0, 1, 0, 0)
+#define R_OSLAR_EL1		sys_reg(2, 0, 1, 0, 4)
+#define R_OSLSR_EL1		sys_reg(2, 0, 1, 1, 4)
+#define R_OSDLR_EL1		sys_reg(2, 0, 1, 3, 4)
+#define R_DBGPRCR_EL1		sys_reg(2, 0, 1, 4, 4)
+#define R_DBGCLAIMSET_EL1	sys_reg(2, 0, 7, 8, 6)
+#define R_DBGCLAIMCLR_EL1	sys_reg(2, 0, 7, 9, 6)
+#define R_DBGAUTHSTATUS_EL1	sys_reg(2, 0, 7, 14, 6)
+#define R_MDCCSR_EL0		sys_reg(2, 3, 0, 1, 0)
+#define R_DBGDTR_EL0		sys_reg(2, 3, 0, 4, 0)
+#define R_DBGDTRRXTX_EL0	sys_reg(2, 3, 0, 5, 0)
+#define R_CNTP_TVAL_EL0		sys_reg(3, 3, 14, 2, 0)
+#define R_CNTP_CTL_EL0		sys_reg(3, 3, 14, 2, 1)
+#define R_CNTP_CVAL_EL0		sys_reg(3, 3, 14, 2, 2)
+
+#define ID_REG(crm, op2)	sys_reg(3, 0, 0, crm, op2)
+
+/* Breakpoints and watchpoints the guest is told of (and gets RAZ/WI) */
+#define NR_BRPS			2
+#define NR_WRPS			2
+
+#define CPACR_GUEST_MASK	(GENMASK_ULL(21, 20) | BIT_ULL(28)) /* FPEN, TTA */
+#define MDSCR_TDCC		BIT_ULL(12)
+#define MDCCINT_MASK		(BIT_ULL(29) | BIT_ULL(30))	/* TX, RX */
+#define OSLSR_OSLK		BIT_ULL(1)
+#define OSDLR_DLK		BIT_ULL(0)
+#define CLAIM_MASK		0xffULL
+
+#define F(hi, lo)		GENMASK_ULL(hi, lo)
+
+/*
+ * The ID registers a guest sees. @keep: fields passed through from the
+ * host's sanitised value; @set: fixed field values. Registers missing
+ * here, including all the AArch32 ones (AArch32 is not offered), read 0.
+ */
+struct id_reg_policy {
+	u32 enc;
+	bool host;	/* start from read_sanitised_ftr_reg(enc) */
+	u64 keep;
+	u64 set;
+};
+
+static const struct id_reg_policy id_regs[] = {
+	/*
+	 * ID_AA64PFR0_EL1: EL0/EL1 AArch64 only, no EL2, GIC, RAS, SVE,
+	 * SEL2, MPAM, AMU, RME; EL3, FP, AdvSIMD, DIT, CSV2, CSV3 as host
+	 */
+	{ ID_REG(4, 0), true,
+	  F(15, 12) | F(19, 16) | F(23, 20) | F(51, 48) | F(59, 56) | F(63, 60),
+	  (1ULL << 0) | (1ULL << 4) },
+	/* ID_AA64PFR1_EL1: BT, SSBS, CSV2_frac; no MTE, SME, NMI, GCS... */
+	{ ID_REG(4, 1), true, F(3, 0) | F(7, 4) | F(35, 32), 0 },
+	/*
+	 * ID_AA64DFR0_EL1: Armv8.0 debug, 2 BRPs, 2 WRPs, 1 CTX_CMP, no PMU,
+	 * SPE, trace, BRBE; DoubleLock implemented (OSDLR is kept)
+	 */
+	{ ID_REG(5, 0), false, 0,
+	  (6ULL << 0) | ((NR_BRPS - 1ULL) << 12) | ((NR_WRPS - 1ULL) << 20) },
+	/* ID_AA64ISAR0_EL1: all instruction sets but TME */
+	{ ID_REG(6, 0), true, F(63, 28) | F(23, 4), 0 },
+	/* ID_AA64ISAR1_EL1: no pointer auth (APA, API, GPA, GPI), no LS64 */
+	{ ID_REG(6, 1), true,
+	  F(3, 0) | F(15, 12) | F(19, 16) | F(23, 20) | F(35, 32) | F(39, 36) |
+	  F(43, 40) | F(47, 44) | F(51, 48) | F(55, 52) | F(59, 56), 0 },
+	/*
+	 * ID_AA64ISAR2_EL1: RPRES, BC, CLRBHB, PRFMSLC, RPRFM, CSSC; no
+	 * WFxT, pointer auth, MOPS, 128-bit system registers, ATS1A
+	 */
+	{ ID_REG(6, 2), true,
+	  F(7, 4) | F(23, 20) | F(31, 28) | F(43, 40) | F(51, 48) | F(55, 52),
+	  0 },
+	/* ID_AA64MMFR0_EL1: all but FGT and ECV */
+	{ ID_REG(7, 0), true, F(47, 0), 0 },
+	/*
+	 * ID_AA64MMFR1_EL1: HAFDBS (at most 2), HPDS, PAN, SpecSEI, ETS, AFP,
+	 * nTLBPA, CMOW, ECBHB; no VMIDBits, VH, LO, XNX, TWED, HCX, TIDCP1
+	 */
+	{ ID_REG(7, 1), true,
+	  F(3, 0) | F(15, 12) | F(23, 20) | F(27, 24) | F(39, 36) | F(47, 44) |
+	  F(51, 48) | F(59, 56) | F(63, 60), 0 },
+	/* ID_AA64MMFR2_EL1: all but NV, FWB, EVT */
+	{ ID_REG(7, 2), true,
+	  F(23, 0) | F(39, 28) | F(55, 48) | F(63, 60), 0 },
+};
+
+#define MMFR1_HAFDBS		F(3, 0)
+
+static bool is_id_space(u32 enc)
+{
+	return sys_reg_Op0(enc) == 3 && sys_reg_Op1(enc) == 0 &&
+	       sys_reg_CRn(enc) == 0 && sys_reg_CRm(enc) >= 1 &&
+	       sys_reg_CRm(enc) <= 7;
+}
+
+u64 modkvm_guest_id_reg(u32 encoding)
+{
+	const struct id_reg_policy *p = NULL;
+	unsigned int i;
+	u64 val;
+
+	for (i = 0; i < ARRAY_SIZE(id_regs); i++)
+		if (id_regs[i].enc == encoding)
+			p = &id_regs[i];
+	if (!p)
+		return 0;
+
+	val = p->host ? read_sanitised_ftr_reg(encoding) & p->keep : 0;
+	val |= p->set;
+	/* HAFDBS 3 (HAFT) needs TCR2_EL1, which is not offered */
+	if (encoding == ID_REG(7, 1) && FIELD_GET(MMFR1_HAFDBS, val) > 2)
+		val = (val & ~MMFR1_HAFDBS) | FIELD_PREP(MMFR1_HAFDBS, 2);
+	return val;
+}
+
+struct sys_access {
+	u32 enc;
+	bool read;
+	u64 val;	/* written value in, read value out */
+};
+
+static u64 cntpct(void)
+{
+	isb();
+	return read_sysreg(cntpct_el0);
+}
+
+static bool access_ptimer(struct modkvm_vcpu *vcpu, struct sys_access *p)
+{
+	u64 *sys = vcpu->arch.sys, now = cntpct();
+	u64 ctl = sys[SR_CNTP_CTL_EL0];
+
+	switch (p->enc) {
+	case R_CNTP_CTL_EL0:
+		if (!p->read) {
+			sys[SR_CNTP_CTL_EL0] = p->val &
+					       (MK_CNT_CTL_ENABLE | MK_CNT_CTL_IMASK);
+			return true;
+		}
+		p->val = ctl & (MK_CNT_CTL_ENABLE | MK_CNT_CTL_IMASK);
+		if ((ctl & MK_CNT_CTL_ENABLE) && now >= sys[SR_CNTP_CVAL_EL0])
+			p->val |= MK_CNT_CTL_ISTATUS;
+		return true;
+	case R_CNTP_CVAL_EL0:
+		if (p->read)
+			p->val = sys[SR_CNTP_CVAL_EL0];
+		else
+			sys[SR_CNTP_CVAL_EL0] = p->val;
+		return true;
+	default:	/* TVAL: a signed 32-bit distance to CVAL */
+		if (p->read)
+			p->val = lower_32_bits(sys[SR_CNTP_CVAL_EL0] - now);
+		else
+			sys[SR_CNTP_CVAL_EL0] = now + sign_extend64(p->val, 31);
+		return true;
+	}
+}
+
+/* DBGB{V,C}R<n>_EL1, DBGW{V,C}R<n>_EL1: op0 2, op1 0, CRn 0, op2 4..7 */
+static bool access_bp_wp(struct sys_access *p)
+{
+	unsigned int n = sys_reg_CRm(p->enc), op2 = sys_reg_Op2(p->enc);
+
+	if (n >= (op2 < 6 ? NR_BRPS : NR_WRPS))
+		return false;
+	if (p->read)
+		p->val = 0;
+	return true;
+}
+
+/* The DCC registers reach us from EL0 only if MDSCR_EL1.TDCC allows. */
+static bool dcc_allowed(struct modkvm_vcpu *vcpu)
+{
+	u64 pstate = vcpu->arch.gp.pstate;
+	bool el0 = (pstate & PSR_MODE32_BIT) ||
+		   (pstate & PSR_MODE_MASK) == PSR_MODE_EL0t;
+
+	return !el0 || !(vcpu->arch.sys[SR_MDSCR_EL1] & MDSCR_TDCC);
+}
+
+static bool access_debug(struct modkvm_vcpu *vcpu, struct sys_access *p)
+{
+	u64 *sys = vcpu->arch.sys;
+
+	switch (p->enc) {
+	case R_MDSCR_EL1:
+		if (p->read)
+			p->val = sys[SR_MDSCR_EL1];
+		else
+			sys[SR_MDSCR_EL1] = lower_32_bits(p->val);
+		return true;
+	case R_MDCCINT_EL1:
+		if (p->read)
+			p->val = sys[SR_MDCCINT_EL1];
+		else
+			sys[SR_MDCCINT_EL1] = p->val & MDCCINT_MASK;
+		return true;
+	case R_OSLAR_EL1:		/* write-only */
+		if (p->read)
+			return false;
+		if (p->val & 1)
+			sys[SR_OSLSR_EL1] |= OSLSR_OSLK;
+		else
+			sys[SR_OSLSR_EL1] &= ~OSLSR_OSLK;
+		return true;
+	case R_OSLSR_EL1:		/* read-only */
+		if (!p->read)
+			return false;
+		p->val = sys[SR_OSLSR_EL1];
+		return true;
+	case R_OSDLR_EL1:
+		if (p->read)
+			p->val = sys[SR_OSDLR_EL1];
+		else
+			sys[SR_OSDLR_EL1] = p->val & OSDLR_DLK;
+		return true;
+	case R_DBGCLAIMSET_EL1:		/* reads: the implemented tags */
+		if (p->read)
+			p->val = CLAIM_MASK;
+		else
+			sys[SR_DBGCLAIM] |= p->val & CLAIM_MASK;
+		return true;
+	case R_DBGCLAIMCLR_EL1:		/* reads: the tags set */
+		if (p->read)
+			p->val = sys[SR_DBGCLAIM];
+		else
+			sys[SR_DBGCLAIM] &= ~(p->val & CLAIM_MASK);
+		return true;
+	case R_MDCCSR_EL0:		/* read-only: nothing to send/receive */
+		if (!p->read || !dcc_allowed(vcpu))
+			return false;
+		p->val = 0;
+		return true;
+	case R_DBGDTR_EL0:
+	case R_DBGDTRRXTX_EL0:
+		if (!dcc_allowed(vcpu))
+			return false;
+		if (p->read)
+			p->val = 0;
+		return true;
+	case R_MDRAR_EL1:		/* read-only: no memory-mapped debug */
+	case R_DBGAUTHSTATUS_EL1:
+		if (!p->read)
+			return false;
+		p->val = 0;
+		return true;
+	case R_DBGPRCR_EL1:
+	case R_OSDTRRX_EL1:
+	case R_OSDTRTX_EL1:
+	case R_OSECCR_EL1:
+		if (p->read)
+			p->val = 0;
+		return true;
+	}
+
+	if (sys_reg_Op0(p->enc) == 2 && sys_reg_Op1(p->enc) == 0 &&
+	    sys_reg_CRn(p->enc) == 0 && sys_reg_Op2(p->enc) >= 4)
+		return access_bp_wp(p);
+	return false;
+}
+
+/* ERRIDR, ERRSELR, ERX*: op0 3, op1 0, CRn 5, CRm 3..5 */
+static bool is_ras_reg(u32 enc)
+{
+	return sys_reg_Op0(enc) == 3 && sys_reg_Op1(enc) == 0 &&
+	       sys_reg_CRn(enc) == 5 && sys_reg_CRm(enc) >= 3 &&
+	       sys_reg_CRm(enc) <= 5;
+}
+
+/* true: emulated (p->val holds a read's result); false: UNDEF */
+static bool emulate(struct modkvm_vcpu *vcpu, struct sys_access *p)
+{
+	if (is_id_space(p->enc)) {
+		if (!p->read)
+			return false;
+		p->val = modkvm_guest_id_reg(p->enc);
+		return true;
+	}
+
+	switch (p->enc) {
+	case R_ACTLR_EL1:
+		if (p->read)
+			p->val = 0;
+		return true;
+	case R_CPACR_EL1:
+		if (p->read)
+			p->val = vcpu->arch.sys[SR_CPACR_EL1];
+		else
+			vcpu->arch.sys[SR_CPACR_EL1] = p->val & CPACR_GUEST_MASK;
+		return true;
+	case R_DC_ISW:
+	case R_DC_CSW:
+	case R_DC_CISW:
+		if (p->read)
+			return false;
+		modkvm_flush_guest_dcache(vcpu->vm);
+		return true;
+	case R_CNTP_CTL_EL0:
+	case R_CNTP_CVAL_EL0:
+	case R_CNTP_TVAL_EL0:
+		return access_ptimer(vcpu, p);
+	}
+
+	if (sys_reg_Op0(p->enc) == 2)
+		return access_debug(vcpu, p);
+	if (is_ras_reg(p->enc)) {
+		if (p->read)
+			p->val = 0;
+		return true;
+	}
+	return false;
+}
+
+int modkvm_handle_sysreg(struct modkvm_vcpu *vcpu)
+{
+	u64 esr = vcpu->arch.exit.esr;
+	unsigned int rt = (esr & ESR_ELx_SYS64_ISS_RT_MASK) >>
+			  ESR_ELx_SYS64_ISS_RT_SHIFT;
+	struct sys_access p = {
+		.enc = esr_sys64_to_sysreg(esr),
+		.read = (esr & ESR_ELx_SYS64_ISS_DIR_MASK) ==
+			ESR_ELx_SYS64_ISS_DIR_READ,
+	};
+
+	if (!p.read)
+		p.val = modkvm_get_reg(&vcpu->arch, rt);	/* 31: XZR */
+	if (!emulate(vcpu, &p)) {
+		modkvm_inject_undef(vcpu);
+		return 1;
+	}
+	if (p.read)
+		modkvm_set_reg(&vcpu->arch, rt, p.val);		/* 31: discard */
+	modkvm_skip_instr(&vcpu->arch);
+	return 1;
+}

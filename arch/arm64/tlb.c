@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * modkvm, arm64: what stage 2 needs from the CPU: the IPA size the host
+ * supports, VTCR_EL2 for a VM, VMIDs, and TLB invalidation by VMID.
+ *
+ * TLB maintenance for a guest is done with that guest's VMID in VTTBR_EL2
+ * and HCR_EL2.TGE clear, so the EL1&0 (guest) regime is the one targeted,
+ * with interrupts off for the few instructions it takes.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bitfield.h>
+#include <linux/bitmap.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/spinlock.h>
+#include <asm/barrier.h>
+#include <asm/sysreg.h>
+
+#include "modkvm.h"
+#include "el2_regs.h"
+
+#define MMFR0_PARANGE	GENMASK_ULL(3, 0)
+#define MMFR1_VMIDBITS	GENMASK_ULL(7, 4)
+#define MODKVM_MAX_IPA	48	/* 48-bit output addresses, no LPA2 */
+
+static DEFINE_SPINLOCK(vmid_lock);
+static unsigned long vmid_map[BITS_TO_LONGS(1 << 16)];
+
+static unsigned int modkvm_vmid_bits(void)
+{
+	return FIELD_GET(MMFR1_VMIDBITS, read_sysreg(id_aa64mmfr1_el1)) == 2 ?
+	       16 : 8;
+}
+
+static unsigned int modkvm_parange_bits(unsigned int parange)
+{
+	static const u8 bits[] = { 32, 36, 40, 42, 44, 48, 52 };
+
+	return parange < ARRAY_SIZE(bits) ? bits[parange] : 48;
+}
+
+unsigned int modkvm_host_ipa_limit(void)
+{
+	unsigned int pa = modkvm_parange_bits(FIELD_GET(MMFR0_PARANGE,
+					read_sysreg(id_aa64mmfr0_el1)));
+
+	return min(pa, MODKVM_MAX_IPA);
+}
+
+static int modkvm_vmid_alloc(void)
+{
+	unsigned int n = 1U << modkvm_vmid_bits();
+	unsigned long vmid;
+
+	spin_lock(&vmid_lock);
+	vmid = find_next_zero_bit(vmid_map, n, 1);	/* 0 stays unused */
+	if (vmid < n)
+		__set_bit(vmid, vmid_map);
+	spin_unlock(&vmid_lock);
+	return vmid < n ? vmid : -ENOSPC;
+}
+
+static void modkvm_vmid_free(u16 vmid)
+{
+	spin_lock(&vmid_lock);
+	__clear_bit(vmid, vmid_map);
+	spin_unlock(&vmid_lock);
+}
+
+/* Run @op with the guest's VMID current and TGE clear. */
+#define with_guest_regime(s2, op)					\
+do {									\
+	unsigned long __flags;						\
+	u64 __hcr, __vttbr;						\
+									\
+	local_irq_save(__flags);					\
+	__vttbr = read_sysreg(vttbr_el2);				\
+	__hcr = read_sysreg(hcr_el2);					\
+	write_sysreg((u64)(s2)->vmid << MK_VTTBR_VMID_SHIFT, vttbr_el2);	\
+	write_sysreg(__hcr & ~MK_HCR_TGE, hcr_el2);			\
+	isb();								\
+	op;								\
+	dsb(ish);							\
+	isb();								\
+	write_sysreg(__hcr, hcr_el2);					\
+	write_sysreg(__vttbr, vttbr_el2);				\
+	isb();								\
+	local_irq_restore(__flags);					\
+} while (0)
+
+static void count_flush(struct modkvm_s2 *s2)
+{
+	container_of(s2, struct modkvm_vm, s2)->stat.remote_tlb_flush++;
+}
+
+void modkvm_tlb_flush_ipa(struct modkvm_s2 *s2, u64 ipa)
+{
+	count_flush(s2);
+	/*
+	 * Drop the stage-2 entry, then the combined stage-1+2 entries that
+	 * may have been built from it (the guest's stage-1 VA is unknown).
+	 */
+	with_guest_regime(s2, ({
+		asm volatile("tlbi ipas2e1is, %0" : : "r"(ipa >> 12));
+		dsb(ish);
+		asm volatile("tlbi vmalle1is");
+	}));
+}
+
+void modkvm_tlb_flush_vmid(struct modkvm_s2 *s2)
+{
+	count_flush(s2);
+	with_guest_regime(s2, asm volatile("tlbi vmalls12e1is"));
+}
+
+/*
+ * The first lookup level for an IPA size, with up to 16 concatenated
+ * tables there rather than one more level (Arm ARM, VTCR_EL2.SL0 rules
+ * for the 4 KiB granule).
+ */
+static void modkvm_s2_geometry(unsigned int ipa_bits, unsigned int *level,
+			       unsigned int *order)
+{
+	if (ipa_bits <= 39) {
+		*level = 1;
+		*order = 0;
+	} else if (ipa_bits <= 43) {
+		*level = 1;
+		*order = ipa_bits - 39;
+	} else {
+		*level = 0;
+		*order = 0;
+	}
+}
+
+int modkvm_arch_s2_init(struct modkvm_s2 *s2, unsigned int ipa_bits)
+{
+	unsigned int parange = FIELD_GET(MMFR0_PARANGE,
+					 read_sysreg(id_aa64mmfr0_el1));
+	int vmid;
+
+	modkvm_s2_geometry(ipa_bits, &s2->start_level, &s2->pgd_order);
+	s2->ipa_bits = ipa_bits;
+	s2->pgd = (void *)__get_free_pages(GFP_KERNEL_ACCOUNT | __GFP_ZERO,
+					   s2->pgd_order);
+	if (!s2->pgd)
+		return -ENOMEM;
+
+	vmid = modkvm_vmid_alloc();
+	if (vmid < 0) {
+		free_pages((unsigned long)s2->pgd, s2->pgd_order);
+		s2->pgd = NULL;
+		pr_warn_ratelimited("out of VMIDs\n");
+		return vmid;
+	}
+	s2->vmid = vmid;
+
+	/* SL0 for 4 KiB pages: 0 = level 2, 1 = level 1, 2 = level 0 */
+	s2->vtcr = MK_VTCR_T0SZ(64 - ipa_bits) | MK_VTCR_SL0(2 - s2->start_level) |
+		   MK_VTCR_IRGN0_WBWA | MK_VTCR_ORGN0_WBWA | MK_VTCR_SH0_INNER |
+		   MK_VTCR_TG0_4K | MK_VTCR_PS(min(parange, 5U)) | MK_VTCR_RES1;
+	if (modkvm_vmid_bits() == 16)
+		s2->vtcr |= MK_VTCR_VS;
+	return 0;
+}
+
+void modkvm_arch_s2_free(struct modkvm_s2 *s2)
+{
+	if (!s2->pgd)
+		return;
+	/* No stale translation of this VMID may survive its reuse. */
+	modkvm_tlb_flush_vmid(s2);
+	modkvm_vmid_free(s2->vmid);
+	free_pages((unsigned long)s2->pgd, s2->pgd_order);
+	s2->pgd = NULL;
+}

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KVM_CHECK_EXTENSION and KVM_ENABLE_CAP: one table of what modkvm really
+ * implements.
+ *
+ * A capability that is not listed is answered with 0, whatever the
+ * in-kernel KVM would say: userspace must never be told of a feature that
+ * is not there. Values that depend on the host are computed.
+ */
+#include <linux/cpumask.h>
+#include <linux/kernel.h>
+#include <linux/kvm.h>
+
+#include "modkvm.h"
+
+static const unsigned long modkvm_caps_one[] = {
+	KVM_CAP_USER_MEMORY,
+	KVM_CAP_DESTROY_MEMORY_REGION_WORKS,
+	KVM_CAP_JOIN_MEMORY_REGIONS_WORKS,
+	KVM_CAP_SYNC_MMU,		/* MMU notifiers keep stage 2 in sync */
+	KVM_CAP_READONLY_MEM,
+	KVM_CAP_ONE_REG,
+	KVM_CAP_ARM_PSCI,
+	KVM_CAP_ARM_PSCI_0_2,
+	KVM_CAP_IMMEDIATE_EXIT,
+	KVM_CAP_MP_STATE,
+	KVM_CAP_VCPU_EVENTS,
+	KVM_CAP_ARM_USER_IRQ,		/* version 1: vtimer, ptimer bits */
+	KVM_CAP_CHECK_EXTENSION_VM,
+	KVM_CAP_ARM_NISV_TO_USER,
+	KVM_CAP_BINARY_STATS_FD,
+};
+
+long modkvm_check_extension(struct modkvm_vm *vm, unsigned long cap)
+{
+	unsigned int i;
+
+	switch (cap) {
+	case KVM_CAP_NR_VCPUS:
+		return min_t(int, num_online_cpus(), MODKVM_MAX_VCPUS);
+	case KVM_CAP_MAX_VCPUS:
+	case KVM_CAP_MAX_VCPU_ID:
+		return MODKVM_MAX_VCPUS;
+	case KVM_CAP_NR_MEMSLOTS:
+		return MODKVM_MAX_MEMSLOTS;
+	case KVM_CAP_ARM_VM_IPA_SIZE:
+		return modkvm_host_ipa_limit();
+	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
+		return modkvm_dirty_log_caps();
+	}
+	for (i = 0; i < ARRAY_SIZE(modkvm_caps_one); i++)
+		if (modkvm_caps_one[i] == cap)
+			return 1;
+	return 0;
+}
+
+int modkvm_vm_enable_cap(struct modkvm_vm *vm, const struct kvm_enable_cap *cap)
+{
+	if (cap->flags)
+		return -EINVAL;
+	switch (cap->cap) {
+	case KVM_CAP_ARM_NISV_TO_USER:
+		vm->nisv_to_user = true;
+		return 0;
+	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
+		return modkvm_enable_manual_protect(vm, cap->args[0]);
+	}
+	return -EINVAL;
+}

@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MMIO: guest loads and stores outside RAM, handed to userspace as
+ * KVM_EXIT_MMIO.
+ *
+ * Only accesses the hardware fully describes are emulated: a data abort
+ * with a valid instruction syndrome (ISV = 1: one register, no writeback,
+ * 1 to 8 bytes). The bytes in run->mmio.data are in guest memory order,
+ * so a big-endian access (SCTLR_EL1.EE at EL1, E0E at EL0) is byte-swapped
+ * here. A store is complete once userspace has its data, so the guest's PC
+ * moves past it when the exit is built; a load completes at the next
+ * KVM_RUN (modkvm_mmio_complete), which writes the register and then moves
+ * the PC. Either way the PC advances exactly once. Cache maintenance by
+ * VA on an MMIO address does nothing and is skipped. Aborts without a
+ * syndrome (load/store pair, writeback, SIMD, atomics...) are not decoded
+ * in the kernel: they become KVM_EXIT_ARM_NISV when userspace enabled
+ * KVM_CAP_ARM_NISV_TO_USER (PC left at the instruction), else KVM_RUN fails
+ * with -ENOSYS, as api.rst documents.
+ */
+#include <linux/kernel.h>
+#include <linux/string.h>
+#include <asm/esr.h>
+#include <asm/ptrace.h>
+
+#include "modkvm.h"
+
+#define SCTLR_E0E	BIT_ULL(24)
+#define SCTLR_EE	BIT_ULL(25)
+
+/* Is a data access by the guest, in its current state, big-endian? */
+static bool guest_data_be(struct modkvm_vcpu *vcpu)
+{
+	u64 pstate = vcpu->arch.gp.pstate, sctlr = vcpu->arch.sys[SR_SCTLR_EL1];
+
+	if (!(pstate & PSR_MODE32_BIT) &&
+	    (pstate & PSR_MODE_MASK) == PSR_MODE_EL0t)
+		return sctlr & SCTLR_E0E;
+	if (pstate & PSR_MODE32_BIT)		/* AArch32 EL0: CPSR.E */
+		return pstate & PSR_AA32_E_BIT;
+	return sctlr & SCTLR_EE;
+}
+
+/* Lay out @len bytes of @val as a store of that width would in memory. */
+static void put_data(u8 *buf, unsigned int len, u64 val, bool be)
+{
+	unsigned int i;
+
+	for (i = 0; i < len; i++)
+		buf[be ? len - 1 - i : i] = val >> (8 * i);
+}
+
+static u64 get_data(const u8 *buf, unsigned int len, bool be)
+{
+	unsigned int i;
+	u64 val = 0;
+
+	for (i = 0; i < len; i++)
+		val |= (u64)buf[be ? len - 1 - i : i] << (8 * i);
+	return val;
+}
+
+static int mmio_no_syndrome(struct modkvm_vcpu *vcpu, u64 ipa)
+{
+	struct kvm_run *run = vcpu->run;
+	u64 esr = vcpu->arch.exit.esr;
+
+	/* DC CIVAC and friends on device memory: nothing to do */
+	if (esr & ESR_ELx_CM) {
+		modkvm_skip_instr(&vcpu->arch);
+		return 1;
+	}
+	/* api.rst: KVM_RUN fails with ENOSYS without KVM_CAP_ARM_NISV_TO_USER */
+	if (!vcpu->vm->nisv_to_user)
+		return -ENOSYS;
+
+	run->exit_reason = KVM_EXIT_ARM_NISV;
+	run->arm_nisv.esr_iss = esr & ESR_ELx_ISS_MASK;
+	run->arm_nisv.fault_ipa = ipa;
+	return 0;
+}
+
+int modkvm_mmio_exit(struct modkvm_vcpu *vcpu, u64 ipa)
+{
+	struct kvm_run *run = vcpu->run;
+	u64 esr = vcpu->arch.exit.esr;
+	unsigned int len, rt;
+	bool write;
+
+	if (!(esr & ESR_ELx_ISV))
+		return mmio_no_syndrome(vcpu, ipa);
+
+	len = 1U << ((esr & ESR_ELx_SAS) >> ESR_ELx_SAS_SHIFT);
+	rt = (esr & ESR_ELx_SRT_MASK) >> ESR_ELx_SRT_SHIFT;
+	write = esr & ESR_ELx_WNR;
+
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = ipa;
+	run->mmio.len = len;
+	run->mmio.is_write = write;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+
+	if (write) {
+		/* Rt = 31 is WZR/XZR here, which modkvm_get_reg() reads as 0 */
+		put_data(run->mmio.data, len, modkvm_get_reg(&vcpu->arch, rt),
+			 guest_data_be(vcpu));
+		modkvm_skip_instr(&vcpu->arch);
+		return 0;
+	}
+
+	vcpu->mmio.pending = true;
+	vcpu->mmio.rt = rt;
+	vcpu->mmio.len = len;
+	vcpu->mmio.sign_extend = esr & ESR_ELx_SSE;
+	vcpu->mmio.sixty_four = esr & ESR_ELx_SF;
+	return 0;
+}
+
+/*
+ * Finish a load with the data userspace put in run->mmio.data. The
+ * byte order is the guest's at this point (userspace is not expected to
+ * change SCTLR_EL1.EE between the exit and the next KVM_RUN).
+ */
+void modkvm_mmio_complete(struct modkvm_vcpu *vcpu)
+{
+	unsigned int len = vcpu->mmio.len;
+	u64 val;
+
+	if (!vcpu->mmio.pending)
+		return;
+	vcpu->mmio.pending = false;
+	if (len != 1 && len != 2 && len != 4 && len != 8)
+		return;		/* cannot happen: set by modkvm_mmio_exit() */
+
+	val = get_data(vcpu->run->mmio.data, len, guest_data_be(vcpu));
+	if (vcpu->mmio.sign_extend && len < 8)
+		val = sign_extend64(val, len * 8 - 1);
+	if (!vcpu->mmio.sixty_four)
+		val = lower_32_bits(val);	/* Wt: upper half zeroed */
+	modkvm_set_reg(&vcpu->arch, vcpu->mmio.rt, val);	/* 31: XZR */
+	modkvm_skip_instr(&vcpu->arch);
+}

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * modkvm core: the objects (VM, vCPU, memslot) and what the
+ * architecture-independent files share.
+ *
+ * Locking, outermost first:
+ *   vcpu->mutex   one ioctl at a time on a vCPU (KVM_RUN holds it)
+ *   vm->lock      memslot changes, vCPU creation
+ *   vm->mmu_lock  (spinlock) the stage-2 tables and the invalidation count
+ */
+#ifndef MODKVM_H
+#define MODKVM_H
+
+#include <linux/kvm.h>
+#include <linux/mmu_notifier.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/signal_types.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+
+#include "arch.h"
+
+#define MODKVM_API_VERSION	12	/* KVM_GET_API_VERSION, fixed by the ABI */
+#define MODKVM_MAX_VCPUS	512
+#define MODKVM_MAX_MEMSLOTS	512
+#define MODKVM_DEFAULT_IPA_BITS	40	/* KVM_CREATE_VM type 0 */
+
+struct modkvm_memslot {
+	u16 id;
+	u32 flags;		/* KVM_MEM_* */
+	u64 base_gfn;
+	u64 npages;
+	unsigned long hva;	/* userspace_addr */
+	unsigned long *dirty;	/* KVM_MEM_LOG_DIRTY_PAGES bitmap, or NULL */
+};
+
+struct modkvm_vm {
+	refcount_t users;	/* the VM fd and each vCPU fd */
+	struct mm_struct *mm;	/* of the creator; guest memory lives there */
+	struct mutex lock;
+
+	struct modkvm_memslot *slots[MODKVM_MAX_MEMSLOTS];
+
+	/* Stage 2: tables, sizes and the MMU notifier's bookkeeping */
+	spinlock_t mmu_lock;
+	struct modkvm_s2 s2;
+	struct mmu_notifier mn;
+	bool mn_registered;
+	unsigned long mmu_seq;		/* bumped by every invalidation */
+	long mmu_invalidating;		/* invalidations in progress */
+
+	struct modkvm_vcpu *vcpus[MODKVM_MAX_VCPUS];
+	int nr_vcpus;
+
+	struct {
+		u64 remote_tlb_flush;
+		u64 memslot_changes;
+	} stat;
+	bool ran;			/* a vCPU has run: layout is frozen */
+
+	bool nisv_to_user;		/* KVM_CAP_ARM_NISV_TO_USER enabled */
+	u64 dirty_log_flags;		/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
+	u64 cntvoff;			/* guest virtual counter offset */
+
+	struct modkvm_arch_vm arch;
+};
+
+enum modkvm_vcpu_mode {
+	MODKVM_OUTSIDE_GUEST,
+	MODKVM_IN_GUEST,
+};
+
+struct modkvm_vcpu {
+	struct modkvm_vm *vm;
+	unsigned int id;		/* from KVM_CREATE_VCPU */
+	unsigned int idx;		/* creation order */
+	struct kvm_run *run;		/* one page, mmap'ed by userspace */
+	struct mutex mutex;
+
+	/* Set under vcpu->mutex; read by kicks from other threads. */
+	int cpu;			/* physical CPU while loaded, or -1 */
+	int mode;			/* enum modkvm_vcpu_mode */
+	wait_queue_head_t wq;		/* WFI, power off */
+	bool woken;			/* set by modkvm_vcpu_wake() */
+
+	bool initialized;		/* KVM_ARM_VCPU_INIT done */
+	bool power_off;
+	bool pending_reset;		/* PSCI CPU_ON asked for a reset */
+	u64 reset_pc, reset_ctx;
+
+	/* interrupt lines from KVM_IRQ_LINE, bit 0 IRQ, bit 1 FIQ */
+	unsigned long irq_lines;
+
+	bool sigmask_active;
+	sigset_t sigmask;
+
+	/* MMIO load waiting for userspace's data (see mmio.c) */
+	struct {
+		bool pending;
+		bool sign_extend;
+		bool sixty_four;	/* Xt rather than Wt */
+		u8 rt;
+		u8 len;
+	} mmio;
+
+	struct {
+		u64 exits;
+		u64 halt_wakeup;
+		u64 signal_exits;
+		u64 mmio_exits;
+		u64 hvc_exits;
+		u64 wfe_exits;
+		u64 s2_faults;
+	} stat;
+
+	struct modkvm_arch_vcpu arch;
+};
+
+/* arch: host checks and EL2 set-up, at load and for CPUs coming online */
+int modkvm_arch_init(void);
+void modkvm_arch_exit(void);
+
+/* dev.c: the /dev/kvm misc device */
+int modkvm_dev_register(void);
+void modkvm_dev_unregister(void);
+
+/* caps.c: answers to KVM_CHECK_EXTENSION, for /dev/kvm and a VM fd */
+long modkvm_check_extension(struct modkvm_vm *vm, unsigned long cap);
+int modkvm_vm_enable_cap(struct modkvm_vm *vm, const struct kvm_enable_cap *cap);
+
+/* vm.c */
+int modkvm_create_vm(unsigned long type);
+void modkvm_vm_put(struct modkvm_vm *vm);
+
+/* vcpu.c */
+int modkvm_create_vcpu(struct modkvm_vm *vm, unsigned long id);
+void modkvm_vcpu_free(struct modkvm_vcpu *vcpu);
+void modkvm_vcpu_kick(struct modkvm_vcpu *vcpu);
+void modkvm_vcpu_wake(struct modkvm_vcpu *vcpu);
+int modkvm_vcpu_block(struct modkvm_vcpu *vcpu);
+
+/* memslot.c */
+int modkvm_set_memory_region(struct modkvm_vm *vm,
+			     const struct kvm_userspace_memory_region *mem);
+struct modkvm_memslot *modkvm_gfn_to_slot(struct modkvm_vm *vm, u64 gfn);
+void modkvm_free_memslots(struct modkvm_vm *vm);
+
+/* stats.c: KVM_GET_STATS_FD */
+int modkvm_vm_stats_fd(struct modkvm_vm *vm);
+int modkvm_vcpu_stats_fd(struct modkvm_vcpu *vcpu);
+
+/* dirty.c */
+long modkvm_dirty_log_caps(void);
+int modkvm_enable_manual_protect(struct modkvm_vm *vm, u64 flags);
+int modkvm_get_dirty_log(struct modkvm_vm *vm, struct kvm_dirty_log *log);
+int modkvm_clear_dirty_log(struct modkvm_vm *vm, struct kvm_clear_dirty_log *log);
+
+/* mmu.c: stage-2 faults and the MMU notifier */
+int modkvm_mmu_init(struct modkvm_vm *vm, unsigned int ipa_bits);
+void modkvm_mmu_destroy(struct modkvm_vm *vm);
+int modkvm_handle_guest_abort(struct modkvm_vcpu *vcpu);
+void modkvm_unmap_gfn_range(struct modkvm_vm *vm, u64 gfn, u64 npages);
+/* set/way cache maintenance by the guest: clean+invalidate its memory */
+void modkvm_flush_guest_dcache(struct modkvm_vm *vm);
+
+/*
+ * Exit handlers return: 1 to go back into the guest, 0 to return to
+ * userspace with run->exit_reason filled in, or a negative errno that
+ * KVM_RUN returns.
+ */
+
+/* mmio.c */
+int modkvm_mmio_exit(struct modkvm_vcpu *vcpu, u64 ipa);
+void modkvm_mmio_complete(struct modkvm_vcpu *vcpu);
+
+/* psci.c: HVC/SMC calls (PSCI, SMCCC) */
+int modkvm_smccc_call(struct modkvm_vcpu *vcpu);
+int modkvm_psci_version(struct modkvm_vm *vm);
+/* KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_<n> value the guest is offered */
+u64 modkvm_fw_workaround_state(unsigned int n);
+
+#endif /* MODKVM_H */

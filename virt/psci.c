@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * HVC/SMC calls from the guest: PSCI and the SMCCC architecture calls.
+ *
+ * A VM whose vCPUs were created with KVM_ARM_VCPU_PSCI_0_2 gets PSCI 1.1
+ * (Arm DEN0022) unless userspace lowered KVM_REG_ARM_PSCI_VERSION to 0.2
+ * or 1.0; otherwise it gets KVM's PSCI 0.1, which has no fixed function
+ * IDs: KVM_PSCI_FN_CPU_SUSPEND/OFF/ON/MIGRATE from <asm/kvm.h> (userspace
+ * puts them in the guest's device tree). Emulated: PSCI_VERSION,
+ * PSCI_FEATURES, CPU_SUSPEND (as WFI: PSCI lets a suspend return as if
+ * woken at once, so no power state is really entered), CPU_OFF, CPU_ON,
+ * AFFINITY_INFO (level 0 only), MIGRATE_INFO_TYPE (no Trusted OS, so
+ * MIGRATE and MIGRATE_INFO_UP_CPU are NOT_SUPPORTED), SYSTEM_OFF,
+ * SYSTEM_RESET and SYSTEM_RESET2 (as KVM_EXIT_SYSTEM_EVENT exits). Not
+ * offered: SYSTEM_SUSPEND (modkvm has no KVM_CAP_ARM_SYSTEM_SUSPEND),
+ * CPU_FREEZE, CPU_DEFAULT_SUSPEND, NODE_HW_STATE, SET_SUSPEND_MODE, the
+ * statistics calls and MEM_PROTECT. SMCCC 1.1 (DEN0028): SMCCC_VERSION,
+ * SMCCC_ARCH_FEATURES and ARCH_WORKAROUND_1/2/3, answered from what the
+ * guest's ID registers say about the CPU (see modkvm_fw_workaround_state(),
+ * which the firmware pseudo-registers in regs.c report too). No TRNG, no
+ * standard or vendor hypervisor services (PV time, KVM PTP), no yielding
+ * calls: all answer NOT_SUPPORTED (-1) in x0.
+ *
+ * Power state of another vCPU is changed under vm->lock; the run loop
+ * (vcpu.c) reads power_off and pending_reset locklessly and consumes a
+ * pending CPU_ON after reading reset_pc/reset_ctx behind a barrier.
+ */
+#include <linux/arm-smccc.h>
+#include <linux/bitfield.h>
+#include <linux/kernel.h>
+#include <linux/kvm.h>
+#include <linux/mutex.h>
+#include <uapi/linux/psci.h>
+#include <asm/sysreg.h>
+
+#include "modkvm.h"
+
+#define PSCI_V0_1	PSCI_VERSION(0, 1)
+#define PSCI_V0_2	PSCI_VERSION(0, 2)
+#define PSCI_V1_0	PSCI_VERSION(1, 0)
+#define PSCI_V1_1	PSCI_VERSION(1, 1)
+
+/* MPIDR affinity fields: Aff3 [39:32], Aff2..Aff0 [23:0] */
+#define MPIDR_AFF_MASK	(GENMASK_ULL(39, 32) | GENMASK_ULL(23, 0))
+
+#define SCTLR_EE	BIT_ULL(25)
+
+/* ID fields the workaround answers depend on */
+#define PFR0_CSV2	GENMASK_ULL(59, 56)
+#define MMFR1_ECBHB	GENMASK_ULL(63, 60)
+
+int modkvm_psci_version(struct modkvm_vm *vm)
+{
+	u32 v = READ_ONCE(vm->arch.psci_version);
+
+	return v ? v : PSCI_V0_1;
+}
+
+/*
+ * What the guest is told about the Spectre workarounds, as the
+ * KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_n values. modkvm has no firmware
+ * mitigation to offer, so a workaround is either not required (the CPU
+ * says it is not affected) or not available.
+ */
+u64 modkvm_fw_workaround_state(unsigned int n)
+{
+	u64 pfr0 = modkvm_guest_id_reg(SYS_ID_AA64PFR0_EL1);
+	u64 mmfr1 = modkvm_guest_id_reg(SYS_ID_AA64MMFR1_EL1);
+
+	switch (n) {
+	case 1:		/* Spectre v2: CSV2 */
+		if (FIELD_GET(PFR0_CSV2, pfr0) >= 1)
+			return KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_1_NOT_REQUIRED;
+		return KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_1_NOT_AVAIL;
+	case 3:		/* Spectre-BHB: CSV2_3 or ECBHB */
+		if (FIELD_GET(PFR0_CSV2, pfr0) >= 3 ||
+		    FIELD_GET(MMFR1_ECBHB, mmfr1) >= 1)
+			return KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_3_NOT_REQUIRED;
+		return KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_3_NOT_AVAIL;
+	default:	/* 2, Spectre v4: the guest may use SSBS itself */
+		return KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_2_NOT_AVAIL;
+	}
+}
+
+static void set_ret(struct modkvm_vcpu *vcpu, long val)
+{
+	modkvm_set_reg(&vcpu->arch, 0, (u64)val);
+}
+
+/* Argument n (1..3) of an SMCCC call: 32-bit calls use Wn only. */
+static u64 smccc_arg(struct modkvm_vcpu *vcpu, u32 fn, unsigned int n)
+{
+	u64 v = modkvm_get_reg(&vcpu->arch, n);
+
+	return ARM_SMCCC_IS_64(fn) ? v : lower_32_bits(v);
+}
+
+/* ---- SMCCC architecture calls (owner 0) ---- */
+
+static long smccc_wa_features(unsigned int n)
+{
+	u64 state = modkvm_fw_workaround_state(n);
+
+	/* WORKAROUND_1/3 use the same encoding: 2 = not required */
+	if (n != 2 &&
+	    state == KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_1_NOT_REQUIRED)
+		return SMCCC_ARCH_WORKAROUND_RET_UNAFFECTED;
+	return SMCCC_RET_NOT_SUPPORTED;
+}
+
+static long smccc_wa_call(unsigned int n)
+{
+	/* Nothing to do on a CPU that is not affected */
+	return smccc_wa_features(n) == SMCCC_RET_NOT_SUPPORTED ?
+	       SMCCC_RET_NOT_SUPPORTED : SMCCC_RET_SUCCESS;
+}
+
+static long smccc_arch_features(u32 feature)
+{
+	switch (feature) {
+	case ARM_SMCCC_VERSION_FUNC_ID:
+	case ARM_SMCCC_ARCH_FEATURES_FUNC_ID:
+		return SMCCC_RET_SUCCESS;
+	case ARM_SMCCC_ARCH_WORKAROUND_1:
+		return smccc_wa_features(1);
+	case ARM_SMCCC_ARCH_WORKAROUND_2:
+		return smccc_wa_features(2);
+	case ARM_SMCCC_ARCH_WORKAROUND_3:
+		return smccc_wa_features(3);
+	default:
+		return SMCCC_RET_NOT_SUPPORTED;
+	}
+}
+
+static long smccc_arch_call(struct modkvm_vcpu *vcpu, u32 fn)
+{
+	switch (fn) {
+	case ARM_SMCCC_VERSION_FUNC_ID:
+		return ARM_SMCCC_VERSION_1_1;
+	case ARM_SMCCC_ARCH_FEATURES_FUNC_ID:
+		return smccc_arch_features(smccc_arg(vcpu, fn, 1));
+	case ARM_SMCCC_ARCH_WORKAROUND_1:
+		return smccc_wa_call(1);
+	case ARM_SMCCC_ARCH_WORKAROUND_2:
+		return smccc_wa_call(2);
+	case ARM_SMCCC_ARCH_WORKAROUND_3:
+		return smccc_wa_call(3);
+	default:
+		return SMCCC_RET_NOT_SUPPORTED;
+	}
+}
+
+/* ---- PSCI ---- */
+
+static struct modkvm_vcpu *vcpu_by_mpidr(struct modkvm_vm *vm, u64 mpidr)
+{
+	/* Pairs with the release that publishes a new vCPU (vcpu.c) */
+	int i, n = smp_load_acquire(&vm->nr_vcpus);
+
+	for (i = 0; i < n; i++) {
+		struct modkvm_vcpu *v = READ_ONCE(vm->vcpus[i]);
+
+		if ((READ_ONCE(v->arch.sys[SR_MPIDR_EL1]) & MPIDR_AFF_MASK) ==
+		    mpidr)
+			return v;
+	}
+	return NULL;
+}
+
+static long psci_cpu_on(struct modkvm_vcpu *vcpu, u64 target, u64 entry,
+			u64 ctx, bool v0_1)
+{
+	struct modkvm_vm *vm = vcpu->vm;
+	struct modkvm_vcpu *t;
+	long ret;
+
+	if (target & ~MPIDR_AFF_MASK)
+		return PSCI_RET_INVALID_PARAMS;
+	t = vcpu_by_mpidr(vm, target);
+	if (!t)
+		return PSCI_RET_INVALID_PARAMS;
+	if (entry & 3)		/* an AArch64 entry point is word aligned */
+		return v0_1 ? PSCI_RET_INVALID_PARAMS :
+			      PSCI_RET_INVALID_ADDRESS;
+
+	mutex_lock(&vm->lock);
+	if (!READ_ONCE(t->power_off)) {
+		/* On, or on its way since an earlier CPU_ON: either way on */
+		ret = v0_1 ? PSCI_RET_INVALID_PARAMS : PSCI_RET_ALREADY_ON;
+	} else {
+		t->reset_pc = entry;
+		t->reset_ctx = ctx;
+		/* The new CPU starts with the caller's data endianness. */
+		t->arch.reset_be = vcpu->arch.sys[SR_SCTLR_EL1] & SCTLR_EE;
+		smp_wmb();	/* pairs with the smp_rmb() in vcpu.c */
+		WRITE_ONCE(t->pending_reset, true);
+		WRITE_ONCE(t->power_off, false);
+		ret = PSCI_RET_SUCCESS;
+	}
+	mutex_unlock(&vm->lock);
+
+	if (ret == PSCI_RET_SUCCESS)
+		modkvm_vcpu_wake(t);
+	return ret;
+}
+
+static int psci_cpu_off(struct modkvm_vcpu *vcpu)
+{
+	struct modkvm_vm *vm = vcpu->vm;
+
+	mutex_lock(&vm->lock);
+	WRITE_ONCE(vcpu->power_off, true);
+	mutex_unlock(&vm->lock);
+	return 1;	/* the run loop parks it until CPU_ON */
+}
+
+static long psci_affinity_info(struct modkvm_vcpu *vcpu, u64 target,
+			       u64 level)
+{
+	struct modkvm_vcpu *t;
+
+	if (level != 0 || (target & ~MPIDR_AFF_MASK))
+		return PSCI_RET_INVALID_PARAMS;
+	t = vcpu_by_mpidr(vcpu->vm, target);
+	if (!t)
+		return PSCI_RET_INVALID_PARAMS;
+	if (READ_ONCE(t->power_off))
+		return PSCI_0_2_AFFINITY_LEVEL_OFF;
+	return PSCI_0_2_AFFINITY_LEVEL_ON;
+}
+
+/*
+ * SYSTEM_OFF/RESET: every vCPU stops (userspace resets them with
+ * KVM_ARM_VCPU_INIT or KVM_SET_MP_STATE if it goes on), and this one
+ * returns to userspace with the event.
+ */
+static int psci_system_event(struct modkvm_vcpu *vcpu, u32 type, u64 flags)
+{
+	struct modkvm_vm *vm = vcpu->vm;
+	struct kvm_run *run = vcpu->run;
+	int i, n;
+
+	mutex_lock(&vm->lock);
+	n = vm->nr_vcpus;
+	for (i = 0; i < n; i++) {
+		WRITE_ONCE(vm->vcpus[i]->pending_reset, false);
+		WRITE_ONCE(vm->vcpus[i]->power_off, true);
+	}
+	mutex_unlock(&vm->lock);
+	for (i = 0; i < n; i++)
+		if (vm->vcpus[i] != vcpu)
+			modkvm_vcpu_kick(vm->vcpus[i]);
+
+	memset(&run->system_event, 0, sizeof(run->system_event));
+	run->system_event.type = type;
+	run->system_event.ndata = 1;
+	run->system_event.data[0] = flags;
+	run->exit_reason = KVM_EXIT_SYSTEM_EVENT;
+	return 0;
+}
+
+/* Is PSCI function @fn part of PSCI version @ver as modkvm offers it? */
+static bool psci_fn_offered(u32 fn, u32 ver)
+{
+	switch (fn) {
+	case PSCI_0_2_FN_PSCI_VERSION:
+	case PSCI_0_2_FN_CPU_SUSPEND:
+	case PSCI_0_2_FN64_CPU_SUSPEND:
+	case PSCI_0_2_FN_CPU_OFF:
+	case PSCI_0_2_FN_CPU_ON:
+	case PSCI_0_2_FN64_CPU_ON:
+	case PSCI_0_2_FN_AFFINITY_INFO:
+	case PSCI_0_2_FN64_AFFINITY_INFO:
+	case PSCI_0_2_FN_MIGRATE_INFO_TYPE:
+	case PSCI_0_2_FN_SYSTEM_OFF:
+	case PSCI_0_2_FN_SYSTEM_RESET:
+		return ver >= PSCI_V0_2;
+	case PSCI_1_0_FN_PSCI_FEATURES:
+		return ver >= PSCI_V1_0;
+	case PSCI_1_1_FN_SYSTEM_RESET2:
+	case PSCI_1_1_FN64_SYSTEM_RESET2:
+		return ver >= PSCI_V1_1;
+	default:
+		return false;
+	}
+}
+
+static long psci_features(u32 feature, u32 ver)
+{
+	if (feature == ARM_SMCCC_VERSION_FUNC_ID)
+		return PSCI_RET_SUCCESS;
+	/*
+	 * For CPU_SUSPEND the answer is its flags: 0 = original power_state
+	 * format, platform-coordinated mode only.
+	 */
+	return psci_fn_offered(feature, ver) ? PSCI_RET_SUCCESS :
+					       PSCI_RET_NOT_SUPPORTED;
+}
+
+static int psci_reset2(struct modkvm_vcpu *vcpu, u32 fn)
+{
+	u32 type = smccc_arg(vcpu, fn, 1);
+
+	/* Architectural types: only SYSTEM_WARM_RESET; vendor types pass */
+	if (!(type & PSCI_1_1_RESET_TYPE_VENDOR_START) &&
+	    type != PSCI_1_1_RESET_TYPE_SYSTEM_WARM_RESET) {
+		set_ret(vcpu, PSCI_RET_INVALID_PARAMS);
+		return 1;
+	}
+	return psci_system_event(vcpu, KVM_SYSTEM_EVENT_RESET,
+				 KVM_SYSTEM_EVENT_RESET_FLAG_PSCI_RESET2);
+}
+
+static int psci_call(struct modkvm_vcpu *vcpu, u32 fn, u32 ver)
+{
+	u64 a1 = smccc_arg(vcpu, fn, 1), a2 = smccc_arg(vcpu, fn, 2);
+	u64 a3 = smccc_arg(vcpu, fn, 3);
+	long ret;
+
+	if (!psci_fn_offered(fn, ver)) {
+		set_ret(vcpu, PSCI_RET_NOT_SUPPORTED);
+		return 1;
+	}
+
+	switch (fn) {
+	case PSCI_0_2_FN_PSCI_VERSION:
+		ret = ver;
+		break;
+	case PSCI_0_2_FN_CPU_SUSPEND:
+	case PSCI_0_2_FN64_CPU_SUSPEND:
+		set_ret(vcpu, PSCI_RET_SUCCESS);
+		return modkvm_vcpu_block(vcpu);
+	case PSCI_0_2_FN_CPU_OFF:
+		return psci_cpu_off(vcpu);
+	case PSCI_0_2_FN_CPU_ON:
+	case PSCI_0_2_FN64_CPU_ON:
+		ret = psci_cpu_on(vcpu, a1, a2, a3, false);
+		break;
+	case PSCI_0_2_FN_AFFINITY_INFO:
+	case PSCI_0_2_FN64_AFFINITY_INFO:
+		ret = psci_affinity_info(vcpu, a1, a2);
+		break;
+	case PSCI_0_2_FN_MIGRATE_INFO_TYPE:
+		ret = PSCI_0_2_TOS_MP;	/* no Trusted OS to migrate */
+		break;
+	case PSCI_0_2_FN_SYSTEM_OFF:
+		return psci_system_event(vcpu, KVM_SYSTEM_EVENT_SHUTDOWN, 0);
+	case PSCI_0_2_FN_SYSTEM_RESET:
+		return psci_system_event(vcpu, KVM_SYSTEM_EVENT_RESET, 0);
+	case PSCI_1_1_FN_SYSTEM_RESET2:
+	case PSCI_1_1_FN64_SYSTEM_RESET2:
+		return psci_reset2(vcpu, fn);
+	case PSCI_1_0_FN_PSCI_FEATURES:
+		ret = psci_features(a1, ver);
+		break;
+	default:
+		ret = PSCI_RET_NOT_SUPPORTED;
+	}
+	set_ret(vcpu, ret);
+	return 1;
+}
+
+/* PSCI 0.1 with KVM's function IDs: 64-bit arguments, no context ID */
+static int psci_0_1_call(struct modkvm_vcpu *vcpu, u32 fn)
+{
+	u64 a1 = modkvm_get_reg(&vcpu->arch, 1);
+	u64 a2 = modkvm_get_reg(&vcpu->arch, 2);
+
+	switch (fn) {
+	case KVM_PSCI_FN_CPU_SUSPEND:
+		set_ret(vcpu, PSCI_RET_SUCCESS);
+		return modkvm_vcpu_block(vcpu);
+	case KVM_PSCI_FN_CPU_OFF:
+		return psci_cpu_off(vcpu);
+	case KVM_PSCI_FN_CPU_ON:
+		set_ret(vcpu, psci_cpu_on(vcpu, a1, a2, 0, true));
+		return 1;
+	default:	/* KVM_PSCI_FN_MIGRATE */
+		set_ret(vcpu, PSCI_RET_NOT_SUPPORTED);
+		return 1;
+	}
+}
+
+int modkvm_smccc_call(struct modkvm_vcpu *vcpu)
+{
+	u32 fn = lower_32_bits(modkvm_get_reg(&vcpu->arch, 0));
+	u32 ver = modkvm_psci_version(vcpu->vm);
+
+	if (ver == PSCI_V0_1 && fn >= KVM_PSCI_FN_CPU_SUSPEND &&
+	    fn <= KVM_PSCI_FN_MIGRATE)
+		return psci_0_1_call(vcpu, fn);
+
+	if (!ARM_SMCCC_IS_FAST_CALL(fn)) {	/* no yielding services */
+		set_ret(vcpu, SMCCC_RET_NOT_SUPPORTED);
+		return 1;
+	}
+
+	switch (ARM_SMCCC_OWNER_NUM(fn)) {
+	case ARM_SMCCC_OWNER_ARCH:
+		set_ret(vcpu, smccc_arch_call(vcpu, fn));
+		return 1;
+	case ARM_SMCCC_OWNER_STANDARD:
+		/* PSCI is function numbers 0x00-0x1f; TRNG etc. not offered */
+		if (ver >= PSCI_V0_2 && ARM_SMCCC_FUNC_NUM(fn) <= 0x1f)
+			return psci_call(vcpu, fn, ver);
+		break;
+	}
+	set_ret(vcpu, SMCCC_RET_NOT_SUPPORTED);
+	return 1;
+}

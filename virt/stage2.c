@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The stage-2 page tables: an LPAE long-descriptor walker with a 4 KiB
+ * granule, as both ARMv8-A (AArch64) and ARMv7-A with LPAE define it.
+ *
+ * The first level may be several concatenated tables (s2->pgd_order) so
+ * that a 40-bit IPA space starts at level 1. Tables are allocated from a
+ * per-fault cache filled before vm->mmu_lock is taken, so nothing here
+ * sleeps; callers hold vm->mmu_lock. Intermediate tables are kept until
+ * the VM goes away.
+ */
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <asm/barrier.h>
+
+#include "modkvm.h"
+#include "stage2.h"
+
+/* Long-descriptor fields (Arm ARM, "VMSAv8-64 translation table format") */
+#define DESC_VALID	BIT_ULL(0)
+#define DESC_TABLE	BIT_ULL(1)	/* table at levels 0-2, page at 3 */
+#define DESC_OA_MASK	GENMASK_ULL(47, 12)
+#define S2_MEMATTR_WB	(0xfULL << 2)	/* Normal, inner/outer write-back */
+#define S2_AP_R		BIT_ULL(6)
+#define S2_AP_W		BIT_ULL(7)
+#define S2_SH_INNER	(3ULL << 8)
+#define S2_AF		BIT_ULL(10)
+#define S2_XN		BIT_ULL(54)
+
+#define LEVEL_SHIFT(l)	(PAGE_SHIFT + 9 * (3 - (l)))
+#define PTRS		512
+
+static u64 s2_leaf_desc(phys_addr_t pa, unsigned int prot)
+{
+	u64 d = (pa & DESC_OA_MASK) | DESC_VALID | DESC_TABLE | S2_MEMATTR_WB |
+		S2_SH_INNER | S2_AF;
+
+	if (prot & MODKVM_S2_R)
+		d |= S2_AP_R;
+	if (prot & MODKVM_S2_W)
+		d |= S2_AP_W;
+	if (!(prot & MODKVM_S2_X))
+		d |= S2_XN;
+	return d;
+}
+
+static u64 *s2_table_va(u64 desc)
+{
+	return phys_to_virt(desc & DESC_OA_MASK);
+}
+
+static unsigned int s2_index(const struct modkvm_s2 *s2, unsigned int level,
+			     u64 ipa)
+{
+	u64 entries = level == s2->start_level ?
+		      (u64)PTRS << s2->pgd_order : PTRS;
+
+	return (ipa >> LEVEL_SHIFT(level)) & (entries - 1);
+}
+
+int modkvm_pgcache_topup(struct modkvm_pgcache *c)
+{
+	while (c->n < ARRAY_SIZE(c->pages)) {
+		void *p = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+
+		if (!p)
+			return -ENOMEM;
+		c->pages[c->n++] = p;
+	}
+	return 0;
+}
+
+void modkvm_pgcache_free(struct modkvm_pgcache *c)
+{
+	while (c->n)
+		free_page((unsigned long)c->pages[--c->n]);
+}
+
+/*
+ * Map one page. Returns 0, or -EAGAIN if the page is already mapped with
+ * at least these permissions. A mapping with other permissions is broken
+ * first (break-before-make) and its TLB entries dropped.
+ */
+int modkvm_s2_map_page(struct modkvm_s2 *s2, u64 ipa, phys_addr_t pa,
+		       unsigned int prot, struct modkvm_pgcache *c)
+{
+	u64 *table = s2->pgd, desc, new;
+	unsigned int level;
+
+	for (level = s2->start_level; level < 3; level++) {
+		u64 *slot = &table[s2_index(s2, level, ipa)];
+
+		desc = READ_ONCE(*slot);
+		if (!(desc & DESC_VALID)) {
+			void *next;
+
+			if (WARN_ON_ONCE(!c->n))
+				return -ENOMEM;
+			next = c->pages[--c->n];
+			/* The zeroed table must be visible before the link. */
+			dsb(ishst);
+			WRITE_ONCE(*slot, virt_to_phys(next) | DESC_VALID |
+				   DESC_TABLE);
+			desc = READ_ONCE(*slot);
+		}
+		table = s2_table_va(desc);
+	}
+
+	table = &table[s2_index(s2, 3, ipa)];
+	new = s2_leaf_desc(pa, prot);
+	desc = READ_ONCE(*table);
+	if (desc == new)
+		return -EAGAIN;
+	if (desc & DESC_VALID) {
+		WRITE_ONCE(*table, 0);
+		dsb(ishst);
+		modkvm_tlb_flush_ipa(s2, ipa);
+	}
+	WRITE_ONCE(*table, new);
+	dsb(ishst);
+	return 0;
+}
+
+/* Clear every leaf in [start, end) below @table; count what was cleared. */
+static u64 s2_unmap_level(struct modkvm_s2 *s2, u64 *table,
+			  unsigned int level, u64 start, u64 end, bool flush_each)
+{
+	u64 size = 1ULL << LEVEL_SHIFT(level), cleared = 0, addr = start;
+
+	while (addr < end) {
+		u64 *slot = &table[s2_index(s2, level, addr)];
+		u64 next = (addr | (size - 1)) + 1;
+		u64 desc = READ_ONCE(*slot);
+
+		if (next > end || next < addr)
+			next = end;
+		if (desc & DESC_VALID) {
+			if (level == 3) {
+				WRITE_ONCE(*slot, 0);
+				if (flush_each) {
+					dsb(ishst);
+					modkvm_tlb_flush_ipa(s2, addr);
+				}
+				cleared++;
+			} else {
+				cleared += s2_unmap_level(s2, s2_table_va(desc),
+							  level + 1, addr, next,
+							  flush_each);
+			}
+		}
+		addr = next;
+	}
+	return cleared;
+}
+
+/*
+ * Unmap [ipa, ipa + size). Small ranges drop their TLB entries page by
+ * page; larger ones flush the whole VMID once.
+ */
+void modkvm_s2_unmap(struct modkvm_s2 *s2, u64 ipa, u64 size)
+{
+	bool flush_each = size <= 64 * PAGE_SIZE;
+	u64 end = min(ipa + size, 1ULL << s2->ipa_bits);
+
+	if (!s2->pgd || ipa >= end)
+		return;
+	if (s2_unmap_level(s2, s2->pgd, s2->start_level, ipa, end, flush_each) &&
+	    !flush_each) {
+		dsb(ishst);
+		modkvm_tlb_flush_vmid(s2);
+	}
+}
+
+/* Call @fn on each mapped page in the whole IPA space. */
+static void s2_walk_level(struct modkvm_s2 *s2, u64 *table, unsigned int level,
+			  void (*fn)(phys_addr_t pa, void *arg), void *arg)
+{
+	u64 n = level == s2->start_level ? (u64)PTRS << s2->pgd_order : PTRS;
+	u64 i;
+
+	for (i = 0; i < n; i++) {
+		u64 desc = READ_ONCE(table[i]);
+
+		if (!(desc & DESC_VALID))
+			continue;
+		if (level == 3)
+			fn(desc & DESC_OA_MASK, arg);
+		else
+			s2_walk_level(s2, s2_table_va(desc), level + 1, fn, arg);
+	}
+}
+
+void modkvm_s2_for_each_page(struct modkvm_s2 *s2,
+			     void (*fn)(phys_addr_t pa, void *arg), void *arg)
+{
+	if (s2->pgd)
+		s2_walk_level(s2, s2->pgd, s2->start_level, fn, arg);
+}
+
+static void s2_free_level(struct modkvm_s2 *s2, u64 *table, unsigned int level)
+{
+	u64 n = level == s2->start_level ? (u64)PTRS << s2->pgd_order : PTRS;
+	u64 i;
+
+	if (level == 3)
+		return;
+	for (i = 0; i < n; i++) {
+		u64 desc = table[i];
+
+		if (desc & DESC_VALID) {
+			s2_free_level(s2, s2_table_va(desc), level + 1);
+			free_page((unsigned long)s2_table_va(desc));
+		}
+	}
+}
+
+/* Free every table below the pgd; the pgd itself is the arch's. */
+void modkvm_s2_free_tables(struct modkvm_s2 *s2)
+{
+	if (s2->pgd)
+		s2_free_level(s2, s2->pgd, s2->start_level);
+}

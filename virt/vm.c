@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A VM: KVM_CREATE_VM and the VM file descriptor's ioctls.
+ *
+ * The VM lives as long as its fd or any vCPU fd is open (vm->users). Guest
+ * memory belongs to the creator's mm; ioctls from another mm get -EIO, as
+ * with KVM.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "modkvm.h"
+
+static void modkvm_vm_destroy(struct modkvm_vm *vm)
+{
+	int i;
+
+	for (i = 0; i < vm->nr_vcpus; i++)
+		modkvm_vcpu_free(vm->vcpus[i]);
+	modkvm_mmu_destroy(vm);
+	modkvm_free_memslots(vm);
+	mmdrop(vm->mm);
+	kvfree(vm);
+}
+
+void modkvm_vm_put(struct modkvm_vm *vm)
+{
+	if (refcount_dec_and_test(&vm->users))
+		modkvm_vm_destroy(vm);
+}
+
+static int modkvm_vm_release(struct inode *inode, struct file *filp)
+{
+	modkvm_vm_put(filp->private_data);
+	return 0;
+}
+
+/*
+ * KVM_IRQ_LINE without an in-kernel irqchip: only the vCPU's own IRQ and
+ * FIQ inputs exist (irq_type KVM_ARM_IRQ_TYPE_CPU).
+ */
+static int modkvm_irq_line(struct modkvm_vm *vm, const struct kvm_irq_level *l)
+{
+	u32 type = (l->irq >> KVM_ARM_IRQ_TYPE_SHIFT) & KVM_ARM_IRQ_TYPE_MASK;
+	u32 vcpu_idx = (l->irq >> KVM_ARM_IRQ_VCPU_SHIFT) & KVM_ARM_IRQ_VCPU_MASK;
+	u32 num = (l->irq >> KVM_ARM_IRQ_NUM_SHIFT) & KVM_ARM_IRQ_NUM_MASK;
+	struct modkvm_vcpu *vcpu;
+	bool changed;
+
+#ifdef KVM_ARM_IRQ_VCPU2_SHIFT
+	vcpu_idx += ((l->irq >> KVM_ARM_IRQ_VCPU2_SHIFT) &
+		     KVM_ARM_IRQ_VCPU2_MASK) * (KVM_ARM_IRQ_VCPU_MASK + 1);
+#endif
+	if (type != KVM_ARM_IRQ_TYPE_CPU)
+		return -ENXIO;	/* SPIs and PPIs need an in-kernel irqchip */
+	if (num > KVM_ARM_IRQ_CPU_FIQ)
+		return -EINVAL;
+
+	/* vCPUs are only ever added, so a published one stays valid. */
+	if (vcpu_idx >= READ_ONCE(vm->nr_vcpus))
+		return -EINVAL;
+	vcpu = READ_ONCE(vm->vcpus[vcpu_idx]);
+
+	if (l->level)
+		changed = !test_and_set_bit(num, &vcpu->irq_lines);
+	else
+		changed = test_and_clear_bit(num, &vcpu->irq_lines);
+	if (changed)
+		modkvm_vcpu_kick(vcpu);
+	return 0;
+}
+
+static long modkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
+			    unsigned long arg)
+{
+	struct modkvm_vm *vm = filp->private_data;
+	void __user *argp = (void __user *)arg;
+
+	if (vm->mm != current->mm)
+		return -EIO;
+
+	switch (ioctl) {
+	case KVM_CREATE_VCPU:
+		return modkvm_create_vcpu(vm, arg);
+	case KVM_CHECK_EXTENSION:
+		return modkvm_check_extension(vm, arg);
+	case KVM_SET_USER_MEMORY_REGION: {
+		struct kvm_userspace_memory_region mem;
+
+		if (copy_from_user(&mem, argp, sizeof(mem)))
+			return -EFAULT;
+		return modkvm_set_memory_region(vm, &mem);
+	}
+	case KVM_ARM_PREFERRED_TARGET: {
+		struct kvm_vcpu_init init = { 0 };
+
+		modkvm_arch_preferred_target(&init);
+		if (copy_to_user(argp, &init, sizeof(init)))
+			return -EFAULT;
+		return 0;
+	}
+	case KVM_IRQ_LINE: {
+		struct kvm_irq_level level;
+
+		if (copy_from_user(&level, argp, sizeof(level)))
+			return -EFAULT;
+		return modkvm_irq_line(vm, &level);
+	}
+	case KVM_GET_STATS_FD:
+		return modkvm_vm_stats_fd(vm);
+	case KVM_GET_DIRTY_LOG: {
+		struct kvm_dirty_log log;
+
+		if (copy_from_user(&log, argp, sizeof(log)))
+			return -EFAULT;
+		return modkvm_get_dirty_log(vm, &log);
+	}
+	case KVM_CLEAR_DIRTY_LOG: {
+		struct kvm_clear_dirty_log log;
+
+		if (copy_from_user(&log, argp, sizeof(log)))
+			return -EFAULT;
+		return modkvm_clear_dirty_log(vm, &log);
+	}
+	case KVM_ENABLE_CAP: {
+		struct kvm_enable_cap cap;
+
+		if (copy_from_user(&cap, argp, sizeof(cap)))
+			return -EFAULT;
+		return modkvm_vm_enable_cap(vm, &cap);
+	}
+	}
+	if (_IOC_TYPE(ioctl) == KVMIO)
+		return -EINVAL;
+	return -ENOTTY;
+}
+
+static const struct file_operations modkvm_vm_fops = {
+	.owner		= THIS_MODULE,
+	.release	= modkvm_vm_release,
+	.unlocked_ioctl	= modkvm_vm_ioctl,
+	.llseek		= noop_llseek,
+};
+
+int modkvm_create_vm(unsigned long type)
+{
+	unsigned int ipa_bits = type & KVM_VM_TYPE_ARM_IPA_SIZE_MASK;
+	struct modkvm_vm *vm;
+	int ret, fd;
+
+	if (!current->mm || (type & ~KVM_VM_TYPE_ARM_IPA_SIZE_MASK))
+		return -EINVAL;
+	if (!ipa_bits)
+		ipa_bits = MODKVM_DEFAULT_IPA_BITS;
+	else if (ipa_bits < 32 || ipa_bits > modkvm_host_ipa_limit())
+		return -EINVAL;
+
+	vm = kvzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		return -ENOMEM;
+	refcount_set(&vm->users, 1);
+	mutex_init(&vm->lock);
+	spin_lock_init(&vm->mmu_lock);
+	vm->mm = current->mm;
+	mmgrab(vm->mm);
+
+	ret = modkvm_arch_vm_init(vm, type);
+	if (ret)
+		goto err;
+	ret = modkvm_mmu_init(vm, ipa_bits);
+	if (ret)
+		goto err;
+
+	fd = anon_inode_getfd("kvm-vm", &modkvm_vm_fops, vm, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto err;
+	}
+	return fd;
+
+err:
+	modkvm_vm_destroy(vm);
+	return ret;
+}
