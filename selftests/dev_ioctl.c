@@ -99,7 +99,7 @@ int main(void)
 	rc = ioctl(fd, _IO(KVMIO, 0xef));
 	TAP_ERRNO(rc, EINVAL, "unknown KVM ioctl: EINVAL");
 	rc = ioctl(fd, TCGETS, &st);
-	TAP_ERRNO(rc, ENOTTY, "non-KVM ioctl: ENOTTY");
+	TAP_ERRNO(rc, EINVAL, "non-KVM ioctl: EINVAL (as KVM)");
 
 	fd2 = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	tap_check(fd2 >= 0 && ioctl(fd2, KVM_GET_API_VERSION, 0) == 12,

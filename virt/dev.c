@@ -30,10 +30,8 @@ static long modkvm_dev_ioctl(struct file *filp, unsigned int ioctl,
 		return PAGE_SIZE;
 	}
 
-	/* Unknown KVM ioctls get -EINVAL as with KVM; foreign ones -ENOTTY. */
-	if (_IOC_TYPE(ioctl) == KVMIO)
-		return -EINVAL;
-	return -ENOTTY;
+	/* KVM answers every unknown ioctl, even a foreign one, with -EINVAL. */
+	return -EINVAL;
 }
 
 static const struct file_operations modkvm_dev_fops = {

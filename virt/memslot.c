@@ -112,7 +112,7 @@ int modkvm_set_memory_region(struct modkvm_vm *vm,
 		goto out;
 	}
 
-	if ((mem->guest_phys_addr + mem->memory_size) >> vm->s2.ipa_bits) {
+	if ((mem->guest_phys_addr + mem->memory_size - 1) >> vm->s2.ipa_bits) {
 		ret = -EFAULT;			/* beyond the VM's IPA space */
 		goto out;
 	}

@@ -111,6 +111,15 @@ int modkvm_handle_guest_abort(struct modkvm_vcpu *vcpu)
 		return 1;
 	}
 
+	/* Beyond the VM's IPA space: an address size fault, the guest's. */
+	if (ipa >> vm->s2.ipa_bits) {
+		if (iabt)
+			modkvm_inject_pabt(vcpu, vcpu->arch.exit.far);
+		else
+			modkvm_inject_dabt(vcpu, vcpu->arch.exit.far);
+		return 1;
+	}
+
 	spin_lock(&vm->mmu_lock);
 	seq = vm->mmu_seq;
 	slot = modkvm_gfn_to_slot(vm, gfn);

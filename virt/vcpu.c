@@ -147,6 +147,7 @@ static int modkvm_vcpu_run(struct modkvm_vcpu *vcpu)
 			ret = modkvm_vcpu_wait_power_on(vcpu);
 			if (ret)
 				break;
+			ret = 1;
 			continue;
 		}
 		if (signal_pending(current)) {
@@ -350,7 +351,7 @@ static long modkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		ret = modkvm_vcpu_stats_fd(vcpu);
 		break;
 	default:
-		ret = _IOC_TYPE(ioctl) == KVMIO ? -EINVAL : -ENOTTY;
+		ret = -EINVAL;	/* as KVM answers any unknown ioctl */
 	}
 	mutex_unlock(&vcpu->mutex);
 	return ret;

@@ -59,8 +59,10 @@ static int modkvm_irq_line(struct modkvm_vm *vm, const struct kvm_irq_level *l)
 	vcpu_idx += ((l->irq >> KVM_ARM_IRQ_VCPU2_SHIFT) &
 		     KVM_ARM_IRQ_VCPU2_MASK) * (KVM_ARM_IRQ_VCPU_MASK + 1);
 #endif
+	if (type == KVM_ARM_IRQ_TYPE_SPI || type == KVM_ARM_IRQ_TYPE_PPI)
+		return -ENXIO;	/* they need an in-kernel irqchip */
 	if (type != KVM_ARM_IRQ_TYPE_CPU)
-		return -ENXIO;	/* SPIs and PPIs need an in-kernel irqchip */
+		return -EINVAL;
 	if (num > KVM_ARM_IRQ_CPU_FIQ)
 		return -EINVAL;
 
@@ -138,9 +140,7 @@ static long modkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return modkvm_vm_enable_cap(vm, &cap);
 	}
 	}
-	if (_IOC_TYPE(ioctl) == KVMIO)
-		return -EINVAL;
-	return -ENOTTY;
+	return -EINVAL;		/* as KVM answers any unknown ioctl */
 }
 
 static const struct file_operations modkvm_vm_fops = {

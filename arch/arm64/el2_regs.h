@@ -76,6 +76,10 @@
 /* VTTBR_EL2 */
 #define MK_VTTBR_VMID_SHIFT	48
 
+/* HPFAR_EL2 (named by <asm/sysreg.h> only from 6.2 on) */
+#ifndef SYS_HPFAR_EL2
+#define SYS_HPFAR_EL2	sys_reg(3, 4, 6, 0, 4)
+#endif
 /* HPFAR_EL2: FIPA is IPA[51:12] in bits [43:4] */
 #define MK_HPFAR_FIPA_MASK	GENMASK_ULL(43, 4)
 
