@@ -21,6 +21,7 @@
 #include <linux/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/version.h>
 #include <asm/neon.h>
 
 #include "modkvm.h"
@@ -33,6 +34,35 @@
 
 void __modkvm_fp_save(struct user_fpsimd_state *st);
 void __modkvm_fp_load(const struct user_fpsimd_state *st);
+
+/*
+ * FP/SIMD is switched lazily where the kernel allows it: the guest runs
+ * with FP trapped until it first uses it (modkvm_fp_get from the trap),
+ * and its registers then stay loaded across exits handled in the kernel,
+ * until KVM_RUN returns or the vCPU sleeps. This needs kernel-mode NEON
+ * that survives preemption and sleeping (Linux 6.8 on); before that,
+ * kernel_neon_begin() disables preemption, so the registers are loaded
+ * for each entry and saved right after it.
+ */
+#define MODKVM_FP_LAZY	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0))
+
+void modkvm_fp_get(struct modkvm_vcpu *vcpu)
+{
+	if (vcpu->arch.fp_loaded)
+		return;
+	kernel_neon_begin();		/* the host's FP state is saved */
+	__modkvm_fp_load(&vcpu->arch.fp);
+	vcpu->arch.fp_loaded = true;
+}
+
+void modkvm_fp_put(struct modkvm_vcpu *vcpu)
+{
+	if (!vcpu->arch.fp_loaded)
+		return;
+	__modkvm_fp_save(&vcpu->arch.fp);
+	kernel_neon_end();
+	vcpu->arch.fp_loaded = false;
+}
 
 static void modkvm_kick_nop(void *unused)
 {
@@ -88,6 +118,7 @@ int modkvm_vcpu_block(struct modkvm_vcpu *vcpu)
 	if (modkvm_timer_levels(vcpu) != vcpu->arch.timer.reported)
 		return 1;
 
+	modkvm_fp_put(vcpu);
 	WRITE_ONCE(vcpu->woken, false);
 	ns = modkvm_timer_next_ns(vcpu);
 	if (ns)
@@ -106,6 +137,7 @@ static int modkvm_vcpu_wait_power_on(struct modkvm_vcpu *vcpu)
 {
 	int ret;
 
+	modkvm_fp_put(vcpu);
 	ret = wait_event_interruptible(vcpu->wq, !READ_ONCE(vcpu->power_off) ||
 				       READ_ONCE(vcpu->pending_reset));
 	return ret ? -EINTR : 0;
@@ -159,10 +191,13 @@ static int modkvm_vcpu_run(struct modkvm_vcpu *vcpu)
 			ret = -EINTR;
 			break;
 		}
-		cond_resched();
+		if (need_resched()) {
+			modkvm_fp_put(vcpu);
+			cond_resched();
+		}
 
-		kernel_neon_begin();		/* host FP saved, preemption off */
-		__modkvm_fp_load(&vcpu->arch.fp);
+		if (!MODKVM_FP_LAZY)
+			modkvm_fp_get(vcpu);
 		local_irq_disable();
 		WRITE_ONCE(vcpu->cpu, smp_processor_id());
 		WRITE_ONCE(vcpu->mode, MODKVM_IN_GUEST);
@@ -171,20 +206,20 @@ static int modkvm_vcpu_run(struct modkvm_vcpu *vcpu)
 		if (need_resched() || signal_pending(current)) {
 			WRITE_ONCE(vcpu->mode, MODKVM_OUTSIDE_GUEST);
 			local_irq_enable();
-			kernel_neon_end();
 			continue;
 		}
 		modkvm_arch_enter_guest(vcpu);
 		WRITE_ONCE(vcpu->mode, MODKVM_OUTSIDE_GUEST);
 		WRITE_ONCE(vcpu->cpu, -1);
 		local_irq_enable();		/* the host takes its interrupt */
-		__modkvm_fp_save(&vcpu->arch.fp);
-		kernel_neon_end();
+		if (!MODKVM_FP_LAZY)
+			modkvm_fp_put(vcpu);
 
 		vcpu->stat.exits++;
 		ret = modkvm_handle_exit(vcpu);
 	}
 
+	modkvm_fp_put(vcpu);
 out:
 	if (ret == -EINTR) {
 		run->exit_reason = KVM_EXIT_INTR;

@@ -127,6 +127,7 @@ struct modkvm_arch_vcpu {
 	struct modkvm_timer timer;
 	u32 target;			/* KVM_ARM_TARGET_* from INIT */
 	bool serror_pending;		/* virtual SError to deliver (HCR_EL2.VSE) */
+	bool fp_loaded;			/* guest FP/SIMD live in the registers */
 	bool reset_be;			/* PSCI CPU_ON: start with SCTLR_EL1.EE set */
 	u64 spsr_aa32[4];		/* SPSR_abt/und/irq/fiq: ONE_REG only */
 };

@@ -19,7 +19,10 @@ static int modkvm_handle_wfx(struct modkvm_vcpu *vcpu)
 	modkvm_skip_instr(&vcpu->arch);
 	if (esr & 1) {			/* WFE/WFET: let someone else run */
 		vcpu->stat.wfe_exits++;
-		cond_resched();
+		if (need_resched()) {
+			modkvm_fp_put(vcpu);
+			cond_resched();
+		}
 		return 1;
 	}
 	return modkvm_vcpu_block(vcpu);	/* WFI/WFIT */
@@ -45,6 +48,9 @@ static int modkvm_handle_sync(struct modkvm_vcpu *vcpu)
 		return modkvm_smccc_call(vcpu);
 	case ESR_ELx_EC_SYS64:
 		return modkvm_handle_sysreg(vcpu);
+	case ESR_ELx_EC_FP_ASIMD:	/* first FP use: load the guest's */
+		modkvm_fp_get(vcpu);
+		return 1;
 	case ESR_ELx_EC_DABT_LOW:
 	case ESR_ELx_EC_IABT_LOW:
 		return modkvm_handle_guest_abort(vcpu);

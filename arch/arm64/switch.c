@@ -10,8 +10,9 @@
  * registers VHE does not redirect (TPIDR*, SP_EL1, PAR, CSSELR). The host's
  * SP_EL0 ("current") and callee-saved registers are kept by switch.S.
  *
- * Called with preemption and interrupts disabled, FP/SIMD owned by the
- * caller (kernel_neon_begin) and the guest's FP registers loaded.
+ * Called with preemption and interrupts disabled. The guest's FP/SIMD
+ * registers are either loaded (vcpu->arch.fp_loaded, inside a
+ * kernel_neon_begin section) or FP traps to us.
  */
 #include <linux/build_bug.h>
 #include <linux/kvm.h>
@@ -140,10 +141,14 @@ static u64 guest_mdcr(u64 host_mdcr)
 	       MK_MDCR_TDCC;
 }
 
-/* FP/SIMD is live for the guest; SVE, SME, trace and AMU trap. */
-static u64 guest_cptr(void)
+/*
+ * FP/SIMD traps until the guest's registers are loaded (vcpu.c switches
+ * them lazily); SVE, SME, trace and AMU always trap.
+ */
+static u64 guest_cptr(bool fp_loaded)
 {
-	return MK_CPTR_FPEN_MASK | MK_CPTR_TTA | MK_CPTR_TAM | MK_CPTR_TCPAC;
+	return (fp_loaded ? MK_CPTR_FPEN_MASK : 0) | MK_CPTR_TTA | MK_CPTR_TAM |
+	       MK_CPTR_TCPAC;
 }
 
 /*
@@ -203,7 +208,7 @@ int modkvm_arch_enter_guest(struct modkvm_vcpu *vcpu)
 	write_sysreg(guest_mdcr(h.mdcr), mdcr_el2);
 	write_sysreg((h.cnthctl | MK_CNTHCTL_EL1PCTEN) & ~MK_CNTHCTL_EL1PCEN,
 		     cnthctl_el2);
-	write_sysreg(guest_cptr(), cpacr_el1);
+	write_sysreg(guest_cptr(a->fp_loaded), cpacr_el1);
 
 	hcr = vm->arch.hcr;
 	if (test_bit(0, &vcpu->irq_lines))
