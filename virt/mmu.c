@@ -14,7 +14,9 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/slab.h>
 #include <linux/mmu_notifier.h>
 #include <linux/sched/mm.h>
 #include <asm/cacheflush.h>
@@ -41,14 +43,57 @@ static void modkvm_clean_inval_poc(void *va, size_t size)
  * A page the guest may see with its caches off must be clean to the point
  * of coherency; one it may execute must not leave stale instructions.
  */
-static void modkvm_prepare_page(struct page *page, bool exec)
+static void modkvm_prepare_page(struct page *page, u64 size)
 {
 	void *va = page_address(page);
 
-	modkvm_clean_inval_poc(va, PAGE_SIZE);
-	if (exec)
-		caches_clean_inval_pou((unsigned long)va,
-				       (unsigned long)va + PAGE_SIZE);
+	modkvm_clean_inval_poc(va, size);
+	caches_clean_inval_pou((unsigned long)va, (unsigned long)va + size);
+}
+
+/*
+ * May the 2 MiB block around @gfn be mapped at once? Only if the whole
+ * block lies in the slot and guest and host addresses agree modulo 2 MiB.
+ */
+static bool modkvm_block_fits(const struct modkvm_memslot *s, u64 gfn)
+{
+	u64 npg = MODKVM_S2_BLOCK_SIZE >> PAGE_SHIFT;
+	u64 first = gfn & ~(npg - 1);
+
+	return first >= s->base_gfn && first + npg <= s->base_gfn + s->npages &&
+	       !((s->hva - (s->base_gfn << PAGE_SHIFT)) &
+		 (MODKVM_S2_BLOCK_SIZE - 1));
+}
+
+/*
+ * Is @hva's 2 MiB block backed by one naturally aligned 2 MiB compound
+ * page (THP or hugetlbfs), mapped whole and in order by the VMM? Asked of
+ * the VMM's own page tables through get_user_pages, so a huge page that
+ * is only partly mapped there is never mapped whole into the guest.
+ */
+static bool modkvm_backed_by_block(unsigned long hva, struct page *page,
+				   bool writable)
+{
+	unsigned int npg = MODKVM_S2_BLOCK_SIZE >> PAGE_SHIFT, i;
+	unsigned long start = hva & ~(MODKVM_S2_BLOCK_SIZE - 1);
+	struct page *head = compound_head(page), **pages;
+	bool ok;
+	int n;
+
+	if (compound_order(head) != ilog2(npg) ||
+	    !IS_ALIGNED(page_to_phys(head), MODKVM_S2_BLOCK_SIZE))
+		return false;
+	pages = kmalloc_array(npg, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return false;
+	n = get_user_pages_fast(start, npg, writable ? FOLL_WRITE : 0, pages);
+	ok = n == npg;
+	for (i = 0; i < max(n, 0); i++) {
+		ok &= pages[i] == head + i;
+		put_page(pages[i]);
+	}
+	kfree(pages);
+	return ok;
 }
 
 static void modkvm_flush_one(phys_addr_t pa, void *arg)
@@ -97,7 +142,8 @@ int modkvm_handle_guest_abort(struct modkvm_vcpu *vcpu)
 	unsigned long hva, seq;
 	unsigned int prot;
 	struct page *page;
-	bool writable, logging;
+	bool writable, logging, block = false;
+	u64 size = PAGE_SIZE;
 	int ret;
 
 	if (vcpu->arch.exit.hpfar == MODKVM_HPFAR_INVALID)
@@ -127,6 +173,7 @@ int modkvm_handle_guest_abort(struct modkvm_vcpu *vcpu)
 		hva = slot->hva + ((gfn - slot->base_gfn) << PAGE_SHIFT);
 		writable = !(slot->flags & KVM_MEM_READONLY);
 		logging = slot->dirty;
+		block = !logging && modkvm_block_fits(slot, gfn);
 	}
 	spin_unlock(&vm->mmu_lock);
 
@@ -164,7 +211,11 @@ int modkvm_handle_guest_abort(struct modkvm_vcpu *vcpu)
 	}
 
 	prot = MODKVM_S2_R | MODKVM_S2_X | (writable ? MODKVM_S2_W : 0);
-	modkvm_prepare_page(page, true);
+	if (block && modkvm_backed_by_block(hva, page, writable)) {
+		size = MODKVM_S2_BLOCK_SIZE;
+		page = compound_head(page);
+	}
+	modkvm_prepare_page(page, size);
 
 	ret = modkvm_pgcache_topup(&cache);
 	if (ret)
@@ -175,10 +226,12 @@ int modkvm_handle_guest_abort(struct modkvm_vcpu *vcpu)
 		spin_unlock(&vm->mmu_lock);
 		goto out;	/* raced with an invalidation: fault again */
 	}
-	ret = modkvm_s2_map_page(&vm->s2, ipa & PAGE_MASK, page_to_phys(page),
-				 prot, &cache);
+	ret = modkvm_s2_map(&vm->s2, ipa & ~(size - 1), page_to_phys(page),
+			    size, prot, &cache);
 	if (ret == -EAGAIN)
 		ret = 0;
+	else if (!ret && size != PAGE_SIZE)
+		vcpu->stat.s2_block_maps++;
 	if (!ret && writable && logging)
 		set_bit(gfn - slot->base_gfn, slot->dirty);
 	spin_unlock(&vm->mmu_lock);

@@ -113,6 +113,7 @@ struct modkvm_vcpu {
 		u64 hvc_exits;
 		u64 wfe_exits;
 		u64 s2_faults;
+		u64 s2_block_maps;
 	} stat;
 
 	struct modkvm_arch_vcpu arch;

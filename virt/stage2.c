@@ -49,6 +49,12 @@ static u64 *s2_table_va(u64 desc)
 	return phys_to_virt(desc & DESC_OA_MASK);
 }
 
+/* A valid entry that maps memory itself: a page, or a block above level 3 */
+static bool s2_is_leaf(u64 desc, unsigned int level)
+{
+	return (desc & DESC_VALID) && (level == 3 || !(desc & DESC_TABLE));
+}
+
 static unsigned int s2_index(const struct modkvm_s2 *s2, unsigned int level,
 			     u64 ipa)
 {
@@ -77,20 +83,28 @@ void modkvm_pgcache_free(struct modkvm_pgcache *c)
 }
 
 /*
- * Map one page. Returns 0, or -EAGAIN if the page is already mapped with
- * at least these permissions. A mapping with other permissions is broken
- * first (break-before-make) and its TLB entries dropped.
+ * Map @size bytes (a 4 KiB page, or a 2 MiB block at level 2) at @ipa.
+ * Returns 0, or -EAGAIN if exactly this mapping is already there. Whatever
+ * else is mapped there is broken first (break-before-make) and its TLB
+ * entries dropped; a table replaced by a block is freed.
  */
-int modkvm_s2_map_page(struct modkvm_s2 *s2, u64 ipa, phys_addr_t pa,
-		       unsigned int prot, struct modkvm_pgcache *c)
+int modkvm_s2_map(struct modkvm_s2 *s2, u64 ipa, phys_addr_t pa, u64 size,
+		  unsigned int prot, struct modkvm_pgcache *c)
 {
-	u64 *table = s2->pgd, desc, new;
+	unsigned int leaf_level = size == MODKVM_S2_BLOCK_SIZE ? 2 : 3;
+	u64 *table = s2->pgd, *slot, desc, new;
 	unsigned int level;
 
-	for (level = s2->start_level; level < 3; level++) {
-		u64 *slot = &table[s2_index(s2, level, ipa)];
-
+	for (level = s2->start_level; level < leaf_level; level++) {
+		slot = &table[s2_index(s2, level, ipa)];
 		desc = READ_ONCE(*slot);
+		if (s2_is_leaf(desc, level)) {
+			/* a block where a finer mapping is wanted: break it */
+			WRITE_ONCE(*slot, 0);
+			dsb(ishst);
+			modkvm_tlb_flush_ipa(s2, ipa);
+			desc = 0;
+		}
 		if (!(desc & DESC_VALID)) {
 			void *next;
 
@@ -106,17 +120,27 @@ int modkvm_s2_map_page(struct modkvm_s2 *s2, u64 ipa, phys_addr_t pa,
 		table = s2_table_va(desc);
 	}
 
-	table = &table[s2_index(s2, 3, ipa)];
+	slot = &table[s2_index(s2, leaf_level, ipa)];
 	new = s2_leaf_desc(pa, prot);
-	desc = READ_ONCE(*table);
+	if (leaf_level < 3)
+		new &= ~DESC_TABLE;		/* block descriptor */
+	desc = READ_ONCE(*slot);
 	if (desc == new)
 		return -EAGAIN;
 	if (desc & DESC_VALID) {
-		WRITE_ONCE(*table, 0);
+		WRITE_ONCE(*slot, 0);
 		dsb(ishst);
-		modkvm_tlb_flush_ipa(s2, ipa);
+		if (s2_is_leaf(desc, leaf_level)) {
+			modkvm_tlb_flush_ipa(s2, ipa);
+		} else {
+			/* a table of pages becomes one block */
+			u64 *old = s2_table_va(desc);
+
+			modkvm_tlb_flush_vmid(s2);
+			free_page((unsigned long)old);
+		}
 	}
-	WRITE_ONCE(*table, new);
+	WRITE_ONCE(*slot, new);
 	dsb(ishst);
 	return 0;
 }
@@ -135,7 +159,8 @@ static u64 s2_unmap_level(struct modkvm_s2 *s2, u64 *table,
 		if (next > end || next < addr)
 			next = end;
 		if (desc & DESC_VALID) {
-			if (level == 3) {
+			if (s2_is_leaf(desc, level)) {
+				/* a block only partly in range goes whole */
 				WRITE_ONCE(*slot, 0);
 				if (flush_each) {
 					dsb(ishst);
@@ -183,9 +208,12 @@ static void s2_walk_level(struct modkvm_s2 *s2, u64 *table, unsigned int level,
 
 		if (!(desc & DESC_VALID))
 			continue;
-		if (level == 3)
-			fn(desc & DESC_OA_MASK, arg);
-		else
+		if (s2_is_leaf(desc, level)) {
+			u64 pa = desc & DESC_OA_MASK, end = pa + (1ULL << LEVEL_SHIFT(level));
+
+			for (; pa < end; pa += PAGE_SIZE)
+				fn(pa, arg);
+		} else
 			s2_walk_level(s2, s2_table_va(desc), level + 1, fn, arg);
 	}
 }
@@ -207,7 +235,7 @@ static void s2_free_level(struct modkvm_s2 *s2, u64 *table, unsigned int level)
 	for (i = 0; i < n; i++) {
 		u64 desc = table[i];
 
-		if (desc & DESC_VALID) {
+		if ((desc & DESC_VALID) && !s2_is_leaf(desc, level)) {
 			s2_free_level(s2, s2_table_va(desc), level + 1);
 			free_page((unsigned long)s2_table_va(desc));
 		}

@@ -20,8 +20,10 @@ struct modkvm_pgcache {
 int modkvm_pgcache_topup(struct modkvm_pgcache *c);
 void modkvm_pgcache_free(struct modkvm_pgcache *c);
 
-int modkvm_s2_map_page(struct modkvm_s2 *s2, u64 ipa, phys_addr_t pa,
-		       unsigned int prot, struct modkvm_pgcache *c);
+#define MODKVM_S2_BLOCK_SIZE	(1UL << 21)	/* a level-2 block, 4 KiB granule */
+
+int modkvm_s2_map(struct modkvm_s2 *s2, u64 ipa, phys_addr_t pa, u64 size,
+		  unsigned int prot, struct modkvm_pgcache *c);
 void modkvm_s2_unmap(struct modkvm_s2 *s2, u64 ipa, u64 size);
 void modkvm_s2_for_each_page(struct modkvm_s2 *s2,
 			     void (*fn)(phys_addr_t pa, void *arg), void *arg);

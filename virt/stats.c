@@ -38,6 +38,7 @@ static const struct modkvm_stat_def vcpu_stats[] = {
 	VCPU_STAT(hvc_exits),
 	VCPU_STAT(wfe_exits),
 	VCPU_STAT(s2_faults),
+	VCPU_STAT(s2_block_maps),
 };
 
 static const struct modkvm_stat_def vm_stats[] = {

@@ -208,6 +208,7 @@ static int modkvm_vcpu_run(struct modkvm_vcpu *vcpu)
 			local_irq_enable();
 			continue;
 		}
+		modkvm_vtimer_irq_sync(vcpu);
 		modkvm_arch_enter_guest(vcpu);
 		WRITE_ONCE(vcpu->mode, MODKVM_OUTSIDE_GUEST);
 		WRITE_ONCE(vcpu->cpu, -1);

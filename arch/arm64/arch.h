@@ -200,6 +200,11 @@ void modkvm_timer_init(struct modkvm_vcpu *vcpu);
 u32 modkvm_timer_levels(struct modkvm_vcpu *vcpu);
 u64 modkvm_timer_next_ns(struct modkvm_vcpu *vcpu);
 
+/* vtimer_irq.c */
+void modkvm_vtimer_irq_init(void);
+void modkvm_vtimer_irq_exit(void);
+void modkvm_vtimer_irq_sync(struct modkvm_vcpu *vcpu);
+
 /* stage2 arch parts (tlb.c) */
 int modkvm_arch_s2_init(struct modkvm_s2 *s2, unsigned int ipa_bits);
 void modkvm_arch_s2_free(struct modkvm_s2 *s2);

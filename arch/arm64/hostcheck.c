@@ -115,10 +115,12 @@ int modkvm_arch_init(void)
 	if (ret < 0)
 		return ret;
 	modkvm_hp_state = ret;
+	modkvm_vtimer_irq_init();
 	return 0;
 }
 
 void modkvm_arch_exit(void)
 {
+	modkvm_vtimer_irq_exit();
 	cpuhp_remove_state_nocalls(modkvm_hp_state);
 }
