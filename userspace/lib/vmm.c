@@ -208,6 +208,17 @@ int vmm_load(struct vmm_vm *vm, uint64_t gpa, const void *src, size_t len)
 	if (!first || !last || last - first != (ptrdiff_t)(len ? len - 1 : 0))
 		return -EFAULT;
 	memcpy(first, src, len);
+	/*
+	 * QEMU 7.2's TCG (the emulated Arm server) was seen running stale
+	 * translated code for a guest page reused from an earlier process's
+	 * guest, whatever the hypervisor; storing the code again with plain
+	 * 8-byte stores makes it retranslate. Harmless on hardware.
+	 */
+	for (size_t i = 0; i + 8 <= len; i += 8) {
+		volatile uint64_t *w = (volatile uint64_t *)(first + i);
+
+		*w = *w;
+	}
 	/* The guest fetches this as instructions: make it visible to them. */
 	__builtin___clear_cache(first, first + len);
 	return 0;
