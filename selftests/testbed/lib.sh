@@ -20,7 +20,7 @@ TB_HOST_PKGS="qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross mmdebs
 
 # Debian packages that make up the full arm64 userland (`prepare --full`, `run --full`).
 # Comma separated; dependencies are pulled in by mmdebstrap.
-TB_FULL_INCLUDE="qemu-system-arm,busybox-static"
+TB_FULL_INCLUDE="qemu-system-arm,busybox-static,e2fsprogs,strace"
 # Directories dropped from the full userland before packing (saves space and boot time).
 TB_FULL_STRIP="usr/share/doc usr/share/man usr/share/info usr/share/locale var/cache/apt var/lib/apt/lists"
 
