@@ -29,6 +29,9 @@ static const unsigned long modkvm_caps_one[] = {
 	KVM_CAP_CHECK_EXTENSION_VM,
 	KVM_CAP_ARM_NISV_TO_USER,
 	KVM_CAP_BINARY_STATS_FD,
+#ifdef KVM_CAP_USER_MEMORY2
+	KVM_CAP_USER_MEMORY2,		/* without guest_memfd */
+#endif
 };
 
 long modkvm_check_extension(struct modkvm_vm *vm, unsigned long cap)

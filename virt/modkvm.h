@@ -58,7 +58,7 @@ struct modkvm_vm {
 		u64 remote_tlb_flush;
 		u64 memslot_changes;
 	} stat;
-	bool ran;			/* a vCPU has run: layout is frozen */
+	bool ran;			/* a vCPU has run: firmware regs fixed */
 
 	bool nisv_to_user;		/* KVM_CAP_ARM_NISV_TO_USER enabled */
 	u64 dirty_log_flags;		/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */

