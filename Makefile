@@ -5,6 +5,7 @@
 #   make            build modkvm.ko (KDIR=<kernel build dir> to override)
 #   make check      run the test suite in the emulated Arm server
 #   make demo       the main job: emulated Arm server, modkvm, a guest
+#   make bench      modkvm vs the in-kernel KVM (QUICK=1 for a short run)
 #   make W=1 / C=1  extra warnings / sparse, as for any kernel module
 
 TESTBED := $(CURDIR)/selftests/testbed
@@ -33,5 +34,8 @@ check:
 demo:
 	@$(CURDIR)/userspace/demo
 
+bench:
+	@$(CURDIR)/userspace/bench/run $(if $(QUICK),--quick) $(BENCH_ARGS)
+
 help:
-	@sed -n '3,9p' Makefile
+	@sed -n '3,10p' Makefile
