@@ -16,7 +16,7 @@ TB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # Packages of the *host* the testbed needs (installed by tb_host_pkgs).
 TB_HOST_PKGS="qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross mmdebstrap
  dwarves sparse cpio xz-utils zstd gzip bc flex bison libssl-dev libelf-dev make kmod file
- util-linux coreutils findutils"
+ util-linux coreutils findutils e2fsprogs"
 
 # Debian packages that make up the full arm64 userland (`prepare --full`, `run --full`).
 # Comma separated; dependencies are pulled in by mmdebstrap.
