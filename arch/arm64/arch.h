@@ -71,6 +71,21 @@ enum modkvm_sysreg {
 	SR_DBGCLAIM,		/* DBGCLAIMSET/CLR_EL1 */
 	SR_CNTP_CTL_EL0,
 	SR_CNTP_CVAL_EL0,
+	/* breakpoint and watchpoint value/control <n>, n = 0..15 */
+	SR_DBGBVR0_EL1,
+	SR_DBGBVR15_EL1 = SR_DBGBVR0_EL1 + 15,
+	SR_DBGBCR0_EL1,
+	SR_DBGBCR15_EL1 = SR_DBGBCR0_EL1 + 15,
+	SR_DBGWVR0_EL1,
+	SR_DBGWVR15_EL1 = SR_DBGWVR0_EL1 + 15,
+	SR_DBGWCR0_EL1,
+	SR_DBGWCR15_EL1 = SR_DBGWCR0_EL1 + 15,
+	/* kept for KVM_{GET,SET}_ONE_REG only, never loaded (regs.c) */
+	SR_DISR_EL1,
+	SR_DBGVCR32_EL2,
+	SR_DACR32_EL2,
+	SR_IFSR32_EL2,
+	SR_FPEXC32_EL2,
 	SR_NR
 };
 

@@ -7,9 +7,15 @@
  * are kept for userspace only, as there is no AArch32 EL1); the guest's
  * EL1/EL0 system registers modkvm keeps, including the emulated debug
  * ones (the claim tags through DBGCLAIMCLR_EL1: reads give the tags set,
- * writes set them); MPIDR_EL1 (writable); MIDR_EL1, CTR_EL0 and the
- * whole feature ID space (op0 3, op1 0, CRn 0, CRm 1-7), which only accept
- * their current value (no KVM_ARM_GET_REG_WRITABLE_MASKS); the virtual and
+ * writes set them) and the value and control registers of breakpoints and
+ * watchpoints 0-15 (the guest reaches the ones ID_AA64DFR0_EL1 advertises,
+ * see sysregs.c; none is ever armed); DISR_EL1 and the AArch32 state
+ * registers DBGVCR32_EL2, DACR32_EL2, IFSR32_EL2 and FPEXC32_EL2, stored
+ * for userspace only (see below); MPIDR_EL1 (writable); MIDR_EL1,
+ * REVIDR_EL1, CLIDR_EL1, AIDR_EL1, CTR_EL0, ACTLR_EL1 (0: the guest's
+ * accesses are RAZ/WI) and the whole feature ID space (op0 3, op1 0, CRn
+ * 0, CRm 1-7), which only accept their current value (no
+ * KVM_ARM_GET_REG_WRITABLE_MASKS); the virtual and
  * physical timer registers (writing TIMER_CNT sets the VM's virtual
  * counter offset; PTIMER_CNT ignores writes: there is no physical counter
  * offset); the firmware pseudo-registers: the PSCI version (settable among
@@ -17,10 +23,10 @@
  * SMCCC workaround registers (what psci.c answers the guest; a write may
  * claim less protection than offered, never more), and the hypercall
  * service bitmaps, which are 0: no optional services exist. Not offered:
- * SVE registers, the CCSIDR demux, ACTLR_EL1, AArch32 coprocessor
- * registers, breakpoint/watchpoint and PMU registers. Unknown registers,
- * and system or firmware registers asked for with a size other than 64
- * bits, give -ENOENT; a core register with the wrong size, or a core
+ * SVE registers, the CCSIDR demux, AArch32 coprocessor registers and PMU
+ * registers. The system registers are listed in encoding order. Unknown
+ * registers, and system or firmware registers asked for with a size other
+ * than 64 bits, give -ENOENT; a core register with the wrong size, or a core
  * offset inside a register, gives -EINVAL; a non-arm64 id -EINVAL; a bad
  * pointer -EFAULT.
  */
@@ -29,6 +35,7 @@
 #include <linux/mutex.h>
 #include <uapi/linux/psci.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/uaccess.h>
 #include <asm/barrier.h>
 #include <asm/cpufeature.h>
@@ -54,6 +61,13 @@
 #define MPIDR_RES1		BIT_ULL(31)
 #define MPIDR_WRITABLE		(GENMASK_ULL(39, 32) | BIT_ULL(30) | \
 				 GENMASK_ULL(24, 0))
+#define DISR_MASK		(BIT_ULL(31) | GENMASK_ULL(24, 0))	/* A, IDS, ISS */
+/* Breakpoint/watchpoint bits kept, as sysregs.c keeps them */
+#define DBG_VR_MASK		GENMASK_ULL(63, 2)
+#define DBG_BCR_MASK		(GENMASK_ULL(23, 13) | GENMASK_ULL(8, 5) | \
+				 GENMASK_ULL(2, 0))
+#define DBG_WCR_MASK		(GENMASK_ULL(28, 24) | GENMASK_ULL(20, 0))
+#define DBG_NR			16	/* DBGB{V,C}R<n>, DBGW{V,C}R<n> */
 
 /* ---- core registers ---- */
 
@@ -160,6 +174,14 @@ static int core_access(struct modkvm_vcpu *vcpu, const struct kvm_one_reg *reg,
 
 /* ---- system registers ---- */
 
+/*
+ * DISR_EL1 and the AArch32 state registers are kept here for userspace
+ * only, never loaded into the hardware. AArch32 (at any EL) is not
+ * offered, so DBGVCR32_EL2, DACR32_EL2, IFSR32_EL2 and FPEXC32_EL2 have
+ * no use. RAS is hidden from the guest (ID_AA64PFR0_EL1), so the stored
+ * DISR_EL1 is not loaded into VDISR_EL2 either (a guest reading DISR_EL1
+ * anyway on a RAS host gets VDISR_EL2 as the hardware holds it).
+ */
 struct plain_sysreg {
 	u64 id;
 	enum modkvm_sysreg sr;
@@ -171,6 +193,7 @@ static const struct plain_sysreg plain_sysregs[] = {
 	{ SYSREG_ID(2, 0, 0, 2, 2), SR_MDSCR_EL1, GENMASK_ULL(31, 0) },
 	{ SYSREG_ID(2, 0, 1, 3, 4), SR_OSDLR_EL1, BIT_ULL(0) },
 	{ SYSREG_ID(2, 0, 7, 9, 6), SR_DBGCLAIM, 0xff },	/* DBGCLAIMCLR */
+	{ SYSREG_ID(2, 4, 0, 7, 0), SR_DBGVCR32_EL2, GENMASK_ULL(31, 0) },
 	{ SYSREG_ID(3, 0, 1, 0, 0), SR_SCTLR_EL1, ~0ULL },
 	{ SYSREG_ID(3, 0, 1, 0, 2), SR_CPACR_EL1, CPACR_GUEST_MASK },
 	{ SYSREG_ID(3, 0, 2, 0, 0), SR_TTBR0_EL1, ~0ULL },
@@ -184,21 +207,60 @@ static const struct plain_sysreg plain_sysregs[] = {
 	{ SYSREG_ID(3, 0, 10, 2, 0), SR_MAIR_EL1, ~0ULL },
 	{ SYSREG_ID(3, 0, 10, 3, 0), SR_AMAIR_EL1, ~0ULL },
 	{ SYSREG_ID(3, 0, 12, 0, 0), SR_VBAR_EL1, ~0ULL },
+	{ SYSREG_ID(3, 0, 12, 1, 1), SR_DISR_EL1, DISR_MASK },
 	{ SYSREG_ID(3, 0, 13, 0, 1), SR_CONTEXTIDR_EL1, ~0ULL },
 	{ SYSREG_ID(3, 0, 13, 0, 4), SR_TPIDR_EL1, ~0ULL },
 	{ SYSREG_ID(3, 0, 14, 1, 0), SR_CNTKCTL_EL1, ~0ULL },
 	{ SYSREG_ID(3, 2, 0, 0, 0), SR_CSSELR_EL1, ~0ULL },
 	{ SYSREG_ID(3, 3, 13, 0, 2), SR_TPIDR_EL0, ~0ULL },
 	{ SYSREG_ID(3, 3, 13, 0, 3), SR_TPIDRRO_EL0, ~0ULL },
+	{ SYSREG_ID(3, 4, 3, 0, 0), SR_DACR32_EL2, GENMASK_ULL(31, 0) },
+	{ SYSREG_ID(3, 4, 5, 0, 1), SR_IFSR32_EL2, GENMASK_ULL(31, 0) },
+	{ SYSREG_ID(3, 4, 5, 3, 0), SR_FPEXC32_EL2, GENMASK_ULL(31, 0) },
 };
+
+/*
+ * DBGB{V,C}R<n>_EL1, DBGW{V,C}R<n>_EL1, n = 0..15 (op0 2, op1 0, CRn 0,
+ * CRm n, op2 4..7), by op2 - 4
+ */
+static const struct {
+	enum modkvm_sysreg first;
+	u64 mask;
+} dbg_bpwp[] = {
+	{ SR_DBGBVR0_EL1, DBG_VR_MASK },
+	{ SR_DBGBCR0_EL1, DBG_BCR_MASK },
+	{ SR_DBGWVR0_EL1, DBG_VR_MASK },
+	{ SR_DBGWCR0_EL1, DBG_WCR_MASK },
+};
+
+#define DBG_BPWP_ID(n, op2)	SYSREG_ID(2, 0, 0, n, op2)
+
+/* The slot of breakpoint/watchpoint register @id (a full id), or -1 */
+static int dbg_bpwp_slot(u64 id, u64 *mask)
+{
+	u64 n = (id & KVM_REG_ARM64_SYSREG_CRM_MASK) >>
+		KVM_REG_ARM64_SYSREG_CRM_SHIFT;
+	u64 op2 = (id & KVM_REG_ARM64_SYSREG_OP2_MASK) >>
+		  KVM_REG_ARM64_SYSREG_OP2_SHIFT;
+
+	if (op2 < 4 || id != DBG_BPWP_ID(n, op2))
+		return -1;
+	*mask = dbg_bpwp[op2 - 4].mask;
+	return dbg_bpwp[op2 - 4].first + n;
+}
 
 #define KREG_OSLSR_EL1	SYSREG_ID(2, 0, 1, 1, 4)
 #define KREG_MIDR_EL1	SYSREG_ID(3, 0, 0, 0, 0)
 #define KREG_MPIDR_EL1	SYSREG_ID(3, 0, 0, 0, 5)
+#define KREG_REVIDR_EL1	SYSREG_ID(3, 0, 0, 0, 6)
+#define KREG_ACTLR_EL1	SYSREG_ID(3, 0, 1, 0, 1)
+#define KREG_CLIDR_EL1	SYSREG_ID(3, 1, 0, 0, 1)
+#define KREG_AIDR_EL1	SYSREG_ID(3, 1, 0, 0, 7)
 #define KREG_CTR_EL0	SYSREG_ID(3, 3, 0, 0, 1)
 
 static const u64 special_sysregs[] = {
-	KREG_OSLSR_EL1, KREG_MIDR_EL1, KREG_MPIDR_EL1, KREG_CTR_EL0,
+	KREG_OSLSR_EL1, KREG_MIDR_EL1, KREG_MPIDR_EL1, KREG_REVIDR_EL1,
+	KREG_ACTLR_EL1, KREG_CLIDR_EL1, KREG_AIDR_EL1, KREG_CTR_EL0,
 	KVM_REG_ARM_TIMER_CTL, KVM_REG_ARM_TIMER_CVAL, KVM_REG_ARM_TIMER_CNT,
 	KVM_REG_ARM_PTIMER_CTL, KVM_REG_ARM_PTIMER_CVAL, KVM_REG_ARM_PTIMER_CNT,
 };
@@ -224,12 +286,19 @@ static int sysreg_get(struct modkvm_vcpu *vcpu, u64 id, u64 *val)
 	struct modkvm_vm *vm = vcpu->vm;
 	u64 *sys = vcpu->arch.sys;
 	unsigned int i;
+	u64 mask;
+	int slot;
 
 	for (i = 0; i < ARRAY_SIZE(plain_sysregs); i++) {
 		if (plain_sysregs[i].id == id) {
 			*val = sys[plain_sysregs[i].sr];
 			return 0;
 		}
+	}
+	slot = dbg_bpwp_slot(id, &mask);
+	if (slot >= 0) {
+		*val = sys[slot];
+		return 0;
 	}
 
 	switch (id) {
@@ -241,6 +310,22 @@ static int sysreg_get(struct modkvm_vcpu *vcpu, u64 id, u64 *val)
 		return 0;
 	case KREG_MPIDR_EL1:
 		*val = sys[SR_MPIDR_EL1];
+		return 0;
+	/*
+	 * The guest reads REVIDR, CLIDR and AIDR from the CPU it runs on
+	 * (HCR_EL2.TID1 and TID2 are clear): give this CPU's, as for CTR.
+	 */
+	case KREG_REVIDR_EL1:
+		*val = read_sysreg(revidr_el1);
+		return 0;
+	case KREG_CLIDR_EL1:
+		*val = read_sysreg(clidr_el1);
+		return 0;
+	case KREG_AIDR_EL1:
+		*val = read_sysreg(aidr_el1);
+		return 0;
+	case KREG_ACTLR_EL1:		/* RAZ/WI to the guest (sysregs.c) */
+		*val = 0;
 		return 0;
 	case KREG_CTR_EL0:
 		*val = read_sanitised_ftr_reg(SYS_CTR_EL0);
@@ -274,14 +359,19 @@ static int sysreg_set(struct modkvm_vcpu *vcpu, u64 id, u64 val)
 	struct modkvm_vm *vm = vcpu->vm;
 	u64 *sys = vcpu->arch.sys;
 	unsigned int i;
-	u64 cur;
-	int ret;
+	u64 cur, mask;
+	int ret, slot;
 
 	for (i = 0; i < ARRAY_SIZE(plain_sysregs); i++) {
 		if (plain_sysregs[i].id == id) {
 			sys[plain_sysregs[i].sr] = val & plain_sysregs[i].mask;
 			return 0;
 		}
+	}
+	slot = dbg_bpwp_slot(id, &mask);
+	if (slot >= 0) {
+		sys[slot] = val & mask;
+		return 0;
 	}
 
 	switch (id) {
@@ -292,6 +382,10 @@ static int sysreg_set(struct modkvm_vcpu *vcpu, u64 id, u64 val)
 		sys[SR_MPIDR_EL1] = MPIDR_RES1 | (val & MPIDR_WRITABLE);
 		return 0;
 	case KREG_MIDR_EL1:
+	case KREG_REVIDR_EL1:
+	case KREG_ACTLR_EL1:
+	case KREG_CLIDR_EL1:
+	case KREG_AIDR_EL1:
 	case KREG_CTR_EL0:		/* invariant: the current value only */
 		ret = sysreg_get(vcpu, id, &cur);
 		if (ret)
@@ -525,10 +619,21 @@ int modkvm_set_one_reg(struct modkvm_vcpu *vcpu, const struct kvm_one_reg *reg)
 	return sysreg_set(vcpu, reg->id, val);
 }
 
-/* Every register id, in order; returns how many (ids filled if @ids) */
+static int cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Every register id: the core registers, the system registers (sorted by
+ * encoding) and the firmware registers; returns how many (ids filled if
+ * @ids)
+ */
 static unsigned int walk_reg_ids(u64 *ids)
 {
-	unsigned int n = 0, i, crm, op2;
+	unsigned int n = 0, first_sys, i, crm, op2;
 	u64 off;
 
 #define ADD(x)	do { if (ids) ids[n] = (x); n++; } while (0)
@@ -548,13 +653,20 @@ static unsigned int walk_reg_ids(u64 *ids)
 	ADD(CORE_ID(CORE_OFF(fp_regs.fpsr), KVM_REG_SIZE_U32));
 	ADD(CORE_ID(CORE_OFF(fp_regs.fpcr), KVM_REG_SIZE_U32));
 
+	first_sys = n;
 	for (i = 0; i < ARRAY_SIZE(plain_sysregs); i++)
 		ADD(plain_sysregs[i].id);
+	for (crm = 0; crm < DBG_NR; crm++)
+		for (op2 = 4; op2 <= 7; op2++)
+			ADD(DBG_BPWP_ID(crm, op2));
 	for (i = 0; i < ARRAY_SIZE(special_sysregs); i++)
 		ADD(special_sysregs[i]);
 	for (crm = 1; crm <= 7; crm++)
 		for (op2 = 0; op2 <= 7; op2++)
 			ADD(SYSREG_ID(3, 0, 0, crm, op2));
+	if (ids)
+		sort(ids + first_sys, n - first_sys, sizeof(*ids), cmp_u64,
+		     NULL);
 	for (i = 0; i < ARRAY_SIZE(fw_regs); i++)
 		ADD(fw_regs[i]);
 #undef ADD

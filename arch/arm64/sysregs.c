@@ -9,9 +9,11 @@
  * kept, SVE/SME enables RES0); set/way cache maintenance (the whole guest
  * is cleaned and invalidated); a minimal self-hosted debug block: MDSCR,
  * the OS lock (OSLAR/OSLSR), OSDLR, MDCCINT, the claim tags and the DCC
- * status, stored but without effect, and the two breakpoints and two
- * watchpoints ID_AA64DFR0_EL1 advertises, RAZ/WI (hardware debug, guest
- * single-step and the DCC do not work); the EL1 physical timer
+ * status, stored but without effect, and the value and control registers
+ * of the two breakpoints and two watchpoints ID_AA64DFR0_EL1 advertises,
+ * stored (the same per-vCPU copies KVM_{GET,SET}_ONE_REG reach) but never
+ * armed (hardware debug, guest single-step and the DCC do not work); the
+ * EL1 physical timer
  * (CNTP_CTL/CVAL/TVAL, against the physical counter: no offset); the RAS
  * error record registers, RAZ/WI as RAS is hidden. Everything else that
  * traps - PMU, SPE, trace, AMU, LORegions, the GIC SGI registers (no
@@ -57,9 +59,19 @@
 
 #define ID_REG(crm, op2)	sys_reg(3, 0, 0, crm, op2)
 
-/* Breakpoints and watchpoints the guest is told of (and gets RAZ/WI) */
+/* Breakpoints and watchpoints the guest is told of (stored, never armed) */
 #define NR_BRPS			2
 #define NR_WRPS			2
+
+/*
+ * Bits of the breakpoint/watchpoint registers kept (the same in regs.c):
+ * an address in DBGBVR/DBGWVR (bits 1:0 RES0); in DBGBCR E, PMC, BAS,
+ * HMC, SSC, LBN, BT; in DBGWCR E, PAC, LSC, BAS, HMC, SSC, LBN, WT, MASK
+ */
+#define DBG_VR_MASK		GENMASK_ULL(63, 2)
+#define DBG_BCR_MASK		(GENMASK_ULL(23, 13) | GENMASK_ULL(8, 5) | \
+				 GENMASK_ULL(2, 0))
+#define DBG_WCR_MASK		(GENMASK_ULL(28, 24) | GENMASK_ULL(20, 0))
 
 #define CPACR_GUEST_MASK	(GENMASK_ULL(21, 20) | BIT_ULL(28)) /* FPEN, TTA */
 #define MDSCR_TDCC		BIT_ULL(12)
@@ -197,15 +209,32 @@ static bool access_ptimer(struct modkvm_vcpu *vcpu, struct sys_access *p)
 	}
 }
 
-/* DBGB{V,C}R<n>_EL1, DBGW{V,C}R<n>_EL1: op0 2, op1 0, CRn 0, op2 4..7 */
-static bool access_bp_wp(struct sys_access *p)
+/*
+ * DBGB{V,C}R<n>_EL1, DBGW{V,C}R<n>_EL1: op0 2, op1 0, CRn 0, CRm n, op2
+ * 4..7 (BVR, BCR, WVR, WCR); those of the breakpoints and watchpoints not
+ * advertised UNDEF.
+ */
+static bool access_bp_wp(struct modkvm_vcpu *vcpu, struct sys_access *p)
 {
+	static const struct {
+		enum modkvm_sysreg first;
+		u64 mask;
+	} regs[] = {
+		{ SR_DBGBVR0_EL1, DBG_VR_MASK },
+		{ SR_DBGBCR0_EL1, DBG_BCR_MASK },
+		{ SR_DBGWVR0_EL1, DBG_VR_MASK },
+		{ SR_DBGWCR0_EL1, DBG_WCR_MASK },
+	};
 	unsigned int n = sys_reg_CRm(p->enc), op2 = sys_reg_Op2(p->enc);
+	u64 *reg;
 
 	if (n >= (op2 < 6 ? NR_BRPS : NR_WRPS))
 		return false;
+	reg = &vcpu->arch.sys[regs[op2 - 4].first + n];
 	if (p->read)
-		p->val = 0;
+		p->val = *reg;
+	else
+		*reg = p->val & regs[op2 - 4].mask;
 	return true;
 }
 
@@ -296,7 +325,7 @@ static bool access_debug(struct modkvm_vcpu *vcpu, struct sys_access *p)
 
 	if (sys_reg_Op0(p->enc) == 2 && sys_reg_Op1(p->enc) == 0 &&
 	    sys_reg_CRn(p->enc) == 0 && sys_reg_Op2(p->enc) >= 4)
-		return access_bp_wp(p);
+		return access_bp_wp(vcpu, p);
 	return false;
 }
 
