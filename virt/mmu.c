@@ -16,6 +16,7 @@
 
 #include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/mmu_notifier.h>
 #include <linux/sched/mm.h>
@@ -25,6 +26,10 @@
 #include "modkvm.h"
 #include "el2_regs.h"
 #include "stage2.h"
+
+static bool block_mappings = true;
+module_param(block_mappings, bool, 0644);
+MODULE_PARM_DESC(block_mappings, "map 2 MiB stage-2 blocks over huge pages");
 
 /* ---- cache maintenance ---- */
 
@@ -173,7 +178,8 @@ int modkvm_handle_guest_abort(struct modkvm_vcpu *vcpu)
 		hva = slot->hva + ((gfn - slot->base_gfn) << PAGE_SHIFT);
 		writable = !(slot->flags & KVM_MEM_READONLY);
 		logging = slot->dirty;
-		block = !logging && modkvm_block_fits(slot, gfn);
+		block = READ_ONCE(block_mappings) && !logging &&
+			modkvm_block_fits(slot, gfn);
 	}
 	spin_unlock(&vm->mmu_lock);
 
