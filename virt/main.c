@@ -26,6 +26,7 @@ static int __init modkvm_init(void)
 		modkvm_arch_exit();
 		return ret;
 	}
+	modkvm_arch_start();
 	pr_info("ready: /dev/kvm registered (API version %d)\n",
 		MODKVM_API_VERSION);
 	return 0;
@@ -34,6 +35,7 @@ static int __init modkvm_init(void)
 static void __exit modkvm_exit(void)
 {
 	modkvm_dev_unregister();
+	modkvm_arch_stop();
 	modkvm_arch_exit();
 }
 

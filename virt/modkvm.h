@@ -122,6 +122,9 @@ struct modkvm_vcpu {
 /* arch: host checks and EL2 set-up, at load and for CPUs coming online */
 int modkvm_arch_init(void);
 void modkvm_arch_exit(void);
+/* once /dev/kvm is ours: what the host needs only when modkvm is in use */
+void modkvm_arch_start(void);
+void modkvm_arch_stop(void);
 
 /* dev.c: the /dev/kvm misc device */
 int modkvm_dev_register(void);

@@ -115,12 +115,21 @@ int modkvm_arch_init(void)
 	if (ret < 0)
 		return ret;
 	modkvm_hp_state = ret;
-	modkvm_vtimer_irq_init();
 	return 0;
 }
 
 void modkvm_arch_exit(void)
 {
-	modkvm_vtimer_irq_exit();
 	cpuhp_remove_state_nocalls(modkvm_hp_state);
+}
+
+/* Only once modkvm is sure to own EL2: the guest timer's interrupt. */
+void modkvm_arch_start(void)
+{
+	modkvm_vtimer_irq_init();
+}
+
+void modkvm_arch_stop(void)
+{
+	modkvm_vtimer_irq_exit();
 }
