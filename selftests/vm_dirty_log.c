@@ -52,21 +52,6 @@ GUEST_CODE(dlserv,
 static struct vmm_vm vm;
 static struct vmm_vcpu vcpu;
 
-/*
- * The emulated server's TCG (QEMU 7.2) can keep executing a stale
- * translation of an earlier guest's code when that guest's code page is
- * reused for ours: the memcpy in vmm_load() does not always make it
- * notice.  Rewriting the page with plain 8-byte stores does.
- */
-static void refresh_code_page(struct vmm_vm *v)
-{
-	volatile uint64_t *p = vmm_gpa_to_hva(v, VMM_RAM_BASE);
-	unsigned int i;
-
-	for (i = 0; p && i < 4096 / 8; i++)
-		p[i] = p[i];
-}
-
 static bool feed(uint64_t cmd, uint64_t addr, uint64_t val)
 {
 	return vmm_expect_mmio(&vcpu, D_CMD, 8, false, &cmd) &&
@@ -177,7 +162,6 @@ static void setup_vm(void)
 			       1U << KVM_ARM_VCPU_PSCI_0_2);
 
 	TAP_REQUIRE(!rc, "simple VM", "%s", strerror(-rc));
-	refresh_code_page(&vm);
 }
 
 static uint64_t *slot_memory(void)

@@ -85,21 +85,6 @@ GUEST_CODE(hpserv,
 static struct vmm_vm vm;
 static struct vmm_vcpu vcpu;
 
-/*
- * The emulated server's TCG (QEMU 7.2) can keep executing a stale
- * translation of an earlier guest's code when that guest's code page is
- * reused for ours: the memcpy in vmm_load() does not always make it
- * notice.  Rewriting the page with plain 8-byte stores does.
- */
-static void refresh_code_page(struct vmm_vm *v)
-{
-	volatile uint64_t *p = vmm_gpa_to_hva(v, VMM_RAM_BASE);
-	unsigned int i;
-
-	for (i = 0; p && i < 4096 / 8; i++)
-		p[i] = p[i];
-}
-
 struct mismatch {
 	uint64_t addr, val;
 };
@@ -277,7 +262,6 @@ int main(void)
 	rc = vmm_simple_vm(&vm, &vcpu, hpserv_start, GUEST_SIZE(hpserv),
 			   1U << KVM_ARM_VCPU_PSCI_0_2);
 	TAP_REQUIRE(!rc, "simple VM", "%s", strerror(-rc));
-	refresh_code_page(&vm);
 	rc = vmm_set_region(&vm, 1, 0, HP_GPA, HP_SIZE, mem);
 	TAP_REQUIRE(!rc, "4 MiB slot over the huge pages", "%s", strerror(-rc));
 

@@ -29,21 +29,6 @@ GUEST_CODE(exits,
 
 #define MMIO_EXITS	20
 
-/*
- * The emulated server's TCG (QEMU 7.2) can keep executing a stale
- * translation of an earlier guest's code when that guest's code page is
- * reused for ours: the memcpy in vmm_load() does not always make it
- * notice.  Rewriting the page with plain 8-byte stores does.
- */
-static void refresh_code_page(struct vmm_vm *v)
-{
-	volatile uint64_t *p = vmm_gpa_to_hva(v, VMM_RAM_BASE);
-	unsigned int i;
-
-	for (i = 0; p && i < 4096 / 8; i++)
-		p[i] = p[i];
-}
-
 struct stats {
 	const char *what;	/* "VM" or "vCPU" */
 	int fd;
@@ -271,7 +256,6 @@ int main(void)
 	rc = vmm_simple_vm(&vm, &vcpu, exits_start, GUEST_SIZE(exits),
 			   1U << KVM_ARM_VCPU_PSCI_0_2);
 	TAP_REQUIRE(!rc, "simple VM", "%s", strerror(-rc));
-	refresh_code_page(&vm);
 	vms.fd = ioctl(vm.fd, KVM_GET_STATS_FD, NULL);
 	TAP_REQUIRE(vms.fd >= 0, "KVM_GET_STATS_FD on the VM", "%s",
 		    strerror(errno));
@@ -366,8 +350,6 @@ int main(void)
 		TAP_EQ(module_refcnt(), refcnt0, "modkvm refcnt back to the start");
 	rc = vmm_simple_vm(&vm, &vcpu, exits_start, GUEST_SIZE(exits),
 			   1U << KVM_ARM_VCPU_PSCI_0_2);
-	if (!rc)
-		refresh_code_page(&vm);
 	ok = !rc && vmm_expect_mmio(&vcpu, VMM_MMIO_BASE, 8, true, &v);
 	tap_check(ok, "a new VM runs afterwards", "%s",
 		  rc ? strerror(-rc) : vmm_describe_exit(&vcpu));

@@ -214,10 +214,13 @@ int vmm_load(struct vmm_vm *vm, uint64_t gpa, const void *src, size_t len)
 	 * guest, whatever the hypervisor; storing the code again with plain
 	 * 8-byte stores makes it retranslate. Harmless on hardware.
 	 */
-	for (size_t i = 0; i + 8 <= len; i += 8) {
-		volatile uint64_t *w = (volatile uint64_t *)(first + i);
+	{
+		uintptr_t pg = 4096, a = (uintptr_t)first & ~(pg - 1);
+		uintptr_t end = ((uintptr_t)last + pg) & ~(pg - 1);
 
-		*w = *w;
+		/* whole pages: that is what TCG tracks (slots are page sized) */
+		for (; a < end; a += 8)
+			*(volatile uint64_t *)a = *(volatile uint64_t *)a;
 	}
 	/* The guest fetches this as instructions: make it visible to them. */
 	__builtin___clear_cache(first, first + len);
