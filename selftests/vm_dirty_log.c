@@ -384,31 +384,6 @@ static void manual_protect(void)
 	munmap(plain, NPAGES * PG);
 }
 
-/* AnonHugePages (kB) of the mappings overlapping [start, start + len). */
-static long anon_huge_kb(void *start, size_t len)
-{
-	uintptr_t s = (uintptr_t)start, e = s + len, lo, hi;
-	bool in = false;
-	char line[512];
-	long kb, sum = 0;
-	FILE *f;
-
-	f = fopen("/proc/self/smaps", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
-		    strchr(line, '-') < strchr(line, ' ')) {
-			in = lo < e && hi > s;
-			continue;
-		}
-		if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
-			sum += kb;
-	}
-	fclose(f);
-	return sum;
-}
-
 /*
  * Logging turned on for a slot the guest has already written, backed by
  * transparent huge pages (so possibly mapped with writable 2 MiB stage-2
@@ -448,7 +423,7 @@ static void huge_slot(bool manual)
 	madvise(mem, HUGE_SIZE, MADV_HUGEPAGE);
 	for (i = 0; i < HUGE_PAGES; i++)
 		mem[i * PG] = 1;
-	kb = anon_huge_kb(mem, HUGE_SIZE);
+	kb = vmm_anon_huge_kb(mem, HUGE_SIZE);
 	tap_diag("%s: 4 MiB slot, AnonHugePages %ld kB", mode, kb);
 
 	rc = vmm_set_region(&vm, 3, 0, HUGE_GPA, HUGE_SIZE, mem);

@@ -150,31 +150,6 @@ fail:
 	return -1;
 }
 
-/* AnonHugePages (kB) of the mappings overlapping [start, start + len). */
-static long anon_huge_kb(void *start, size_t len)
-{
-	uintptr_t s = (uintptr_t)start, e = s + len, lo, hi;
-	bool in = false;
-	char line[512];
-	long kb, sum = 0;
-	FILE *f;
-
-	f = fopen("/proc/self/smaps", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
-		    strchr(line, '-') < strchr(line, ' ')) {
-			in = lo < e && hi > s;
-			continue;
-		}
-		if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
-			sum += kb;
-	}
-	fclose(f);
-	return sum;
-}
-
 /* A vCPU statistic by name from its binary stats fd. */
 static int vcpu_stat(int fd, const char *name, uint64_t *val)
 {
@@ -250,7 +225,7 @@ int main(void)
 	TAP_REQUIRE(!rc, "madvise(MADV_HUGEPAGE)", "%s", strerror(errno));
 	for (off = 0; off < HP_SIZE; off += SZ_4K)
 		mem[off] = 1;
-	kb = anon_huge_kb(mem, HP_SIZE);
+	kb = vmm_anon_huge_kb(mem, HP_SIZE);
 	tap_diag("AnonHugePages of the 4 MiB: %ld kB", kb);
 	if (kb <= 0) {
 		tap_skip("guest memory in transparent huge pages",
@@ -291,7 +266,7 @@ int main(void)
 		  n < 0 ? "guest failed" : "%ld mismatches, first at %#llx: %#llx",
 		  n, (unsigned long long)(nbad ? bad[0].addr : 0),
 		  (unsigned long long)(nbad ? bad[0].val : 0));
-	kb = anon_huge_kb(mem, HP_SIZE);
+	kb = vmm_anon_huge_kb(mem, HP_SIZE);
 	tap_diag("AnonHugePages after the first pass: %ld kB", kb);
 
 	if (sfd >= 0) {

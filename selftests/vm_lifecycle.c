@@ -181,19 +181,6 @@ static bool one_vm(int iter, enum order order)
 	return ok;
 }
 
-static long module_refcnt(void)
-{
-	FILE *f = fopen("/sys/module/modkvm/refcnt", "r");
-	long n = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &n) != 1)
-			n = -1;
-		fclose(f);
-	}
-	return n;
-}
-
 static int count_fds(void)
 {
 	DIR *d = opendir("/proc/self/fd");
@@ -331,7 +318,7 @@ int main(void)
 
 	tap_init();
 	fds0 = count_fds();
-	ref0 = module_refcnt();
+	ref0 = vmm_module_refcnt();
 
 	t0 = vmm_now_ns();
 	for (i = 0; i < WARMUP; i++)
@@ -378,7 +365,7 @@ int main(void)
 	fds1 = count_fds();
 	TAP_EQ(fds1, fds0, "fd count back to the start");
 	if (ref0 >= 0)
-		TAP_EQ(module_refcnt(), ref0, "modkvm refcnt back to the start");
+		TAP_EQ(vmm_module_refcnt(), ref0, "modkvm refcnt back to the start");
 	tap_diag("total %llu ms", (unsigned long long)(vmm_now_ns() - t0) /
 		 1000000);
 	return tap_done();

@@ -221,19 +221,6 @@ static int count_fds(void)
 	return n;
 }
 
-static long module_refcnt(void)
-{
-	FILE *f = fopen("/sys/module/modkvm/refcnt", "r");
-	long n = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &n) != 1)
-			n = -1;
-		fclose(f);
-	}
-	return n;
-}
-
 int main(void)
 {
 	struct stats vms = { .what = "VM" }, cpus = { .what = "vCPU" };
@@ -249,7 +236,7 @@ int main(void)
 
 	tap_init();
 	fds0 = count_fds();
-	refcnt0 = module_refcnt();
+	refcnt0 = vmm_module_refcnt();
 
 	cap = vmm_sys_check_cap(KVM_CAP_BINARY_STATS_FD);
 	TAP_REQUIRE(cap > 0, "KVM_CAP_BINARY_STATS_FD > 0", "%d", cap);
@@ -347,7 +334,7 @@ int main(void)
 	/* Nothing stuck: counts are back and a new VM works. */
 	TAP_EQ(count_fds(), fds0, "fd count back to the start");
 	if (refcnt0 >= 0)
-		TAP_EQ(module_refcnt(), refcnt0, "modkvm refcnt back to the start");
+		TAP_EQ(vmm_module_refcnt(), refcnt0, "modkvm refcnt back to the start");
 	rc = vmm_simple_vm(&vm, &vcpu, exits_start, GUEST_SIZE(exits),
 			   1U << KVM_ARM_VCPU_PSCI_0_2);
 	ok = !rc && vmm_expect_mmio(&vcpu, VMM_MMIO_BASE, 8, true, &v);

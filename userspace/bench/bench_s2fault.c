@@ -78,30 +78,6 @@ static void *alloc_aligned(size_t size, bool thp)
 	return a;
 }
 
-/* AnonHugePages (kB) of the mapping that contains addr, -1 if unknown. */
-static long anon_huge_kb(void *addr)
-{
-	unsigned long a = (unsigned long)(uintptr_t)addr, lo, hi;
-	char line[256];
-	long kb = -1;
-	bool in = false;
-	FILE *f = fopen("/proc/self/smaps", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {
-			/* a mapping's header line */
-			in = lo <= a && a < hi;
-			continue;
-		}
-		if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
-			break;
-	}
-	fclose(f);
-	return kb;
-}
-
 /* One fresh VM touching mib MiB; *us_per_mib and *huge_kb out. */
 static int one_rep(bool thp, unsigned int mib, double *us_per_mib,
 		   long *huge_kb)
@@ -158,7 +134,7 @@ static int one_rep(bool thp, unsigned int mib, double *us_per_mib,
 		goto out;
 	}
 	*us_per_mib = bench_ticks_ns(ticks, freq) / 1000.0 / mib;
-	*huge_kb = anon_huge_kb(mem);
+	*huge_kb = vmm_anon_huge_kb(mem, 1);
 	ret = 0;
 	goto out;
 bad:

@@ -484,3 +484,42 @@ uint64_t vmm_now_ns(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
+
+/* AnonHugePages (kB) of the mappings overlapping [start, start + len). */
+long vmm_anon_huge_kb(void *start, size_t len)
+{
+	uintptr_t s = (uintptr_t)start, e = s + len, lo, hi;
+	bool in = false;
+	char line[512];
+	long kb, sum = 0;
+	FILE *f;
+
+	f = fopen("/proc/self/smaps", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
+		    strchr(line, '-') < strchr(line, ' ')) {
+			in = lo < e && hi > s;
+			continue;
+		}
+		if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
+			sum += kb;
+	}
+	fclose(f);
+	return sum;
+}
+
+/* modkvm's module reference count, or -1 (not loaded: the in-kernel KVM) */
+long vmm_module_refcnt(void)
+{
+	FILE *f = fopen("/sys/module/modkvm/refcnt", "r");
+	long n = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}

@@ -102,6 +102,10 @@ int vmm_sys_check_cap(long cap);
  */
 bool vmm_is_modkvm(void);
 
+/* host-side facts for tests and benchmarks */
+long vmm_anon_huge_kb(void *start, size_t len);
+long vmm_module_refcnt(void);
+
 /* ------------------------------------------------------------------ VM */
 
 /* Create a VM of the given machine type (0, KVM_VM_TYPE_ARM_IPA_SIZE(n)). */
