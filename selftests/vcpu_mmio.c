@@ -190,6 +190,10 @@ int main(void)
 	vcpu.run->immediate_exit = 1;
 	rc = vmm_run(&vcpu);
 	vcpu.run->immediate_exit = 0;
+	tap_check(rc == -EINTR && vcpu.run->exit_reason == KVM_EXIT_MMIO &&
+		  vcpu.run->mmio.phys_addr == VMM_MMIO_BASE + MASK,
+		  "immediate_exit leaves the previous MMIO exit in kvm_run",
+		  "rc %d, %s", rc, vmm_describe_exit(&vcpu));
 	rc = rc == -EINTR ? vmm_get64(&vcpu, VMM_REG_PC, &val) : rc;
 	tap_check(!rc && val == VMM_RAM_BASE + GUEST_SIZE(mmio) - 4,
 		  "PC advanced past each MMIO instruction", "rc %d pc %#llx",

@@ -170,11 +170,17 @@ static int modkvm_vcpu_run(struct modkvm_vcpu *vcpu)
 	if (vcpu->sigmask_active)
 		sigprocmask(SIG_SETMASK, &vcpu->sigmask, &oldset);
 
-	run->exit_reason = KVM_EXIT_UNKNOWN;
+	/*
+	 * immediate_exit returns before anything runs and leaves kvm_run as
+	 * the previous exit wrote it, as KVM does: a VMM that completes an
+	 * MMIO this way (upstream selftests' get_ucall() does, twice) reads
+	 * the same exit again afterwards.
+	 */
 	if (run_immediate_exit(run)) {
 		ret = -EINTR;
-		goto out;
+		goto out_immediate;
 	}
+	run->exit_reason = KVM_EXIT_UNKNOWN;
 
 	vcpu->vm->ran = true;
 	while (ret > 0) {
@@ -226,11 +232,11 @@ static int modkvm_vcpu_run(struct modkvm_vcpu *vcpu)
 	}
 
 	modkvm_fp_put(vcpu);
-out:
 	if (ret == -EINTR) {
 		run->exit_reason = KVM_EXIT_INTR;
 		vcpu->stat.signal_exits++;
 	}
+out_immediate:
 	modkvm_update_run_levels(vcpu);
 	if (vcpu->sigmask_active)
 		sigprocmask(SIG_SETMASK, &oldset, NULL);
