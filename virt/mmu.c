@@ -44,16 +44,17 @@ static void modkvm_clean_inval_poc(void *va, size_t size)
 	dsb(ish);
 }
 
-/*
- * A page the guest may see with its caches off must be clean to the point
- * of coherency; one it may execute must not leave stale instructions.
- */
-static void modkvm_prepare_page(struct page *page, u64 size)
+/* Called by the stage-2 walker, under vm->mmu_lock: nothing sleeps. */
+void modkvm_s2_prepare_new(phys_addr_t pa, u64 size)
 {
-	void *va = page_address(page);
+	modkvm_clean_inval_poc(phys_to_virt(pa), size);
+}
 
-	modkvm_clean_inval_poc(va, size);
-	caches_clean_inval_pou((unsigned long)va, (unsigned long)va + size);
+void modkvm_s2_prepare_exec(phys_addr_t pa, u64 size)
+{
+	unsigned long va = (unsigned long)phys_to_virt(pa);
+
+	caches_clean_inval_pou(va, va + size);
 }
 
 /*
@@ -71,33 +72,55 @@ static bool modkvm_block_fits(const struct modkvm_memslot *s, u64 gfn)
 }
 
 /*
- * Is @hva's 2 MiB block backed by one naturally aligned 2 MiB compound
- * page (THP or hugetlbfs), mapped whole and in order by the VMM? Asked of
- * the VMM's own page tables through get_user_pages, so a huge page that
- * is only partly mapped there is never mapped whole into the guest.
+ * Is @hva's 2 MiB block mapped by the VMM as one naturally aligned 2 MiB
+ * (or larger) leaf of its own page tables (THP or hugetlbfs), the leaf
+ * that holds @page? Then that block of physical memory is the VMM's
+ * memory in the same order, and one stage-2 block may map it. The walk is
+ * lockless, as get_user_pages_fast() walks: interrupts off keep the tables
+ * from being freed under us, and anything that changes the mapping after
+ * the fault read mmu_seq is caught by the mmu_seq check before mapping.
  */
-static bool modkvm_backed_by_block(unsigned long hva, struct page *page,
-				   bool writable)
+static bool modkvm_backed_by_block(struct mm_struct *mm, unsigned long hva,
+				   struct page *page, bool writable)
 {
-	unsigned int npg = MODKVM_S2_BLOCK_SIZE >> PAGE_SHIFT, i;
-	unsigned long start = hva & ~(MODKVM_S2_BLOCK_SIZE - 1);
-	struct page *head = compound_head(page), **pages;
-	bool ok;
-	int n;
+	unsigned long start = hva & ~(MODKVM_S2_BLOCK_SIZE - 1), flags;
+	unsigned long want = page_to_pfn(page) - ((hva - start) >> PAGE_SHIFT);
+	pgd_t *pgdp, pgd;
+	p4d_t *p4dp, p4d;
+	pud_t *pudp, pud;
+	pmd_t *pmdp, pmd;
+	bool ok = false;
 
-	if (compound_order(head) != ilog2(npg) ||
-	    !IS_ALIGNED(page_to_phys(head), MODKVM_S2_BLOCK_SIZE))
+	if (!IS_ALIGNED(want, MODKVM_S2_BLOCK_SIZE >> PAGE_SHIFT))
 		return false;
-	pages = kmalloc_array(npg, sizeof(*pages), GFP_KERNEL);
-	if (!pages)
-		return false;
-	n = get_user_pages_fast(start, npg, writable ? FOLL_WRITE : 0, pages);
-	ok = n == npg;
-	for (i = 0; i < max(n, 0); i++) {
-		ok &= pages[i] == head + i;
-		put_page(pages[i]);
+
+	local_irq_save(flags);
+	pgdp = pgd_offset(mm, start);
+	pgd = READ_ONCE(*pgdp);
+	if (pgd_none(pgd) || pgd_bad(pgd))
+		goto out;
+	p4dp = p4d_offset_lockless(pgdp, pgd, start);
+	p4d = READ_ONCE(*p4dp);
+	if (p4d_none(p4d) || p4d_bad(p4d))
+		goto out;
+	pudp = pud_offset_lockless(p4dp, p4d, start);
+	pud = READ_ONCE(*pudp);
+	if (pud_none(pud) || !pud_present(pud))
+		goto out;
+	if (pud_leaf(pud)) {
+		/* a 1 GiB leaf: the 2 MiB inside it are contiguous too */
+		ok = (!writable || pud_write(pud)) &&
+		     pud_pfn(pud) + ((start & ~PUD_MASK) >> PAGE_SHIFT) == want;
+		goto out;
 	}
-	kfree(pages);
+	if (pud_bad(pud))
+		goto out;
+	pmdp = pmd_offset_lockless(pudp, pud, start);
+	pmd = READ_ONCE(*pmdp);	/* one 64-bit load on arm64 */
+	ok = pmd_present(pmd) && pmd_leaf(pmd) &&
+	     (!writable || pmd_write(pmd)) && pmd_pfn(pmd) == want;
+out:
+	local_irq_restore(flags);
 	return ok;
 }
 
@@ -142,7 +165,6 @@ int modkvm_handle_guest_abort(struct modkvm_vcpu *vcpu)
 	u64 ipa = ((vcpu->arch.exit.hpfar & MK_HPFAR_FIPA_MASK) << 8) |
 		  (vcpu->arch.exit.far & ~PAGE_MASK);
 	u64 gfn = ipa >> PAGE_SHIFT;
-	struct modkvm_pgcache cache = { 0 };
 	struct modkvm_memslot *slot;
 	unsigned long hva, seq;
 	unsigned int prot;
@@ -216,14 +238,16 @@ int modkvm_handle_guest_abort(struct modkvm_vcpu *vcpu)
 			return -EFAULT;
 	}
 
-	prot = MODKVM_S2_R | MODKVM_S2_X | (writable ? MODKVM_S2_W : 0);
-	if (block && modkvm_backed_by_block(hva, page, writable)) {
+	/*
+	 * Execute permission only when the guest fetches from it: making
+	 * memory executable costs instruction cache maintenance.
+	 */
+	prot = MODKVM_S2_R | (writable ? MODKVM_S2_W : 0) |
+	       (iabt ? MODKVM_S2_X : 0);
+	if (block && modkvm_backed_by_block(vm->mm, hva, page, writable))
 		size = MODKVM_S2_BLOCK_SIZE;
-		page = compound_head(page);
-	}
-	modkvm_prepare_page(page, size);
 
-	ret = modkvm_pgcache_topup(&cache);
+	ret = modkvm_pgcache_topup(&vcpu->pgcache);
 	if (ret)
 		goto out;
 
@@ -232,8 +256,9 @@ int modkvm_handle_guest_abort(struct modkvm_vcpu *vcpu)
 		spin_unlock(&vm->mmu_lock);
 		goto out;	/* raced with an invalidation: fault again */
 	}
-	ret = modkvm_s2_map(&vm->s2, ipa & ~(size - 1), page_to_phys(page),
-			    size, prot, &cache);
+	ret = modkvm_s2_map(&vm->s2, ipa & ~(size - 1),
+			    page_to_phys(page) & ~(size - 1), size, prot,
+			    &vcpu->pgcache);
 	if (ret == -EAGAIN)
 		ret = 0;
 	else if (!ret && size != PAGE_SIZE)
@@ -245,7 +270,6 @@ int modkvm_handle_guest_abort(struct modkvm_vcpu *vcpu)
 		set_page_dirty_lock(page);
 out:
 	put_page(page);
-	modkvm_pgcache_free(&cache);
 	return ret ? ret : 1;
 }
 

@@ -21,6 +21,7 @@
 #include <linux/wait.h>
 
 #include "arch.h"
+#include "stage2.h"
 
 #define MODKVM_API_VERSION	12	/* KVM_GET_API_VERSION, fixed by the ABI */
 #define MODKVM_MAX_VCPUS	512
@@ -115,6 +116,9 @@ struct modkvm_vcpu {
 		u64 s2_faults;
 		u64 s2_block_maps;
 	} stat;
+
+	/* stage-2 table pages for the next fault, used under vcpu->mutex */
+	struct modkvm_pgcache pgcache;
 
 	struct modkvm_arch_vcpu arch;
 };

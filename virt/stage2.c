@@ -83,10 +83,16 @@ void modkvm_pgcache_free(struct modkvm_pgcache *c)
 }
 
 /*
- * Map @size bytes (a 4 KiB page, or a 2 MiB block at level 2) at @ipa.
- * Returns 0, or -EAGAIN if exactly this mapping is already there. Whatever
- * else is mapped there is broken first (break-before-make) and its TLB
- * entries dropped; a table replaced by a block is freed.
+ * Map @size bytes (a 4 KiB page, or a 2 MiB block at level 2) at @ipa with
+ * at least @prot. Returns 0, or -EAGAIN if nothing had to change.
+ *
+ * The same page or block already there keeps its permissions and gains
+ * the missing ones in place: only the access permissions change, so no
+ * break-before-make is needed. Anything else mapped there is broken first
+ * (break-before-make) and its TLB entries dropped; a table replaced by a
+ * block is freed. Memory is prepared (modkvm_s2_prepare_*) before the
+ * guest can reach it, and only when that is new: a fresh leaf, or
+ * execute permission granted.
  */
 int modkvm_s2_map(struct modkvm_s2 *s2, u64 ipa, phys_addr_t pa, u64 size,
 		  unsigned int prot, struct modkvm_pgcache *c)
@@ -125,8 +131,29 @@ int modkvm_s2_map(struct modkvm_s2 *s2, u64 ipa, phys_addr_t pa, u64 size,
 	if (leaf_level < 3)
 		new &= ~DESC_TABLE;		/* block descriptor */
 	desc = READ_ONCE(*slot);
-	if (desc == new)
-		return -EAGAIN;
+
+	if (s2_is_leaf(desc, leaf_level) &&
+	    (desc & DESC_OA_MASK) == (new & DESC_OA_MASK)) {
+		/* the same memory: only ever add permissions */
+		u64 want = new;
+
+		new = desc | (want & (S2_AP_R | S2_AP_W));
+		if (!(want & S2_XN))
+			new &= ~S2_XN;
+		if (new == desc)
+			return -EAGAIN;
+		if ((desc & S2_XN) && !(new & S2_XN))
+			modkvm_s2_prepare_exec(pa, size);
+		WRITE_ONCE(*slot, new);
+		dsb(ishst);
+		/* an entry cached with fewer rights would fault again */
+		modkvm_tlb_flush_ipa(s2, ipa);
+		return 0;
+	}
+
+	modkvm_s2_prepare_new(pa, size);
+	if (!(new & S2_XN))
+		modkvm_s2_prepare_exec(pa, size);
 	if (desc & DESC_VALID) {
 		WRITE_ONCE(*slot, 0);
 		dsb(ishst);

@@ -7,6 +7,8 @@
 
 #include <linux/types.h>
 
+struct modkvm_s2;
+
 #define MODKVM_S2_R	BIT(0)
 #define MODKVM_S2_W	BIT(1)
 #define MODKVM_S2_X	BIT(2)
@@ -24,6 +26,15 @@ void modkvm_pgcache_free(struct modkvm_pgcache *c);
 
 int modkvm_s2_map(struct modkvm_s2 *s2, u64 ipa, phys_addr_t pa, u64 size,
 		  unsigned int prot, struct modkvm_pgcache *c);
+
+/*
+ * Cache maintenance the walker asks of the arch for memory it is about to
+ * map: @pa..+@size becomes visible to the guest for the first time (clean
+ * to the point of coherency, for a guest running with its caches off), or
+ * becomes executable (no stale instructions).
+ */
+void modkvm_s2_prepare_new(phys_addr_t pa, u64 size);
+void modkvm_s2_prepare_exec(phys_addr_t pa, u64 size);
 void modkvm_s2_unmap(struct modkvm_s2 *s2, u64 ipa, u64 size);
 void modkvm_s2_for_each_page(struct modkvm_s2 *s2,
 			     void (*fn)(phys_addr_t pa, void *arg), void *arg);
