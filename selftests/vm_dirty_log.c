@@ -12,31 +12,8 @@
 
 #include "lib/tap.h"
 #include "vmm.h"
-#include "guest.h"
+#include "guest_peekpoke.h"
 
-/*
- * Peek/poke server: the host feeds CMD, ADDR and VAL through MMIO reads;
- * cmd 0 loads 8 bytes at ADDR and stores them to RESULT, cmd 1 stores VAL
- * at ADDR and then stores to DONE.
- */
-#define D_CMD		(VMM_MMIO_BASE + 0x00)
-#define D_ADDR		(VMM_MMIO_BASE + 0x08)
-#define D_VAL		(VMM_MMIO_BASE + 0x10)
-#define D_RESULT	(VMM_MMIO_BASE + 0x18)
-#define D_DONE		(VMM_MMIO_BASE + 0x20)
-
-GUEST_CODE(dlserv,
-	"	mov64	x20, " GUEST_STR(VMM_MMIO_BASE) "\n"
-	"1:	ldr	x1, [x20, #0x00]\n"
-	"	ldr	x2, [x20, #0x08]\n"
-	"	ldr	x3, [x20, #0x10]\n"
-	"	cbnz	x1, 2f\n"
-	"	ldr	x4, [x2]\n"
-	"	str	x4, [x20, #0x18]\n"
-	"	b	1b\n"
-	"2:	str	x3, [x2]\n"
-	"	str	xzr, [x20, #0x20]\n"
-	"	b	1b\n");
 
 #define PG		0x1000UL
 #define NPAGES		128		/* two 64-bit bitmap words */
@@ -54,16 +31,16 @@ static struct vmm_vcpu vcpu;
 
 static bool feed(uint64_t cmd, uint64_t addr, uint64_t val)
 {
-	return vmm_expect_mmio(&vcpu, D_CMD, 8, false, &cmd) &&
-	       vmm_expect_mmio(&vcpu, D_ADDR, 8, false, &addr) &&
-	       vmm_expect_mmio(&vcpu, D_VAL, 8, false, &val);
+	return vmm_expect_mmio(&vcpu, PP_CMD, 8, false, &cmd) &&
+	       vmm_expect_mmio(&vcpu, PP_ADDR, 8, false, &addr) &&
+	       vmm_expect_mmio(&vcpu, PP_VAL, 8, false, &val);
 }
 
 static bool guest_write(uint64_t gpa, uint64_t val)
 {
 	uint64_t v;
 
-	if (feed(1, gpa, val) && vmm_expect_mmio(&vcpu, D_DONE, 8, true, &v))
+	if (feed(1, gpa, val) && vmm_expect_mmio(&vcpu, PP_DONE, 8, true, &v))
 		return true;
 	tap_diag("guest write %#llx: %s", (unsigned long long)gpa,
 		 vmm_describe_exit(&vcpu));
@@ -72,7 +49,7 @@ static bool guest_write(uint64_t gpa, uint64_t val)
 
 static bool guest_read(uint64_t gpa, uint64_t *val)
 {
-	if (feed(0, gpa, 0) && vmm_expect_mmio(&vcpu, D_RESULT, 8, true, val))
+	if (feed(0, gpa, 0) && vmm_expect_mmio(&vcpu, PP_RESULT, 8, true, val))
 		return true;
 	tap_diag("guest read %#llx: %s", (unsigned long long)gpa,
 		 vmm_describe_exit(&vcpu));
@@ -158,7 +135,7 @@ static void expect_log(const char *name, const int *pages)
 
 static void setup_vm(void)
 {
-	int rc = vmm_simple_vm(&vm, &vcpu, dlserv_start, GUEST_SIZE(dlserv),
+	int rc = vmm_simple_vm(&vm, &vcpu, peekpoke_start, GUEST_SIZE(peekpoke),
 			       1U << KVM_ARM_VCPU_PSCI_0_2);
 
 	TAP_REQUIRE(!rc, "simple VM", "%s", strerror(-rc));

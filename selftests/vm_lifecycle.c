@@ -181,20 +181,6 @@ static bool one_vm(int iter, enum order order)
 	return ok;
 }
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
 static long meminfo_kb(const char *key)
 {
 	char line[128];
@@ -317,7 +303,7 @@ int main(void)
 	char name[80];
 
 	tap_init();
-	fds0 = count_fds();
+	fds0 = vmm_count_fds();
 	ref0 = vmm_module_refcnt();
 
 	t0 = vmm_now_ns();
@@ -362,7 +348,7 @@ int main(void)
 	tap_check(dfree < PER_VM_KB && dslab < PER_VM_KB,
 		  "and by less than 2 KiB per VM (one leaked page per VM is 800 kB)",
 		  "%ld kB less free, %ld kB more in slabs", dfree, dslab);
-	fds1 = count_fds();
+	fds1 = vmm_count_fds();
 	TAP_EQ(fds1, fds0, "fd count back to the start");
 	if (ref0 >= 0)
 		TAP_EQ(vmm_module_refcnt(), ref0, "modkvm refcnt back to the start");

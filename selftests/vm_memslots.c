@@ -9,31 +9,7 @@
 
 #include "lib/tap.h"
 #include "vmm.h"
-#include "guest.h"
-
-/*
- * Peek/poke server: the host feeds a command through MMIO reads
- * (cmd 0: 8-byte load at addr, reported by a store to RESULT; cmd 1: 8-byte
- * store of val at addr, followed by a store to DONE).
- */
-#define P_CMD		(VMM_MMIO_BASE + 0x00)
-#define P_ADDR		(VMM_MMIO_BASE + 0x08)
-#define P_VAL		(VMM_MMIO_BASE + 0x10)
-#define P_RESULT	(VMM_MMIO_BASE + 0x18)
-#define P_DONE		(VMM_MMIO_BASE + 0x20)
-
-GUEST_CODE(peekpoke,
-	"mov64	x20, " GUEST_STR(VMM_MMIO_BASE) "\n"
-	"1:	ldr	x1, [x20, #0x00]\n"
-	"	ldr	x2, [x20, #0x08]\n"
-	"	ldr	x3, [x20, #0x10]\n"
-	"	cbnz	x1, 2f\n"
-	"	ldr	x4, [x2]\n"
-	"	str	x4, [x20, #0x18]\n"
-	"	b	1b\n"
-	"2:	str	x3, [x2]\n"
-	"	str	xzr, [x20, #0x20]\n"
-	"	b	1b\n");
+#include "guest_peekpoke.h"
 
 #define MMIO_ANSWER	0x0badc0ffee0ddf00ULL
 
@@ -41,9 +17,9 @@ static struct vmm_vcpu vcpu;
 
 static bool feed(uint64_t cmd, uint64_t addr, uint64_t val)
 {
-	return vmm_expect_mmio(&vcpu, P_CMD, 8, false, &cmd) &&
-	       vmm_expect_mmio(&vcpu, P_ADDR, 8, false, &addr) &&
-	       vmm_expect_mmio(&vcpu, P_VAL, 8, false, &val);
+	return vmm_expect_mmio(&vcpu, PP_CMD, 8, false, &cmd) &&
+	       vmm_expect_mmio(&vcpu, PP_ADDR, 8, false, &addr) &&
+	       vmm_expect_mmio(&vcpu, PP_VAL, 8, false, &val);
 }
 
 /*
@@ -63,7 +39,7 @@ static int guest_read(uint64_t gpa, uint64_t *val)
 		vmm_mmio_reply(&vcpu, MMIO_ANSWER);
 		vmm_run(&vcpu);
 	}
-	if (!vmm_is_mmio(&vcpu, P_RESULT, 8, true)) {
+	if (!vmm_is_mmio(&vcpu, PP_RESULT, 8, true)) {
 		tap_diag("guest_read(%#llx): %s", (unsigned long long)gpa,
 			 vmm_describe_exit(&vcpu));
 		return -1;
@@ -91,7 +67,7 @@ static int guest_write(uint64_t gpa, uint64_t val)
 				 (unsigned long long)val);
 		vmm_run(&vcpu);
 	}
-	if (!vmm_is_mmio(&vcpu, P_DONE, 8, true)) {
+	if (!vmm_is_mmio(&vcpu, PP_DONE, 8, true)) {
 		tap_diag("guest_write(%#llx): %s", (unsigned long long)gpa,
 			 vmm_describe_exit(&vcpu));
 		return -1;

@@ -5,7 +5,6 @@
  * counts the guest's MMIO exits, a read-only fd, and an fd that outlives
  * the VM and vCPU fds it came from.
  */
-#include <dirent.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -207,20 +206,6 @@ static bool value(struct stats *s, int i, uint64_t *v)
 	return pread(s->fd, v, 8, s->h.data_offset + desc(s, i)->offset) == 8;
 }
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
 int main(void)
 {
 	struct stats vms = { .what = "VM" }, cpus = { .what = "vCPU" };
@@ -235,7 +220,7 @@ int main(void)
 	bool ok;
 
 	tap_init();
-	fds0 = count_fds();
+	fds0 = vmm_count_fds();
 	refcnt0 = vmm_module_refcnt();
 
 	cap = vmm_sys_check_cap(KVM_CAP_BINARY_STATS_FD);
@@ -332,7 +317,7 @@ int main(void)
 	free(vms.buf);
 
 	/* Nothing stuck: counts are back and a new VM works. */
-	TAP_EQ(count_fds(), fds0, "fd count back to the start");
+	TAP_EQ(vmm_count_fds(), fds0, "fd count back to the start");
 	if (refcnt0 >= 0)
 		TAP_EQ(vmm_module_refcnt(), refcnt0, "modkvm refcnt back to the start");
 	rc = vmm_simple_vm(&vm, &vcpu, exits_start, GUEST_SIZE(exits),

@@ -127,33 +127,35 @@ void bench_report(const char *name, const char *unit, double *v, int n)
 	       num(q3, sizeof(q3), quantile(v, n, 0.75)), n);
 }
 
-void bench_fail(const char *name, const char *fmt, ...)
+/* One line per report: the driver shows it in the table. */
+static void report(const char *tag, const char *name, const char *fmt,
+		   va_list ap)
 {
 	char buf[256];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	/* One line: the driver shows it in the table. */
 	for (char *p = buf; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
-	printf("METRIC_ERR %s %s\n", name, buf);
+	printf("%s %s %s\n", tag, name, buf);
+}
+
+void bench_fail(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report("METRIC_ERR", name, fmt, ap);
+	va_end(ap);
 }
 
 void bench_warn(const char *name, const char *fmt, ...)
 {
-	char buf[256];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	report("METRIC_WARN", name, fmt, ap);
 	va_end(ap);
-	for (char *p = buf; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
-	printf("METRIC_WARN %s %s\n", name, buf);
 }
 
 void bench_note(const char *fmt, ...)

@@ -2,6 +2,7 @@
 /*
  * A tiny VMM library for arm64 KVM (and modkvm).  See vmm.h.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -522,4 +523,19 @@ long vmm_module_refcnt(void)
 		fclose(f);
 	}
 	return n;
+}
+
+/* Open file descriptors of this process, or -1. */
+int vmm_count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n - 1;	/* not the one opendir() holds */
 }

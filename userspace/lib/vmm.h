@@ -198,4 +198,6 @@ bool vmm_expect_mmio(struct vmm_vcpu *vcpu, uint64_t gpa, uint32_t len,
 /* Monotonic time in nanoseconds. */
 uint64_t vmm_now_ns(void);
 
+int vmm_count_fds(void);
+
 #endif /* MODKVM_VMM_H */
