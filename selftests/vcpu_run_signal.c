@@ -15,7 +15,8 @@
 
 /*
  * Read a value, echo it, then loop: read the mode (0: count in x2 and
- * report each step with a store, 1: count in x2 without ever exiting).
+ * report each step with a store, 1: go on counting in x7 and ask
+ * PSCI_VERSION, answer in x4, without ever exiting to the VMM).
  */
 GUEST_CODE(sig,
 	"	mov64	x20, " GUEST_STR(VMM_MMIO_BASE) "\n"
@@ -26,7 +27,11 @@ GUEST_CODE(sig,
 	"	add	x2, x2, #1\n"
 	"	str	x2, [x20, #0x10]\n"
 	"	b	1b\n"
-	"2:	add	x2, x2, #1\n"
+	"	mov	x7, x2\n"		/* x1-x3: SMCCC results */
+	"2:	add	x7, x7, #1\n"
+	"	movz	x0, #0x8400, lsl #16\n"	/* PSCI_VERSION */
+	"	hvc	#0\n"
+	"	mov	x4, x0\n"
 	"	b	2b\n");
 
 #define MODE	(VMM_MMIO_BASE + 0x18)
@@ -186,16 +191,21 @@ int main(void)
 		TAP_NEG(kick_rc, EINTR, "signal kicks a spinning guest: EINTR");
 		TAP_EQ(vcpu.run->exit_reason, KVM_EXIT_INTR,
 		       "... exit reason KVM_EXIT_INTR");
-		tap_check(reg(VMM_REG_X(2)) > x2, "... the guest had been spinning",
-			  NULL);
+		tap_check(reg(VMM_REG_X(7)) > x2, "... the guest had been spinning",
+			  "count %#llx, before %#llx",
+			  (unsigned long long)reg(VMM_REG_X(7)),
+			  (unsigned long long)x2);
+		tap_check(reg(VMM_REG_X(4)) >> 16 == 1,
+			  "... with PSCI_VERSION calls answered in the kernel",
+			  "x4 %#llx", (unsigned long long)reg(VMM_REG_X(4)));
 		tap_check(handled > 0, "... the handler ran", NULL);
 
 		/* The handler set immediate_exit: the next run stops at once. */
-		x2 = reg(VMM_REG_X(2));
+		x2 = reg(VMM_REG_X(7));
 		pc = reg(VMM_REG_PC);
 		rc = vmm_run(&vcpu);
 		TAP_NEG(rc, EINTR, "immediate_exit set by the handler: EINTR");
-		tap_check(reg(VMM_REG_X(2)) == x2 && reg(VMM_REG_PC) == pc,
+		tap_check(reg(VMM_REG_X(7)) == x2 && reg(VMM_REG_PC) == pc,
 			  "... with no guest progress", NULL);
 	} else {
 		tap_check(0, "signal kicks a spinning guest: EINTR",

@@ -108,6 +108,7 @@ struct modkvm_vcpu {
 
 	struct {
 		u64 exits;
+		u64 fast_exits;		/* answered inside the world switch */
 		u64 halt_wakeup;
 		u64 signal_exits;
 		u64 mmio_exits;
@@ -187,6 +188,7 @@ void modkvm_mmio_complete(struct modkvm_vcpu *vcpu);
 
 /* psci.c: HVC/SMC calls (PSCI, SMCCC) */
 int modkvm_smccc_call(struct modkvm_vcpu *vcpu);
+bool modkvm_smccc_fast(struct modkvm_vcpu *vcpu);
 int modkvm_psci_version(struct modkvm_vm *vm);
 /* KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_<n> value the guest is offered */
 u64 modkvm_fw_workaround_state(unsigned int n);

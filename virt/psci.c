@@ -408,3 +408,36 @@ int modkvm_smccc_call(struct modkvm_vcpu *vcpu)
 	set_ret(vcpu, SMCCC_RET_NOT_SUPPORTED);
 	return 1;
 }
+
+/*
+ * Calls that only ask a question whose answer needs no lock, no sleep, no
+ * other vCPU and no userspace. The world switch answers them before it
+ * switches back to the host (arch/arm64/switch.c), so a guest polling
+ * them costs one trip to EL2 and back.
+ */
+static bool smccc_is_query(u32 fn)
+{
+	switch (fn) {
+	case ARM_SMCCC_VERSION_FUNC_ID:
+	case ARM_SMCCC_ARCH_FEATURES_FUNC_ID:
+	case PSCI_0_2_FN_PSCI_VERSION:
+	case PSCI_0_2_FN_MIGRATE_INFO_TYPE:
+	case PSCI_1_0_FN_PSCI_FEATURES:
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Handle the SMCCC call in x0 if it is such a query, from the guest's
+ * context at EL2 with interrupts off: returns true if it was answered,
+ * false to leave it to modkvm_smccc_call() after the full switch.
+ */
+bool modkvm_smccc_fast(struct modkvm_vcpu *vcpu)
+{
+	u32 fn = lower_32_bits(modkvm_get_reg(&vcpu->arch, 0));
+
+	if (!smccc_is_query(fn))
+		return false;
+	return modkvm_smccc_call(vcpu) == 1;
+}

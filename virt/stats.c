@@ -32,6 +32,7 @@ struct modkvm_stat_def {
 
 static const struct modkvm_stat_def vcpu_stats[] = {
 	VCPU_STAT(exits),
+	VCPU_STAT(fast_exits),
 	VCPU_STAT(halt_wakeup),
 	VCPU_STAT(signal_exits),
 	VCPU_STAT(mmio_exits),
