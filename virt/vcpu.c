@@ -167,15 +167,20 @@ static int modkvm_vcpu_run(struct modkvm_vcpu *vcpu)
 	if (vcpu->mmio.pending)
 		modkvm_mmio_complete(vcpu);
 
+	/*
+	 * immediate_exit: -EINTR with kvm_run left as it was, as KVM does.
+	 * Userspace that completes an MMIO access this way may read the exit
+	 * again afterwards (the upstream selftests' ucalls do).
+	 */
+	if (run_immediate_exit(run)) {
+		modkvm_update_run_levels(vcpu);
+		return -EINTR;
+	}
+
 	if (vcpu->sigmask_active)
 		sigprocmask(SIG_SETMASK, &vcpu->sigmask, &oldset);
 
 	run->exit_reason = KVM_EXIT_UNKNOWN;
-	if (run_immediate_exit(run)) {
-		ret = -EINTR;
-		goto out;
-	}
-
 	vcpu->vm->ran = true;
 	while (ret > 0) {
 		if (READ_ONCE(vcpu->pending_reset))
@@ -226,7 +231,6 @@ static int modkvm_vcpu_run(struct modkvm_vcpu *vcpu)
 	}
 
 	modkvm_fp_put(vcpu);
-out:
 	if (ret == -EINTR) {
 		run->exit_reason = KVM_EXIT_INTR;
 		vcpu->stat.signal_exits++;
