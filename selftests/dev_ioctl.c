@@ -15,7 +15,7 @@
 /* Capabilities modkvm does not implement (yet): must answer 0. */
 static const struct { int cap; const char *name; } absent_caps[] = {
 	{ KVM_CAP_IRQCHIP, "IRQCHIP" },
-	{ KVM_CAP_COALESCED_MMIO, "COALESCED_MMIO" },
+	{ KVM_CAP_COALESCED_PIO, "COALESCED_PIO" },
 	{ KVM_CAP_ARM_PMU_V3, "ARM_PMU_V3" },
 	{ KVM_CAP_DIRTY_LOG_RING, "DIRTY_LOG_RING" },
 	{ KVM_CAP_ARM_MTE, "ARM_MTE" },
@@ -40,6 +40,7 @@ static const struct { int cap; const char *name; } present_caps[] = {
 	{ KVM_CAP_NR_MEMSLOTS, "NR_MEMSLOTS" },
 	{ KVM_CAP_MAX_VCPUS, "MAX_VCPUS" },
 	{ KVM_CAP_NR_VCPUS, "NR_VCPUS" },
+	{ KVM_CAP_COALESCED_MMIO, "COALESCED_MMIO" },
 };
 
 int main(void)
@@ -67,8 +68,9 @@ int main(void)
 	rc = ioctl(fd, KVM_GET_API_VERSION, 1);
 	TAP_ERRNO(rc, EINVAL, "KVM_GET_API_VERSION with an argument: EINVAL");
 
-	TAP_EQ(ioctl(fd, KVM_GET_VCPU_MMAP_SIZE, 0), sysconf(_SC_PAGESIZE),
-	       "KVM_GET_VCPU_MMAP_SIZE is one page");
+	TAP_EQ(ioctl(fd, KVM_GET_VCPU_MMAP_SIZE, 0),
+	       (KVM_COALESCED_MMIO_PAGE_OFFSET + 1) * sysconf(_SC_PAGESIZE),
+	       "KVM_GET_VCPU_MMAP_SIZE: kvm_run and the coalesced MMIO ring");
 	rc = ioctl(fd, KVM_GET_VCPU_MMAP_SIZE, 1);
 	TAP_ERRNO(rc, EINVAL, "KVM_GET_VCPU_MMAP_SIZE with an argument: EINVAL");
 

@@ -50,6 +50,8 @@ long modkvm_check_extension(struct modkvm_vm *vm, unsigned long cap)
 		return modkvm_host_ipa_limit();
 	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
 		return modkvm_dirty_log_caps();
+	case KVM_CAP_COALESCED_MMIO:	/* where the ring is in the vCPU mmap */
+		return KVM_COALESCED_MMIO_PAGE_OFFSET;
 	}
 	for (i = 0; i < ARRAY_SIZE(modkvm_caps_one); i++)
 		if (modkvm_caps_one[i] == cap)

@@ -26,8 +26,8 @@ static long modkvm_dev_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_GET_VCPU_MMAP_SIZE:
 		if (arg)
 			return -EINVAL;
-		/* struct kvm_run only: no coalesced MMIO or dirty ring pages */
-		return PAGE_SIZE;
+		/* struct kvm_run and the coalesced MMIO ring; no dirty ring */
+		return MODKVM_VCPU_MMAP_PAGES * PAGE_SIZE;
 	}
 
 	/* KVM answers every unknown ioctl, even a foreign one, with -EINVAL. */

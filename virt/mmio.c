@@ -15,7 +15,8 @@
  * syndrome (load/store pair, writeback, SIMD, atomics...) are not decoded
  * in the kernel: they become KVM_EXIT_ARM_NISV when userspace enabled
  * KVM_CAP_ARM_NISV_TO_USER (PC left at the instruction), else KVM_RUN fails
- * with -ENOSYS, as api.rst documents.
+ * with -ENOSYS, as api.rst documents. A store into a coalesced MMIO zone
+ * is queued in the VM's ring instead of exiting (coalesced_mmio.c).
  */
 #include <linux/kernel.h>
 #include <linux/string.h>
@@ -93,19 +94,29 @@ int modkvm_mmio_exit(struct modkvm_vcpu *vcpu, u64 ipa)
 	rt = (esr & ESR_ELx_SRT_MASK) >> ESR_ELx_SRT_SHIFT;
 	write = esr & ESR_ELx_WNR;
 
+	if (write) {
+		u8 data[sizeof(run->mmio.data)] = { 0 };
+
+		/* Rt = 31 is WZR/XZR here, which modkvm_get_reg() reads as 0 */
+		put_data(data, len, modkvm_get_reg(&vcpu->arch, rt),
+			 guest_data_be(vcpu));
+		modkvm_skip_instr(&vcpu->arch);
+		/* In a coalesced MMIO zone: queued, no exit (coalesced_mmio.c) */
+		if (modkvm_coalesced_write(vcpu->vm, ipa, len, data))
+			return 1;
+		run->exit_reason = KVM_EXIT_MMIO;
+		run->mmio.phys_addr = ipa;
+		run->mmio.len = len;
+		run->mmio.is_write = true;
+		memcpy(run->mmio.data, data, sizeof(run->mmio.data));
+		return 0;
+	}
+
 	run->exit_reason = KVM_EXIT_MMIO;
 	run->mmio.phys_addr = ipa;
 	run->mmio.len = len;
-	run->mmio.is_write = write;
+	run->mmio.is_write = false;
 	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-
-	if (write) {
-		/* Rt = 31 is WZR/XZR here, which modkvm_get_reg() reads as 0 */
-		put_data(run->mmio.data, len, modkvm_get_reg(&vcpu->arch, rt),
-			 guest_data_be(vcpu));
-		modkvm_skip_instr(&vcpu->arch);
-		return 0;
-	}
 
 	vcpu->mmio.pending = true;
 	vcpu->mmio.rt = rt;

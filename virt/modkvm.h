@@ -7,11 +7,13 @@
  *   vcpu->mutex   one ioctl at a time on a vCPU (KVM_RUN holds it)
  *   vm->lock      memslot changes, vCPU creation
  *   vm->mmu_lock  (spinlock) the stage-2 tables and the invalidation count
+ *   vm->coalesced.lock (spinlock) coalesced MMIO zones and ring appends
  */
 #ifndef MODKVM_H
 #define MODKVM_H
 
 #include <linux/kvm.h>
+#include <linux/list.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
@@ -27,6 +29,9 @@
 #define MODKVM_MAX_VCPUS	512
 #define MODKVM_MAX_MEMSLOTS	512
 #define MODKVM_DEFAULT_IPA_BITS	40	/* KVM_CREATE_VM type 0 */
+#define MODKVM_MAX_COALESCED_ZONES	256
+/* vCPU mmap: the kvm_run page, then the coalesced MMIO ring page */
+#define MODKVM_VCPU_MMAP_PAGES	(KVM_COALESCED_MMIO_PAGE_OFFSET + 1)
 
 struct modkvm_memslot {
 	u16 id;
@@ -35,6 +40,14 @@ struct modkvm_memslot {
 	u64 npages;
 	unsigned long hva;	/* userspace_addr */
 	unsigned long *dirty;	/* KVM_MEM_LOG_DIRTY_PAGES bitmap, or NULL */
+};
+
+/* Coalesced MMIO (coalesced_mmio.c): the VM's zones and its ring */
+struct modkvm_coalesced {
+	spinlock_t lock;
+	struct list_head zones;
+	unsigned int nr_zones;
+	struct kvm_coalesced_mmio_ring *ring;	/* one page */
 };
 
 struct modkvm_vm {
@@ -64,6 +77,8 @@ struct modkvm_vm {
 	bool nisv_to_user;		/* KVM_CAP_ARM_NISV_TO_USER enabled */
 	u64 dirty_log_flags;		/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
 	u64 cntvoff;			/* guest virtual counter offset */
+
+	struct modkvm_coalesced coalesced;
 
 	struct modkvm_arch_vm arch;
 };
@@ -185,6 +200,17 @@ void modkvm_flush_guest_dcache(struct modkvm_vm *vm);
 /* mmio.c */
 int modkvm_mmio_exit(struct modkvm_vcpu *vcpu, u64 ipa);
 void modkvm_mmio_complete(struct modkvm_vcpu *vcpu);
+
+/* coalesced_mmio.c */
+int modkvm_coalesced_init(struct modkvm_vm *vm);
+void modkvm_coalesced_destroy(struct modkvm_vm *vm);
+struct page *modkvm_coalesced_ring_page(struct modkvm_vm *vm);
+int modkvm_coalesced_register(struct modkvm_vm *vm,
+			      const struct kvm_coalesced_mmio_zone *zone);
+int modkvm_coalesced_unregister(struct modkvm_vm *vm,
+				const struct kvm_coalesced_mmio_zone *zone);
+bool modkvm_coalesced_write(struct modkvm_vm *vm, u64 ipa, unsigned int len,
+			    const u8 *data);
 
 /* psci.c: HVC/SMC calls (PSCI, SMCCC) */
 int modkvm_smccc_call(struct modkvm_vcpu *vcpu);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A vCPU: KVM_CREATE_VCPU, the vCPU fd (ioctls, the mmap'ed kvm_run page)
- * and the run loop.
+ * A vCPU: KVM_CREATE_VCPU, the vCPU fd (ioctls, the mmap'ed kvm_run and
+ * coalesced MMIO pages) and the run loop.
  *
  * The run loop enters the guest with preemption and interrupts disabled
  * and the FP/SIMD unit taken from the host (kernel_neon_begin), and
@@ -167,19 +167,19 @@ static int modkvm_vcpu_run(struct modkvm_vcpu *vcpu)
 	if (vcpu->mmio.pending)
 		modkvm_mmio_complete(vcpu);
 
+	/*
+	 * immediate_exit: -EINTR with kvm_run left as it was, as KVM does.
+	 * Userspace that completes an MMIO access this way may read the exit
+	 * again afterwards (the upstream selftests' ucalls do).
+	 */
+	if (run_immediate_exit(run)) {
+		modkvm_update_run_levels(vcpu);
+		return -EINTR;
+	}
+
 	if (vcpu->sigmask_active)
 		sigprocmask(SIG_SETMASK, &vcpu->sigmask, &oldset);
 
-	/*
-	 * immediate_exit returns before anything runs and leaves kvm_run as
-	 * the previous exit wrote it, as KVM does: a VMM that completes an
-	 * MMIO this way (upstream selftests' get_ucall() does, twice) reads
-	 * the same exit again afterwards.
-	 */
-	if (run_immediate_exit(run)) {
-		ret = -EINTR;
-		goto out_immediate;
-	}
 	run->exit_reason = KVM_EXIT_UNKNOWN;
 
 	vcpu->vm->ran = true;
@@ -236,7 +236,6 @@ static int modkvm_vcpu_run(struct modkvm_vcpu *vcpu)
 		run->exit_reason = KVM_EXIT_INTR;
 		vcpu->stat.signal_exits++;
 	}
-out_immediate:
 	modkvm_update_run_levels(vcpu);
 	if (vcpu->sigmask_active)
 		sigprocmask(SIG_SETMASK, &oldset, NULL);
@@ -404,13 +403,38 @@ static long modkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	return ret;
 }
 
+/*
+ * The vCPU mmap: page 0 is the vCPU's struct kvm_run, page
+ * KVM_COALESCED_MMIO_PAGE_OFFSET the VM's coalesced MMIO ring. Pages are
+ * handed out on fault, so a mapping may cover either or both.
+ */
+static vm_fault_t modkvm_vcpu_fault(struct vm_fault *vmf)
+{
+	struct modkvm_vcpu *vcpu = vmf->vma->vm_file->private_data;
+	struct page *page;
+
+	if (vmf->pgoff == 0)
+		page = virt_to_page(vcpu->run);
+	else if (vmf->pgoff == KVM_COALESCED_MMIO_PAGE_OFFSET)
+		page = modkvm_coalesced_ring_page(vcpu->vm);
+	else
+		return VM_FAULT_SIGBUS;	/* only after mremap() */
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct modkvm_vcpu_vm_ops = {
+	.fault = modkvm_vcpu_fault,
+};
+
 static int modkvm_vcpu_mmap(struct file *filp, struct vm_area_struct *vma)
 {
-	struct modkvm_vcpu *vcpu = filp->private_data;
-
-	if (vma->vm_pgoff || vma->vm_end - vma->vm_start > PAGE_SIZE)
+	if (vma->vm_pgoff >= MODKVM_VCPU_MMAP_PAGES ||
+	    vma_pages(vma) > MODKVM_VCPU_MMAP_PAGES - vma->vm_pgoff)
 		return -EINVAL;
-	return vm_insert_page(vma, vma->vm_start, virt_to_page(vcpu->run));
+	vma->vm_ops = &modkvm_vcpu_vm_ops;
+	return 0;
 }
 
 static int modkvm_vcpu_release(struct inode *inode, struct file *filp)

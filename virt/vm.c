@@ -27,6 +27,7 @@ static void modkvm_vm_destroy(struct modkvm_vm *vm)
 		modkvm_vcpu_free(vm->vcpus[i]);
 	modkvm_mmu_destroy(vm);
 	modkvm_free_memslots(vm);
+	modkvm_coalesced_destroy(vm);
 	mmdrop(vm->mm);
 	kvfree(vm);
 }
@@ -162,6 +163,16 @@ static long modkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 			return -EFAULT;
 		return modkvm_clear_dirty_log(vm, &log);
 	}
+	case KVM_REGISTER_COALESCED_MMIO:
+	case KVM_UNREGISTER_COALESCED_MMIO: {
+		struct kvm_coalesced_mmio_zone zone;
+
+		if (copy_from_user(&zone, argp, sizeof(zone)))
+			return -EFAULT;
+		if (ioctl == KVM_REGISTER_COALESCED_MMIO)
+			return modkvm_coalesced_register(vm, &zone);
+		return modkvm_coalesced_unregister(vm, &zone);
+	}
 	case KVM_ENABLE_CAP: {
 		struct kvm_enable_cap cap;
 
@@ -202,6 +213,9 @@ int modkvm_create_vm(unsigned long type)
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
 
+	ret = modkvm_coalesced_init(vm);
+	if (ret)
+		goto err;
 	ret = modkvm_arch_vm_init(vm, type);
 	if (ret)
 		goto err;
