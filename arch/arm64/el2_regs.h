@@ -37,6 +37,14 @@
 #define MK_HCR_API		BIT_ULL(41)
 #define MK_HCR_FWB		BIT_ULL(46)
 
+/* ICH_HCR_EL2 (GICv3 virtual CPU interface control) */
+#define MK_ICH_HCR_TC		BIT_ULL(10)	/* trap common ICC/ICV regs */
+#define MK_ICH_HCR_TALL0	BIT_ULL(11)	/* trap Group 0 ICC/ICV regs */
+#define MK_ICH_HCR_TALL1	BIT_ULL(12)	/* trap Group 1 ICC/ICV regs */
+
+/* ICC_SRE_EL2 */
+#define MK_ICC_SRE_EL2_SRE	BIT_ULL(0)
+
 /* MDCR_EL2 */
 #define MK_MDCR_HPMN_MASK	GENMASK_ULL(4, 0)
 #define MK_MDCR_TPMCR	BIT_ULL(5)

@@ -46,6 +46,7 @@
 
 /* Feature fields that decide which HCR_EL2 trap bits exist */
 #define PFR0_RAS		GENMASK_ULL(31, 28)
+#define PFR0_GIC		GENMASK_ULL(27, 24)
 #define MMFR1_LO		GENMASK_ULL(19, 16)
 
 #define FEAT(f)			BIT_ULL(KVM_ARM_VCPU_##f)
@@ -82,6 +83,21 @@ int modkvm_arch_vm_init(struct modkvm_vm *vm, unsigned long type)
 		hcr |= MK_HCR_TLOR;
 
 	vm->arch.hcr = hcr;
+
+	/*
+	 * No GIC system register interface for the guest: its ID_AA64PFR0_EL1
+	 * says so (sysregs.c), but on a host with one (and SRE on at EL2, as
+	 * Linux sets it) the guest would reach the virtual CPU interface's
+	 * registers. ICH_HCR_EL2 traps all of them (sysregs.c makes them
+	 * UNDEF), with the virtual interface itself left disabled.
+	 * ICC_SRE_EL1 is not trapped; it reads with SRE set.
+	 */
+	vm->arch.ich_hcr = 0;
+	if (FIELD_GET(PFR0_GIC, pfr0) &&
+	    (read_sysreg_s(SYS_ICC_SRE_EL2) & MK_ICC_SRE_EL2_SRE))
+		vm->arch.ich_hcr = MK_ICH_HCR_TC | MK_ICH_HCR_TALL0 |
+				   MK_ICH_HCR_TALL1;
+
 	vm->arch.midr = read_cpuid_id();
 	vm->arch.psci_version = PSCI_VERSION(0, 1);
 	vm->arch.vcpu_features = 0;

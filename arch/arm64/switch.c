@@ -6,7 +6,8 @@
  * registers that the *_EL12 names reach, so the guest's EL1 state can be
  * loaded there without saving anything of the host's. What the host does
  * use and the guest can change is saved and restored around each entry:
- * the EL2 controls (HCR, MDCR, CNTHCTL, CPTR) and the few EL0/EL1
+ * the EL2 controls (HCR, MDCR, CNTHCTL, CPTR; ICH_HCR, which the host
+ * without an in-kernel KVM leaves 0, is set and cleared) and the few EL0/EL1
  * registers VHE does not redirect (TPIDR*, SP_EL1, PAR, CSSELR). The host's
  * SP_EL0 ("current") and callee-saved registers are kept by switch.S.
  *
@@ -240,6 +241,8 @@ int modkvm_arch_enter_guest(struct modkvm_vcpu *vcpu)
 	write_sysreg((h.cnthctl | MK_CNTHCTL_EL1PCTEN) & ~MK_CNTHCTL_EL1PCEN,
 		     cnthctl_el2);
 	write_sysreg(guest_cptr(a->fp_loaded), cpacr_el1);
+	if (vm->arch.ich_hcr)
+		write_sysreg_s(vm->arch.ich_hcr, SYS_ICH_HCR_EL2);
 
 	hcr = vm->arch.hcr;
 	if (test_bit(0, &vcpu->irq_lines))
@@ -276,6 +279,8 @@ int modkvm_arch_enter_guest(struct modkvm_vcpu *vcpu)
 	write_sysreg(h.cnthctl, cnthctl_el2);
 	write_sysreg(h.mdcr, mdcr_el2);
 	write_sysreg(h.cntvoff, cntvoff_el2);
+	if (vm->arch.ich_hcr)
+		write_sysreg_s(0, SYS_ICH_HCR_EL2);
 	isb();
 	return code;
 }

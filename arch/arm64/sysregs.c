@@ -16,7 +16,7 @@
  * EL1 physical timer
  * (CNTP_CTL/CVAL/TVAL, against the physical counter: no offset); the RAS
  * error record registers, RAZ/WI as RAS is hidden. Everything else that
- * traps - PMU, SPE, trace, AMU, LORegions, the GIC SGI registers (no
+ * traps - PMU, SPE, trace, AMU, LORegions, the GIC CPU interface (no
  * in-kernel GIC), implementation defined registers, writes to read-only
  * registers - is answered with an UNDEF injected into the guest.
  */
