@@ -29,6 +29,7 @@ static const unsigned long modkvm_caps_one[] = {
 	KVM_CAP_CHECK_EXTENSION_VM,
 	KVM_CAP_ARM_NISV_TO_USER,
 	KVM_CAP_BINARY_STATS_FD,
+	KVM_CAP_ARM_SYSTEM_SUSPEND,	/* PSCI SYSTEM_SUSPEND to userspace */
 #ifdef KVM_CAP_USER_MEMORY2
 	KVM_CAP_USER_MEMORY2,		/* without guest_memfd */
 #endif
@@ -66,6 +67,9 @@ int modkvm_vm_enable_cap(struct modkvm_vm *vm, const struct kvm_enable_cap *cap)
 	switch (cap->cap) {
 	case KVM_CAP_ARM_NISV_TO_USER:
 		vm->nisv_to_user = true;
+		return 0;
+	case KVM_CAP_ARM_SYSTEM_SUSPEND:
+		WRITE_ONCE(vm->system_suspend, true);
 		return 0;
 	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
 		return modkvm_enable_manual_protect(vm, cap->args[0]);

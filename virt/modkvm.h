@@ -33,6 +33,18 @@
 /* vCPU mmap: the kvm_run page, then the coalesced MMIO ring page */
 #define MODKVM_VCPU_MMAP_PAGES	(KVM_COALESCED_MMIO_PAGE_OFFSET + 1)
 
+/*
+ * The SMCCC filter (smccc_filter.c): sorted, non-overlapping ranges of
+ * function IDs with an action each. Changed under vm->lock until a vCPU
+ * has run, then fixed and read without a lock.
+ */
+struct modkvm_smccc_range;
+struct modkvm_smccc_filter {
+	struct modkvm_smccc_range *ranges;
+	unsigned int nr;		/* ranges in use */
+	unsigned int size;		/* ranges allocated */
+};
+
 struct modkvm_memslot {
 	u16 id;
 	u32 flags;		/* KVM_MEM_* */
@@ -72,9 +84,15 @@ struct modkvm_vm {
 		u64 remote_tlb_flush;
 		u64 memslot_changes;
 	} stat;
-	bool ran;			/* a vCPU has run: firmware regs fixed */
+	/*
+	 * A vCPU has run: firmware regs and the SMCCC filter are fixed. Set
+	 * under vm->lock with a release (see modkvm_vm_mark_ran()).
+	 */
+	bool ran;
 
 	bool nisv_to_user;		/* KVM_CAP_ARM_NISV_TO_USER enabled */
+	bool system_suspend;		/* KVM_CAP_ARM_SYSTEM_SUSPEND enabled */
+	struct modkvm_smccc_filter smccc_filter;
 	u64 dirty_log_flags;		/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
 	u64 cntvoff;			/* guest virtual counter offset */
 
@@ -103,6 +121,7 @@ struct modkvm_vcpu {
 
 	bool initialized;		/* KVM_ARM_VCPU_INIT done */
 	bool power_off;
+	bool suspended;			/* KVM_MP_STATE_SUSPENDED */
 	bool pending_reset;		/* PSCI CPU_ON asked for a reset */
 	u64 reset_pc, reset_ctx;
 
@@ -157,6 +176,7 @@ int modkvm_vm_enable_cap(struct modkvm_vm *vm, const struct kvm_enable_cap *cap)
 /* vm.c */
 int modkvm_create_vm(unsigned long type);
 void modkvm_vm_put(struct modkvm_vm *vm);
+void modkvm_vm_mark_ran(struct modkvm_vm *vm);
 
 /* vcpu.c */
 int modkvm_create_vcpu(struct modkvm_vm *vm, unsigned long id);
@@ -211,6 +231,31 @@ int modkvm_coalesced_unregister(struct modkvm_vm *vm,
 				const struct kvm_coalesced_mmio_zone *zone);
 bool modkvm_coalesced_write(struct modkvm_vm *vm, u64 ipa, unsigned int len,
 			    const u8 *data);
+
+/*
+ * smccc_filter.c: KVM_ARM_VM_SMCCC_CTRL. The action for a guest's call,
+ * with the values of the UAPI's KVM_SMCCC_FILTER_* (6.4 on).
+ */
+enum modkvm_smccc_action {
+	MODKVM_SMCCC_HANDLE,		/* modkvm's own emulation */
+	MODKVM_SMCCC_DENY,		/* NOT_SUPPORTED */
+	MODKVM_SMCCC_FWD_TO_USER,	/* KVM_EXIT_HYPERCALL */
+};
+
+int modkvm_smccc_filter_has_attr(struct modkvm_vm *vm,
+				 const struct kvm_device_attr *attr);
+int modkvm_smccc_filter_set_attr(struct modkvm_vm *vm,
+				 const struct kvm_device_attr *attr);
+void modkvm_smccc_filter_free(struct modkvm_vm *vm);
+u8 __modkvm_smccc_filter_action(struct modkvm_vm *vm, u32 fn);
+int modkvm_smccc_forward(struct modkvm_vcpu *vcpu, u32 fn);
+
+static inline u8 modkvm_smccc_filter_action(struct modkvm_vm *vm, u32 fn)
+{
+	if (likely(!vm->smccc_filter.nr))
+		return MODKVM_SMCCC_HANDLE;
+	return __modkvm_smccc_filter_action(vm, fn);
+}
 
 /* psci.c: HVC/SMC calls (PSCI, SMCCC) */
 int modkvm_smccc_call(struct modkvm_vcpu *vcpu);

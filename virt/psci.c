@@ -11,15 +11,17 @@
  * woken at once, so no power state is really entered), CPU_OFF, CPU_ON,
  * AFFINITY_INFO (level 0 only), MIGRATE_INFO_TYPE (no Trusted OS, so
  * MIGRATE and MIGRATE_INFO_UP_CPU are NOT_SUPPORTED), SYSTEM_OFF,
- * SYSTEM_RESET and SYSTEM_RESET2 (as KVM_EXIT_SYSTEM_EVENT exits). Not
- * offered: SYSTEM_SUSPEND (modkvm has no KVM_CAP_ARM_SYSTEM_SUSPEND),
- * CPU_FREEZE, CPU_DEFAULT_SUSPEND, NODE_HW_STATE, SET_SUSPEND_MODE, the
+ * SYSTEM_RESET and SYSTEM_RESET2 (as KVM_EXIT_SYSTEM_EVENT exits),
+ * SYSTEM_SUSPEND once userspace enables KVM_CAP_ARM_SYSTEM_SUSPEND (an
+ * exit for userspace to carry out). Not offered: CPU_FREEZE,
+ * CPU_DEFAULT_SUSPEND, NODE_HW_STATE, SET_SUSPEND_MODE, the
  * statistics calls and MEM_PROTECT. SMCCC 1.1 (DEN0028): SMCCC_VERSION,
  * SMCCC_ARCH_FEATURES and ARCH_WORKAROUND_1/2/3, answered from what the
  * guest's ID registers say about the CPU (see modkvm_fw_workaround_state(),
  * which the firmware pseudo-registers in regs.c report too). No TRNG, no
  * standard or vendor hypervisor services (PV time, KVM PTP), no yielding
- * calls: all answer NOT_SUPPORTED (-1) in x0.
+ * calls: all answer NOT_SUPPORTED (-1) in x0. Userspace's SMCCC filter
+ * (smccc_filter.c) is applied to every call before any of this.
  *
  * Power state of another vCPU is changed under vm->lock; the run loop
  * (vcpu.c) reads power_off and pending_reset locklessly and consumes a
@@ -259,6 +261,32 @@ static int psci_system_event(struct modkvm_vcpu *vcpu, u32 type, u64 flags)
 	return 0;
 }
 
+/*
+ * SYSTEM_SUSPEND, when userspace asked for it: userspace carries it out,
+ * checks included (other CPUs off, a valid entry point: api.rst leaves it
+ * all to userspace), so the call exits with the vCPU as it is: x0 the
+ * function ID, x1/x2 the entry point and context ID (for the 32-bit call
+ * only their low halves, as SMC32 arguments are), PC past the call.
+ */
+static int psci_system_suspend(struct modkvm_vcpu *vcpu, u32 fn)
+{
+	struct kvm_run *run = vcpu->run;
+	unsigned int i;
+
+	for (i = 1; i <= 3; i++)
+		modkvm_set_reg(&vcpu->arch, i, smccc_arg(vcpu, fn, i));
+	memset(&run->system_event, 0, sizeof(run->system_event));
+	run->system_event.type = KVM_SYSTEM_EVENT_SUSPEND;
+	run->exit_reason = KVM_EXIT_SYSTEM_EVENT;
+	return 0;
+}
+
+static bool psci_is_suspend(u32 fn)
+{
+	return fn == PSCI_1_0_FN_SYSTEM_SUSPEND ||
+	       fn == PSCI_1_0_FN64_SYSTEM_SUSPEND;
+}
+
 /* Is PSCI function @fn part of PSCI version @ver as modkvm offers it? */
 static bool psci_fn_offered(u32 fn, u32 ver)
 {
@@ -285,10 +313,13 @@ static bool psci_fn_offered(u32 fn, u32 ver)
 	}
 }
 
-static long psci_features(u32 feature, u32 ver)
+static long psci_features(struct modkvm_vm *vm, u32 feature, u32 ver)
 {
 	if (feature == ARM_SMCCC_VERSION_FUNC_ID)
 		return PSCI_RET_SUCCESS;
+	if (psci_is_suspend(feature))
+		return ver >= PSCI_V1_0 && READ_ONCE(vm->system_suspend) ?
+		       PSCI_RET_SUCCESS : PSCI_RET_NOT_SUPPORTED;
 	/*
 	 * For CPU_SUSPEND the answer is its flags: 0 = original power_state
 	 * format, platform-coordinated mode only.
@@ -317,6 +348,9 @@ static int psci_call(struct modkvm_vcpu *vcpu, u32 fn, u32 ver)
 	u64 a3 = smccc_arg(vcpu, fn, 3);
 	long ret;
 
+	if (psci_is_suspend(fn) && ver >= PSCI_V1_0 &&
+	    READ_ONCE(vcpu->vm->system_suspend))
+		return psci_system_suspend(vcpu, fn);
 	if (!psci_fn_offered(fn, ver)) {
 		set_ret(vcpu, PSCI_RET_NOT_SUPPORTED);
 		return 1;
@@ -351,7 +385,7 @@ static int psci_call(struct modkvm_vcpu *vcpu, u32 fn, u32 ver)
 	case PSCI_1_1_FN64_SYSTEM_RESET2:
 		return psci_reset2(vcpu, fn);
 	case PSCI_1_0_FN_PSCI_FEATURES:
-		ret = psci_features(a1, ver);
+		ret = psci_features(vcpu->vm, a1, ver);
 		break;
 	default:
 		ret = PSCI_RET_NOT_SUPPORTED;
@@ -385,6 +419,14 @@ int modkvm_smccc_call(struct modkvm_vcpu *vcpu)
 {
 	u32 fn = lower_32_bits(modkvm_get_reg(&vcpu->arch, 0));
 	u32 ver = modkvm_psci_version(vcpu->vm);
+
+	switch (modkvm_smccc_filter_action(vcpu->vm, fn)) {
+	case MODKVM_SMCCC_DENY:
+		set_ret(vcpu, SMCCC_RET_NOT_SUPPORTED);
+		return 1;
+	case MODKVM_SMCCC_FWD_TO_USER:
+		return modkvm_smccc_forward(vcpu, fn);
+	}
 
 	if (ver == PSCI_V0_1 && fn >= KVM_PSCI_FN_CPU_SUSPEND &&
 	    fn <= KVM_PSCI_FN_MIGRATE)

@@ -102,6 +102,7 @@ static void modkvm_vcpu_do_reset(struct modkvm_vcpu *vcpu)
 	vcpu->arch.gp.pc = vcpu->reset_pc;
 	vcpu->arch.gp.x[0] = vcpu->reset_ctx;
 	vcpu->power_off = false;
+	vcpu->suspended = false;
 }
 
 /*
@@ -148,6 +149,24 @@ static int modkvm_vcpu_wait_power_on(struct modkvm_vcpu *vcpu)
 	return ret ? -EINTR : 0;
 }
 
+/*
+ * KVM_MP_STATE_SUSPENDED: the vCPU waits as in WFI, and what would end
+ * that WFI (an interrupt line raised) returns to userspace as a WAKEUP
+ * event instead; it stays suspended until userspace makes it runnable.
+ * Timer output changes and signals leave KVM_RUN as they always do.
+ */
+static int modkvm_vcpu_suspended(struct modkvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	if (!READ_ONCE(vcpu->irq_lines))
+		return modkvm_vcpu_block(vcpu);
+	memset(&run->system_event, 0, sizeof(run->system_event));
+	run->system_event.type = KVM_SYSTEM_EVENT_WAKEUP;
+	run->exit_reason = KVM_EXIT_SYSTEM_EVENT;
+	return 0;
+}
+
 /* The guest's timer levels as userspace sees them in kvm_run */
 static void modkvm_update_run_levels(struct modkvm_vcpu *vcpu)
 {
@@ -182,7 +201,7 @@ static int modkvm_vcpu_run(struct modkvm_vcpu *vcpu)
 
 	run->exit_reason = KVM_EXIT_UNKNOWN;
 
-	vcpu->vm->ran = true;
+	modkvm_vm_mark_ran(vcpu->vm);
 	while (ret > 0) {
 		if (READ_ONCE(vcpu->pending_reset))
 			modkvm_vcpu_do_reset(vcpu);
@@ -201,6 +220,10 @@ static int modkvm_vcpu_run(struct modkvm_vcpu *vcpu)
 		if (modkvm_timer_levels(vcpu) != vcpu->arch.timer.reported) {
 			ret = -EINTR;
 			break;
+		}
+		if (READ_ONCE(vcpu->suspended)) {
+			ret = modkvm_vcpu_suspended(vcpu);
+			continue;
 		}
 		if (need_resched()) {
 			modkvm_fp_put(vcpu);
@@ -267,10 +290,12 @@ static int modkvm_vcpu_set_sigmask(struct modkvm_vcpu *vcpu,
 static int modkvm_vcpu_get_mp_state(struct modkvm_vcpu *vcpu,
 				    struct kvm_mp_state __user *argp)
 {
-	struct kvm_mp_state mp = {
-		.mp_state = READ_ONCE(vcpu->power_off) ? KVM_MP_STATE_STOPPED :
-							 KVM_MP_STATE_RUNNABLE,
-	};
+	struct kvm_mp_state mp = { .mp_state = KVM_MP_STATE_RUNNABLE };
+
+	if (READ_ONCE(vcpu->power_off))
+		mp.mp_state = KVM_MP_STATE_STOPPED;
+	else if (vcpu->suspended)
+		mp.mp_state = KVM_MP_STATE_SUSPENDED;
 
 	return copy_to_user(argp, &mp, sizeof(mp)) ? -EFAULT : 0;
 }
@@ -284,10 +309,16 @@ static int modkvm_vcpu_set_mp_state(struct modkvm_vcpu *vcpu,
 		return -EFAULT;
 	switch (mp.mp_state) {
 	case KVM_MP_STATE_RUNNABLE:
+		WRITE_ONCE(vcpu->suspended, false);
 		WRITE_ONCE(vcpu->power_off, false);
 		return 0;
 	case KVM_MP_STATE_STOPPED:
+		WRITE_ONCE(vcpu->suspended, false);
 		WRITE_ONCE(vcpu->power_off, true);
+		return 0;
+	case KVM_MP_STATE_SUSPENDED:
+		WRITE_ONCE(vcpu->suspended, true);
+		WRITE_ONCE(vcpu->power_off, false);
 		return 0;
 	}
 	return -EINVAL;
@@ -355,6 +386,7 @@ static long modkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		if (!ret) {
 			vcpu->initialized = true;
 			vcpu->mmio.pending = false;
+			WRITE_ONCE(vcpu->suspended, false);
 		}
 		break;
 	}

@@ -28,6 +28,7 @@ static void modkvm_vm_destroy(struct modkvm_vm *vm)
 	modkvm_mmu_destroy(vm);
 	modkvm_free_memslots(vm);
 	modkvm_coalesced_destroy(vm);
+	modkvm_smccc_filter_free(vm);
 	mmdrop(vm->mm);
 	kvfree(vm);
 }
@@ -36,6 +37,38 @@ void modkvm_vm_put(struct modkvm_vm *vm)
 {
 	if (refcount_dec_and_test(&vm->users))
 		modkvm_vm_destroy(vm);
+}
+
+/*
+ * The first KVM_RUN of the VM: from now on what may only be configured
+ * before the guest runs (firmware registers, the SMCCC filter) is fixed.
+ * Under vm->lock, so it cannot cut into such a change; the release pairs
+ * with the acquire here and lets the run loop read their final values.
+ */
+void modkvm_vm_mark_ran(struct modkvm_vm *vm)
+{
+	if (smp_load_acquire(&vm->ran))
+		return;
+	mutex_lock(&vm->lock);
+	smp_store_release(&vm->ran, true);
+	mutex_unlock(&vm->lock);
+}
+
+/*
+ * Device attributes of the VM itself (KVM_{HAS,SET}_DEVICE_ATTR on the
+ * VM fd): only the SMCCC filter. There is no readable VM attribute, so
+ * KVM_GET_DEVICE_ATTR is unknown here, as with KVM on arm64.
+ */
+static int modkvm_vm_device_attr(struct modkvm_vm *vm, unsigned int ioctl,
+				 void __user *argp)
+{
+	struct kvm_device_attr attr;
+
+	if (copy_from_user(&attr, argp, sizeof(attr)))
+		return -EFAULT;
+	if (ioctl == KVM_HAS_DEVICE_ATTR)
+		return modkvm_smccc_filter_has_attr(vm, &attr);
+	return modkvm_smccc_filter_set_attr(vm, &attr);
 }
 
 static int modkvm_vm_release(struct inode *inode, struct file *filp)
@@ -180,6 +213,9 @@ static long modkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 			return -EFAULT;
 		return modkvm_vm_enable_cap(vm, &cap);
 	}
+	case KVM_HAS_DEVICE_ATTR:
+	case KVM_SET_DEVICE_ATTR:
+		return modkvm_vm_device_attr(vm, ioctl, argp);
 	}
 	return -EINVAL;		/* as KVM answers any unknown ioctl */
 }

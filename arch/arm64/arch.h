@@ -9,6 +9,7 @@
 #include <linux/bits.h>
 #include <linux/hrtimer.h>
 #include <linux/types.h>
+#include <asm/esr.h>
 #include <asm/fpsimd.h>
 #include <asm/ptrace.h>
 
@@ -109,6 +110,7 @@ struct modkvm_s2 {
 
 struct modkvm_arch_vm {
 	u64 hcr;		/* HCR_EL2 while this VM's guests run */
+	u64 ich_hcr;		/* ICH_HCR_EL2 then, 0: not touched */
 	u32 psci_version;	/* KVM_REG_ARM_PSCI_VERSION */
 	u64 midr;		/* MIDR the guests see (the host's) */
 	/* KVM_ARM_VCPU_* features all vCPUs share (but POWER_OFF): reset.c */
@@ -176,6 +178,12 @@ static inline void modkvm_set_reg(struct modkvm_arch_vcpu *a, unsigned int n,
 static inline void modkvm_skip_instr(struct modkvm_arch_vcpu *a)
 {
 	a->gp.pc += 4;
+}
+
+/* Did the SMCCC call being handled come by SMC (rather than by HVC)? */
+static inline bool modkvm_smccc_by_smc(const struct modkvm_arch_vcpu *a)
+{
+	return ESR_ELx_EC(a->exit.esr) == ESR_ELx_EC_SMC64;
 }
 
 /* ---- arch/arm64 functions used by the core ---- */
