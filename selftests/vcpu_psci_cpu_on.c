@@ -3,6 +3,9 @@
  * Two vCPUs, each in its own thread: vCPU1 starts powered off, vCPU0
  * brings it up with PSCI CPU_ON; vCPU1 starts at the entry point with the
  * context id in x0; AFFINITY_INFO follows its state; CPU_OFF stops it.
+ * Then, as KVM does it: a CPU_ON target's registers show the entry point
+ * and context ID to userspace at once, before it ever runs, and any entry
+ * point is taken (a misaligned one is the guest's problem).
  */
 #include <pthread.h>
 #include <signal.h>
@@ -65,6 +68,17 @@ GUEST_CODE(smp,
 	"	mov64	x0, " GUEST_STR(PSCI_FN_CPU_OFF) "\n"
 	"	hvc	#0\n"
 	"	str	x0, [x20, #0x118]\n"		/* never reached */
+	"	b	.\n");
+
+/* CPU_ON of the vCPU whose MPIDR is in the MMIO window; x0 back */
+GUEST_CODE(on_only,
+	"	mov64	x20, " GUEST_STR(VMM_MMIO_BASE) "\n"
+	"	ldr	x1, [x20, #0x00]\n"
+	"	mov64	x0, " GUEST_STR(PSCI_FN64_CPU_ON) "\n"
+	"	mov64	x2, 0xfeedf00d\n"
+	"	mov64	x3, " GUEST_STR(CONTEXT_ID) "\n"
+	"	hvc	#0\n"
+	"	str	x0, [x20, #0x08]\n"
 	"	b	.\n");
 
 static struct vmm_vcpu vcpu0, vcpu1;
@@ -249,6 +263,39 @@ int main(void)
 		  "vCPU1 is stopped after CPU_OFF", "rc %d state %u", rc,
 		  mp.mp_state);
 
+	vmm_vcpu_destroy(&vcpu1);
+	vmm_vcpu_destroy(&vcpu0);
+	vmm_vm_destroy(&vm);
+
+	/* The target's registers right after CPU_ON, without running it. */
+	rc = vmm_simple_vm(&vm, &vcpu0, on_only_start, GUEST_SIZE(on_only),
+			   psci);
+	if (!rc)
+		rc = vmm_simple_vcpu(&vm, &vcpu1, 1,
+				     psci | (1U << KVM_ARM_VCPU_POWER_OFF),
+				     VMM_RAM_BASE);
+	TAP_REQUIRE(!rc, "second VM, vCPU1 off", "%s", strerror(-rc));
+	vmm_get64(&vcpu1, VMM_REG_MPIDR_EL1, &mpidr);
+	{
+		uint64_t v = mpidr & 0xff00ffffffULL, pc = 0, x0 = 0;
+
+		tap_check(vmm_expect_mmio(&vcpu0, VMM_MMIO_BASE, 8, false, &v) &&
+			  vmm_expect_mmio(&vcpu0, VMM_MMIO_BASE + 8, 8, true,
+					  &v) && v == 0,
+			  "CPU_ON with a misaligned entry point: SUCCESS",
+			  "%s, x0 %#llx", vmm_describe_exit(&vcpu0),
+			  (unsigned long long)v);
+		vmm_get64(&vcpu1, VMM_REG_PC, &pc);
+		vmm_get64(&vcpu1, VMM_REG_X(0), &x0);
+		tap_check(pc == 0xfeedf00d && x0 == CONTEXT_ID,
+			  "the target's PC and x0 read back at once",
+			  "pc %#llx x0 %#llx", (unsigned long long)pc,
+			  (unsigned long long)x0);
+		rc = ioctl(vcpu1.fd, KVM_GET_MP_STATE, &mp);
+		tap_check(!rc && mp.mp_state == KVM_MP_STATE_RUNNABLE,
+			  "... and it is runnable", "rc %d state %u", rc,
+			  mp.mp_state);
+	}
 	vmm_vcpu_destroy(&vcpu1);
 	vmm_vcpu_destroy(&vcpu0);
 	vmm_vm_destroy(&vm);

@@ -181,9 +181,11 @@ static long psci_cpu_on(struct modkvm_vcpu *vcpu, u64 target, u64 entry,
 	t = vcpu_by_mpidr(vm, target);
 	if (!t)
 		return PSCI_RET_INVALID_PARAMS;
-	if (entry & 3)		/* an AArch64 entry point is word aligned */
-		return v0_1 ? PSCI_RET_INVALID_PARAMS :
-			      PSCI_RET_INVALID_ADDRESS;
+	/*
+	 * Any entry point is taken, as by KVM: INVALID_ADDRESS is for ranges
+	 * known to be unavailable, and there is no such range here; a
+	 * misaligned one is the guest's to fault on (PC alignment fault).
+	 */
 
 	mutex_lock(&vm->lock);
 	if (!READ_ONCE(t->power_off)) {

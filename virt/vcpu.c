@@ -372,6 +372,15 @@ static long modkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	if (mutex_lock_killable(&vcpu->mutex))
 		return -EINTR;
 
+	/*
+	 * A CPU_ON from another vCPU takes effect for every ioctl, not only
+	 * at the next KVM_RUN: userspace reading the registers after it
+	 * must see the entry point and context ID.
+	 */
+	if (ioctl != KVM_RUN && vcpu->initialized &&
+	    READ_ONCE(vcpu->pending_reset))
+		modkvm_vcpu_do_reset(vcpu);
+
 	switch (ioctl) {
 	case KVM_RUN:
 		ret = arg ? -EINVAL : modkvm_vcpu_run(vcpu);
