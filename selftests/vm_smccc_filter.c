@@ -301,25 +301,28 @@ static void actions(void)
 		TAP_REQUIRE(!rc, "filter: DENY, HANDLE and FWD_TO_USER ranges",
 			    "%s", strerror(errno));
 
-		snprintf(name, sizeof(name), "%s DENY: PSCI_VERSION = NOT_SUPPORTED", c);
-		check_call(conduit, PSCI_FN_VERSION, 0, SMCCC_RET_NOT_SUPPORTED, name);
-		snprintf(name, sizeof(name), "%s HANDLE: PSCI_FEATURES answered in the kernel", c);
-		check_call(conduit, PSCI_FN_FEATURES, PSCI_FN64_CPU_ON, 0, name);
-		snprintf(name, sizeof(name), "%s outside the filter: MIGRATE_INFO_TYPE still answered", c);
-		check_call(conduit, 0x84000006, 0, 2, name);
-		snprintf(name, sizeof(name), "%s outside the filter: SMCCC_VERSION still answered", c);
-		check_call(conduit, SMCCC_FN_VERSION, 0, 0x10001, name);
-		snprintf(name, sizeof(name), "%s FWD_TO_USER: vendor hyp call 0x86000001 exits KVM_EXIT_HYPERCALL", c);
-		check_forward(conduit, VENDOR_HYP_FN(1), name);
-		snprintf(name, sizeof(name), "%s FWD_TO_USER: SiP64 call with x0[63:32] set exits", c);
-		check_forward(conduit, 0xffffffff00000000ULL | SIP_FN64(0x10), name);
-		snprintf(name, sizeof(name), "%s FWD_TO_USER: PSCI SYSTEM_RESET exits as a hypercall", c);
-		check_forward(conduit, PSCI_FN_SYSTEM_RESET, name);
-		snprintf(name, sizeof(name), "%s next to a forwarded one: SiP64 0x11 NOT_SUPPORTED", c);
-		check_call(conduit, SIP_FN64(0x11), 0, SMCCC_RET_NOT_SUPPORTED, name);
+#define NAME(what)	(snprintf(name, sizeof(name), "%s " what, c), name)
+		check_call(conduit, PSCI_FN_VERSION, 0, SMCCC_RET_NOT_SUPPORTED,
+			   NAME("DENY: PSCI_VERSION = NOT_SUPPORTED"));
+		check_call(conduit, PSCI_FN_FEATURES, PSCI_FN64_CPU_ON, 0,
+			   NAME("HANDLE: PSCI_FEATURES answered in the kernel"));
+		check_call(conduit, 0x84000006, 0, 2,
+			   NAME("outside: MIGRATE_INFO_TYPE still answered"));
+		check_call(conduit, SMCCC_FN_VERSION, 0, 0x10001,
+			   NAME("outside: SMCCC_VERSION still answered"));
+		check_forward(conduit, VENDOR_HYP_FN(1),
+			      NAME("FWD_TO_USER: vendor hyp call 0x86000001 exits"
+				   " KVM_EXIT_HYPERCALL"));
+		check_forward(conduit, 0xffffffff00000000ULL | SIP_FN64(0x10),
+			      NAME("FWD_TO_USER: SiP64 call, x0[63:32] set"));
+		check_forward(conduit, PSCI_FN_SYSTEM_RESET,
+			      NAME("FWD_TO_USER: PSCI SYSTEM_RESET forwarded"));
+		check_call(conduit, SIP_FN64(0x11), 0, SMCCC_RET_NOT_SUPPORTED,
+			   NAME("next to a forwarded one: SiP64 0x11 NOT_SUPPORTED"));
 
-		snprintf(name, sizeof(name), "%s: after the guest ran, KVM_SET_DEVICE_ATTR: EBUSY", c);
+		NAME("after the guest ran, KVM_SET_DEVICE_ATTR: EBUSY");
 		rc = set_filter(&vm, SIP_FN64(0x20), 1, KVM_SMCCC_FILTER_DENY);
+#undef NAME
 		TAP_ERRNO(rc, EBUSY, name);
 		vmm_vcpu_destroy(&vcpu);
 		vmm_vm_destroy(&vm);

@@ -47,9 +47,11 @@ void modkvm_vm_put(struct modkvm_vm *vm)
  */
 void modkvm_vm_mark_ran(struct modkvm_vm *vm)
 {
+	/* Pairs with the store below, from another vCPU's first run. */
 	if (smp_load_acquire(&vm->ran))
 		return;
 	mutex_lock(&vm->lock);
+	/* Publishes the configuration to vCPUs that skip the lock above. */
 	smp_store_release(&vm->ran, true);
 	mutex_unlock(&vm->lock);
 }
