@@ -481,7 +481,9 @@ bool modkvm_smccc_fast(struct modkvm_vcpu *vcpu)
 {
 	u32 fn = lower_32_bits(modkvm_get_reg(&vcpu->arch, 0));
 
-	if (!smccc_is_query(fn))
+	/* A call userspace wants to see takes the full way out. */
+	if (!smccc_is_query(fn) ||
+	    modkvm_smccc_filter_action(vcpu->vm, fn) == MODKVM_SMCCC_FWD_TO_USER)
 		return false;
 	return modkvm_smccc_call(vcpu) == 1;
 }
