@@ -30,6 +30,7 @@ static const unsigned long modkvm_caps_one[] = {
 	KVM_CAP_ARM_NISV_TO_USER,
 	KVM_CAP_BINARY_STATS_FD,
 	KVM_CAP_ARM_SYSTEM_SUSPEND,	/* PSCI SYSTEM_SUSPEND to userspace */
+	KVM_CAP_SET_GUEST_DEBUG,	/* single-step, BRK, hardware: debug.c */
 #ifdef KVM_CAP_USER_MEMORY2
 	KVM_CAP_USER_MEMORY2,		/* without guest_memfd */
 #endif
@@ -53,6 +54,10 @@ long modkvm_check_extension(struct modkvm_vm *vm, unsigned long cap)
 		return modkvm_dirty_log_caps();
 	case KVM_CAP_COALESCED_MMIO:	/* where the ring is in the vCPU mmap */
 		return KVM_COALESCED_MMIO_PAGE_OFFSET;
+	case KVM_CAP_GUEST_DEBUG_HW_BPS:
+		return modkvm_debug_nr_brps();
+	case KVM_CAP_GUEST_DEBUG_HW_WPS:
+		return modkvm_debug_nr_wrps();
 	}
 	for (i = 0; i < ARRAY_SIZE(modkvm_caps_one); i++)
 		if (modkvm_caps_one[i] == cap)

@@ -200,6 +200,7 @@ static int modkvm_vcpu_run(struct modkvm_vcpu *vcpu)
 		sigprocmask(SIG_SETMASK, &vcpu->sigmask, &oldset);
 
 	run->exit_reason = KVM_EXIT_UNKNOWN;
+	run->flags = 0;			/* per exit (KVM_EXIT_DEBUG sets one) */
 
 	modkvm_vm_mark_ran(vcpu->vm);
 	while (ret > 0) {
@@ -437,6 +438,15 @@ static long modkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_GET_STATS_FD:
 		ret = modkvm_vcpu_stats_fd(vcpu);
 		break;
+	case KVM_SET_GUEST_DEBUG: {
+		struct kvm_guest_debug dbg;
+
+		ret = -EFAULT;
+		if (copy_from_user(&dbg, argp, sizeof(dbg)))
+			break;
+		ret = modkvm_set_guest_debug(vcpu, &dbg);
+		break;
+	}
 	default:
 		ret = -EINVAL;	/* as KVM answers any unknown ioctl */
 	}

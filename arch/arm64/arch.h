@@ -90,6 +90,19 @@ enum modkvm_sysreg {
 	SR_NR
 };
 
+/*
+ * Bits of the breakpoint/watchpoint registers a write keeps (ONE_REG and
+ * the guest's own accesses alike): DBGBVR whole (an address, or a context
+ * ID in bits 31:0 for the context types); DBGWVR an address (bits 1:0
+ * RES0); in DBGBCR BT, LBN, SSC, HMC, BAS, PMC and E; in DBGWCR MASK, WT,
+ * LBN, SSC, HMC, BAS, LSC, PAC and E.
+ */
+#define MODKVM_DBG_BVR_MASK	(~0ULL)
+#define MODKVM_DBG_WVR_MASK	GENMASK_ULL(63, 2)
+#define MODKVM_DBG_BCR_MASK	(GENMASK_ULL(23, 13) | GENMASK_ULL(8, 5) | \
+				 GENMASK_ULL(2, 0))
+#define MODKVM_DBG_WCR_MASK	(GENMASK_ULL(28, 24) | GENMASK_ULL(20, 0))
+
 /* Exit codes from the world switch (what took us out of the guest) */
 enum modkvm_exit_code {
 	MODKVM_EXIT_SYNC = EXIT_SYNC,	/* synchronous exception from the guest */
@@ -129,6 +142,21 @@ struct modkvm_exit_info {
 	u32 code;		/* enum modkvm_exit_code */
 };
 
+/*
+ * Debug state of a vCPU beyond its system registers (debug.c): what
+ * userspace asked for with KVM_SET_GUEST_DEBUG, and the host's hardware
+ * debug registers while the guest's (or userspace's) are loaded.
+ */
+#define MODKVM_DBG_MAX		16	/* breakpoints/watchpoints architected */
+
+struct modkvm_debug {
+	u32 control;			/* KVM_GUESTDBG_*; 0 when off */
+	u64 user[4][MODKVM_DBG_MAX];	/* USE_HW: BVR, BCR, WVR, WCR */
+	u64 host_mdscr;
+	u64 host[4][MODKVM_DBG_MAX];	/* BVR, BCR, WVR, WCR */
+	u8 host_brps, host_wrps;	/* how many were switched, 0: none */
+};
+
 struct modkvm_timer {
 	struct hrtimer wake;	/* wakes a vCPU blocked in WFI */
 	u32 reported;		/* device_irq_level bits userspace has seen */
@@ -142,6 +170,7 @@ struct modkvm_arch_vcpu {
 	u64 hcr;			/* HCR_EL2 for this vCPU (VI/VF lines) */
 	struct modkvm_exit_info exit;
 	struct modkvm_timer timer;
+	struct modkvm_debug debug;
 	u32 target;			/* KVM_ARM_TARGET_* from INIT */
 	bool serror_pending;		/* virtual SError to deliver (HCR_EL2.VSE) */
 	bool fp_loaded;			/* guest FP/SIMD live in the registers */
@@ -159,6 +188,7 @@ struct modkvm_arch_vcpu {
 #define MODKVM_PSR_I		BIT_ULL(7)
 #define MODKVM_PSR_A		BIT_ULL(8)
 #define MODKVM_PSR_D		BIT_ULL(9)
+#define MODKVM_PSR_SS		BIT_ULL(21)	/* software step */
 
 /* ---- accessors for shared code ---- */
 
@@ -175,9 +205,16 @@ static inline void modkvm_set_reg(struct modkvm_arch_vcpu *a, unsigned int n,
 		a->gp.x[n] = val;
 }
 
+/*
+ * The instruction at PC was emulated: it has completed, so a software
+ * step in progress moves to active-pending (PSTATE.SS = 0) and the step
+ * exception is taken before the next instruction, as if the PE had
+ * executed it (the trap to EL2 left SS = 1: not stepped yet).
+ */
 static inline void modkvm_skip_instr(struct modkvm_arch_vcpu *a)
 {
 	a->gp.pc += 4;
+	a->gp.pstate &= ~MODKVM_PSR_SS;
 }
 
 /* Did the SMCCC call being handled come by SMC (rather than by HVC)? */
@@ -207,6 +244,7 @@ int modkvm_arch_vm_init(struct modkvm_vm *vm, unsigned long type);
 void modkvm_inject_undef(struct modkvm_vcpu *vcpu);
 void modkvm_inject_dabt(struct modkvm_vcpu *vcpu, u64 addr);
 void modkvm_inject_pabt(struct modkvm_vcpu *vcpu, u64 addr);
+void modkvm_inject_brk(struct modkvm_vcpu *vcpu, u64 esr);
 
 /* regs.c: ONE_REG and REG_LIST */
 int modkvm_get_one_reg(struct modkvm_vcpu *vcpu, const struct kvm_one_reg *reg);
@@ -217,6 +255,15 @@ int modkvm_get_reg_list(struct modkvm_vcpu *vcpu,
 /* sysregs.c: trapped system register accesses (EC 0x18) */
 int modkvm_handle_sysreg(struct modkvm_vcpu *vcpu);
 u64 modkvm_guest_id_reg(u32 encoding);
+
+/* debug.c: guest self-hosted debug and KVM_SET_GUEST_DEBUG */
+unsigned int modkvm_debug_nr_brps(void);
+unsigned int modkvm_debug_nr_wrps(void);
+u64 modkvm_debug_enter(struct modkvm_vcpu *vcpu);
+void modkvm_debug_exit(struct modkvm_vcpu *vcpu);
+int modkvm_handle_debug_exception(struct modkvm_vcpu *vcpu);
+int modkvm_set_guest_debug(struct modkvm_vcpu *vcpu,
+			   const struct kvm_guest_debug *dbg);
 
 /* timer.c */
 void modkvm_timer_init(struct modkvm_vcpu *vcpu);

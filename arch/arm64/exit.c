@@ -54,6 +54,11 @@ static int modkvm_handle_sync(struct modkvm_vcpu *vcpu)
 	case ESR_ELx_EC_DABT_LOW:
 	case ESR_ELx_EC_IABT_LOW:
 		return modkvm_handle_guest_abort(vcpu);
+	case ESR_ELx_EC_BREAKPT_LOW:	/* only while userspace debugs */
+	case ESR_ELx_EC_SOFTSTP_LOW:
+	case ESR_ELx_EC_WATCHPT_LOW:
+	case ESR_ELx_EC_BRK64:
+		return modkvm_handle_debug_exception(vcpu);
 	default:
 		/* SVE, SME, pointer auth, AArch32 calls, unknown... */
 		pr_debug("vcpu %u: unhandled exception class 0x%llx, UNDEF\n",

@@ -6,9 +6,10 @@
  * AArch64 EL1 (Arm ARM, "Exception entry"): the syndrome and fault address
  * go to ESR_EL1/FAR_EL1, the interrupted PC and PSTATE to ELR_EL1 and
  * SPSR_EL1, PSTATE becomes EL1h with D, A, I and F masked, and execution
- * continues at the vector for the source of the exception. Only three
- * kinds are produced: an Undefined Instruction (EC 0x00) and synchronous
- * external data/instruction aborts (FSC 0x10). PAN is set per
+ * continues at the vector for the source of the exception. Only four
+ * kinds are produced: an Undefined Instruction (EC 0x00), synchronous
+ * external data/instruction aborts (FSC 0x10), and a BRK instruction that
+ * the guest executed while userspace debugging routed it to EL2 (debug.c). PAN is set per
  * SCTLR_EL1.SPAN and SSBS per SCTLR_EL1.DSSBS when the guest sees those
  * features; MTE (TCO), NMI (ALLINT) and AArch32 EL1 do not exist for
  * modkvm guests, so their entry rules are not modelled. Everything is
@@ -135,4 +136,15 @@ void modkvm_inject_pabt(struct modkvm_vcpu *vcpu, u64 addr)
 
 	enter_el1(vcpu, (ec << ESR_ELx_EC_SHIFT) | ESR_ELx_IL | FSC_SEA,
 		  true, addr);
+}
+
+/*
+ * The guest executed BRK while debug exceptions were routed to EL2 for
+ * userspace's debugging, which did not ask for software breakpoints: it
+ * takes the Breakpoint Instruction exception its own EL1 would have taken
+ * (BRK is not subject to the debug enables; ELR is the BRK itself).
+ */
+void modkvm_inject_brk(struct modkvm_vcpu *vcpu, u64 esr)
+{
+	enter_el1(vcpu, esr, false, 0);
 }

@@ -8,8 +8,8 @@
  * EL1/EL0 system registers modkvm keeps, including the emulated debug
  * ones (the claim tags through DBGCLAIMCLR_EL1: reads give the tags set,
  * writes set them) and the value and control registers of breakpoints and
- * watchpoints 0-15 (the guest reaches the ones ID_AA64DFR0_EL1 advertises,
- * see sysregs.c; none is ever armed); DISR_EL1 and the AArch32 state
+ * watchpoints 0-15 (the guest reaches, and debug.c arms, the ones
+ * ID_AA64DFR0_EL1 advertises); DISR_EL1 and the AArch32 state
  * registers DBGVCR32_EL2, DACR32_EL2, IFSR32_EL2 and FPEXC32_EL2, stored
  * for userspace only (see below); MPIDR_EL1 (writable); MIDR_EL1,
  * REVIDR_EL1, CLIDR_EL1, AIDR_EL1, CTR_EL0, ACTLR_EL1 (0: the guest's
@@ -62,12 +62,7 @@
 #define MPIDR_WRITABLE		(GENMASK_ULL(39, 32) | BIT_ULL(30) | \
 				 GENMASK_ULL(24, 0))
 #define DISR_MASK		(BIT_ULL(31) | GENMASK_ULL(24, 0))	/* A, IDS, ISS */
-/* Breakpoint/watchpoint bits kept, as sysregs.c keeps them */
-#define DBG_VR_MASK		GENMASK_ULL(63, 2)
-#define DBG_BCR_MASK		(GENMASK_ULL(23, 13) | GENMASK_ULL(8, 5) | \
-				 GENMASK_ULL(2, 0))
-#define DBG_WCR_MASK		(GENMASK_ULL(28, 24) | GENMASK_ULL(20, 0))
-#define DBG_NR			16	/* DBGB{V,C}R<n>, DBGW{V,C}R<n> */
+#define DBG_NR			MODKVM_DBG_MAX	/* DBGB{V,C}R<n>, DBGW{V,C}R<n> */
 
 /* ---- core registers ---- */
 
@@ -227,10 +222,10 @@ static const struct {
 	enum modkvm_sysreg first;
 	u64 mask;
 } dbg_bpwp[] = {
-	{ SR_DBGBVR0_EL1, DBG_VR_MASK },
-	{ SR_DBGBCR0_EL1, DBG_BCR_MASK },
-	{ SR_DBGWVR0_EL1, DBG_VR_MASK },
-	{ SR_DBGWCR0_EL1, DBG_WCR_MASK },
+	{ SR_DBGBVR0_EL1, MODKVM_DBG_BVR_MASK },
+	{ SR_DBGBCR0_EL1, MODKVM_DBG_BCR_MASK },
+	{ SR_DBGWVR0_EL1, MODKVM_DBG_WVR_MASK },
+	{ SR_DBGWCR0_EL1, MODKVM_DBG_WCR_MASK },
 };
 
 #define DBG_BPWP_ID(n, op2)	SYSREG_ID(2, 0, 0, n, op2)

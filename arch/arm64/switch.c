@@ -8,8 +8,11 @@
  * use and the guest can change is saved and restored around each entry:
  * the EL2 controls (HCR, MDCR, CNTHCTL, CPTR; ICH_HCR, which the host
  * without an in-kernel KVM leaves 0, is set and cleared) and the few EL0/EL1
- * registers VHE does not redirect (TPIDR*, SP_EL1, PAR, CSSELR). The host's
- * SP_EL0 ("current") and callee-saved registers are kept by switch.S.
+ * registers VHE does not redirect (TPIDR*, SP_EL1, PAR, CSSELR, and the
+ * debug registers: debug.c). The host's SP_EL0 ("current") and
+ * callee-saved registers are kept by switch.S. PSTATE.D is masked from
+ * before the guest's debug state is loaded until the host's is back, so
+ * that the host cannot take a debug exception at EL2 under the guest's.
  *
  * Called with preemption and interrupts disabled. The guest's FP/SIMD
  * registers are either loaded (vcpu->arch.fp_loaded, inside a
@@ -133,7 +136,9 @@ static void restore_host_shared(const struct host_regs *h)
 /*
  * Traps while the guest runs: debug, trace, statistical profiling and
  * PMU registers all trap to us (sysregs.c emulates or UNDEFs them);
- * HPMN stays the host's so its counters keep their split.
+ * HPMN stays the host's so its counters keep their split. TDE stays
+ * clear (the guest's debug exceptions go to its EL1) unless userspace
+ * debugs the guest: modkvm_debug_enter() adds it then.
  */
 static u64 guest_mdcr(u64 host_mdcr)
 {
@@ -210,8 +215,10 @@ static bool fast_exit(struct modkvm_vcpu *vcpu, u32 code)
  * not redirect (6) are saved and restored, the guest's EL1 state (18
  * EL12 and EL02 registers) and those 6 are loaded and saved again, 9 EL2
  * registers are set for the guest, and 31 general registers go each way
- * in switch_entry.S: about 90 system register accesses. An exit answered
- * by fast_exit() costs only the 31 general registers and ESR.
+ * in switch_entry.S: about 90 system register accesses, and MDSCR_EL1
+ * three times (debug.c; all breakpoints and watchpoints too, four
+ * accesses each, while the guest or userspace has them enabled). An exit
+ * answered by fast_exit() costs only the 31 general registers and ESR.
  */
 int modkvm_arch_enter_guest(struct modkvm_vcpu *vcpu)
 {
@@ -219,8 +226,12 @@ int modkvm_arch_enter_guest(struct modkvm_vcpu *vcpu)
 	struct modkvm_vm *vm = vcpu->vm;
 	struct host_regs h;
 	unsigned int n;
+	unsigned long daif;
 	u64 hcr;
 	u32 code;
+
+	daif = read_sysreg(daif);
+	asm volatile("msr daifset, #8" : : : "memory");	/* PSTATE.D */
 
 	h.hcr = read_sysreg(hcr_el2);
 	h.mdcr = read_sysreg(mdcr_el2);
@@ -237,7 +248,7 @@ int modkvm_arch_enter_guest(struct modkvm_vcpu *vcpu)
 	write_sysreg(vm->s2.vtcr, vtcr_el2);
 	write_sysreg(virt_to_phys(vm->s2.pgd) |
 		     ((u64)vm->s2.vmid << MK_VTTBR_VMID_SHIFT), vttbr_el2);
-	write_sysreg(guest_mdcr(h.mdcr), mdcr_el2);
+	write_sysreg(guest_mdcr(h.mdcr) | modkvm_debug_enter(vcpu), mdcr_el2);
 	write_sysreg((h.cnthctl | MK_CNTHCTL_EL1PCTEN) & ~MK_CNTHCTL_EL1PCEN,
 		     cnthctl_el2);
 	write_sysreg(guest_cptr(a->fp_loaded), cpacr_el1);
@@ -275,6 +286,7 @@ int modkvm_arch_enter_guest(struct modkvm_vcpu *vcpu)
 	save_guest_shared(a->sys);
 	restore_host_shared(&h);
 	save_guest_el1(a->sys);
+	modkvm_debug_exit(vcpu);
 	write_sysreg(h.cptr, cpacr_el1);
 	write_sysreg(h.cnthctl, cnthctl_el2);
 	write_sysreg(h.mdcr, mdcr_el2);
@@ -282,5 +294,8 @@ int modkvm_arch_enter_guest(struct modkvm_vcpu *vcpu)
 	if (vm->arch.ich_hcr)
 		write_sysreg_s(0, SYS_ICH_HCR_EL2);
 	isb();
+	/* The host's debug exceptions as they were (the rest of DAIF: vcpu.c) */
+	if (!(daif & PSR_D_BIT))
+		asm volatile("msr daifclr, #8" : : : "memory");
 	return code;
 }

@@ -7,13 +7,15 @@
  * left visible (a whitelist per register: unknown or future fields read
  * as 0); ACTLR_EL1 (RAZ/WI); CPACR_EL1 (CPTR_EL2.TCPAC: FPEN and TTA
  * kept, SVE/SME enables RES0); set/way cache maintenance (the whole guest
- * is cleaned and invalidated); a minimal self-hosted debug block: MDSCR,
- * the OS lock (OSLAR/OSLSR), OSDLR, MDCCINT, the claim tags and the DCC
- * status, stored but without effect, and the value and control registers
- * of the two breakpoints and two watchpoints ID_AA64DFR0_EL1 advertises,
- * stored (the same per-vCPU copies KVM_{GET,SET}_ONE_REG reach) but never
- * armed (hardware debug, guest single-step and the DCC do not work); the
- * EL1 physical timer
+ * is cleaned and invalidated); the self-hosted debug block: MDSCR, the
+ * OS lock (OSLAR/OSLSR), OSDLR, MDCCINT, the claim tags and the DCC
+ * status, and the value and control registers of the breakpoints and
+ * watchpoints ID_AA64DFR0_EL1 advertises (the host's counts), kept in the
+ * same per-vCPU copies KVM_{GET,SET}_ONE_REG reach and put into the
+ * hardware while the guest runs (debug.c: MDSCR, the breakpoints and
+ * watchpoints, the OS lock and double lock take effect; MDCCINT, the
+ * claim tags and the DCC are stored only, there is no debugger behind
+ * them); the EL1 physical timer
  * (CNTP_CTL/CVAL/TVAL, against the physical counter: no offset); the RAS
  * error record registers, RAZ/WI as RAS is hidden. Everything else that
  * traps - PMU, SPE, trace, AMU, LORegions, the GIC CPU interface (no
@@ -59,20 +61,6 @@
 
 #define ID_REG(crm, op2)	sys_reg(3, 0, 0, crm, op2)
 
-/* Breakpoints and watchpoints the guest is told of (stored, never armed) */
-#define NR_BRPS			2
-#define NR_WRPS			2
-
-/*
- * Bits of the breakpoint/watchpoint registers kept (the same in regs.c):
- * an address in DBGBVR/DBGWVR (bits 1:0 RES0); in DBGBCR E, PMC, BAS,
- * HMC, SSC, LBN, BT; in DBGWCR E, PAC, LSC, BAS, HMC, SSC, LBN, WT, MASK
- */
-#define DBG_VR_MASK		GENMASK_ULL(63, 2)
-#define DBG_BCR_MASK		(GENMASK_ULL(23, 13) | GENMASK_ULL(8, 5) | \
-				 GENMASK_ULL(2, 0))
-#define DBG_WCR_MASK		(GENMASK_ULL(28, 24) | GENMASK_ULL(20, 0))
-
 #define CPACR_GUEST_MASK	(GENMASK_ULL(21, 20) | BIT_ULL(28)) /* FPEN, TTA */
 #define MDSCR_TDCC		BIT_ULL(12)
 #define MDCCINT_MASK		(BIT_ULL(29) | BIT_ULL(30))	/* TX, RX */
@@ -105,11 +93,11 @@ static const struct id_reg_policy id_regs[] = {
 	/* ID_AA64PFR1_EL1: BT, SSBS, CSV2_frac; no MTE, SME, NMI, GCS... */
 	{ ID_REG(4, 1), true, F(3, 0) | F(7, 4) | F(35, 32), 0 },
 	/*
-	 * ID_AA64DFR0_EL1: Armv8.0 debug, 2 BRPs, 2 WRPs, 1 CTX_CMP, no PMU,
-	 * SPE, trace, BRBE; DoubleLock implemented (OSDLR is kept)
+	 * ID_AA64DFR0_EL1: Armv8.0 debug; BRPs, WRPs and CTX_CMPs as the host
+	 * (the guest's breakpoints are the hardware's: debug.c); no PMU, SPE,
+	 * trace, BRBE; DoubleLock implemented (OSDLR is kept)
 	 */
-	{ ID_REG(5, 0), false, 0,
-	  (6ULL << 0) | ((NR_BRPS - 1ULL) << 12) | ((NR_WRPS - 1ULL) << 20) },
+	{ ID_REG(5, 0), true, F(15, 12) | F(23, 20) | F(31, 28), 6ULL << 0 },
 	/* ID_AA64ISAR0_EL1: all instruction sets but TME */
 	{ ID_REG(6, 0), true, F(63, 28) | F(23, 4), 0 },
 	/* ID_AA64ISAR1_EL1: no pointer auth (APA, API, GPA, GPI), no LS64 */
@@ -220,15 +208,15 @@ static bool access_bp_wp(struct modkvm_vcpu *vcpu, struct sys_access *p)
 		enum modkvm_sysreg first;
 		u64 mask;
 	} regs[] = {
-		{ SR_DBGBVR0_EL1, DBG_VR_MASK },
-		{ SR_DBGBCR0_EL1, DBG_BCR_MASK },
-		{ SR_DBGWVR0_EL1, DBG_VR_MASK },
-		{ SR_DBGWCR0_EL1, DBG_WCR_MASK },
+		{ SR_DBGBVR0_EL1, MODKVM_DBG_BVR_MASK },
+		{ SR_DBGBCR0_EL1, MODKVM_DBG_BCR_MASK },
+		{ SR_DBGWVR0_EL1, MODKVM_DBG_WVR_MASK },
+		{ SR_DBGWCR0_EL1, MODKVM_DBG_WCR_MASK },
 	};
 	unsigned int n = sys_reg_CRm(p->enc), op2 = sys_reg_Op2(p->enc);
 	u64 *reg;
 
-	if (n >= (op2 < 6 ? NR_BRPS : NR_WRPS))
+	if (n >= (op2 < 6 ? modkvm_debug_nr_brps() : modkvm_debug_nr_wrps()))
 		return false;
 	reg = &vcpu->arch.sys[regs[op2 - 4].first + n];
 	if (p->read)
