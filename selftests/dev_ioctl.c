@@ -25,7 +25,6 @@ static const struct { int cap; const char *name; } absent_caps[] = {
 	{ KVM_CAP_IOEVENTFD, "IOEVENTFD" },
 	{ KVM_CAP_IRQFD, "IRQFD" },
 	{ KVM_CAP_ARM_INJECT_SERROR_ESR, "ARM_INJECT_SERROR_ESR" },
-	{ KVM_CAP_SET_GUEST_DEBUG, "SET_GUEST_DEBUG" },
 };
 
 /* Capabilities the VHE core implements: must answer non-zero. */
@@ -41,6 +40,9 @@ static const struct { int cap; const char *name; } present_caps[] = {
 	{ KVM_CAP_MAX_VCPUS, "MAX_VCPUS" },
 	{ KVM_CAP_NR_VCPUS, "NR_VCPUS" },
 	{ KVM_CAP_COALESCED_MMIO, "COALESCED_MMIO" },
+	{ KVM_CAP_SET_GUEST_DEBUG, "SET_GUEST_DEBUG" },
+	{ KVM_CAP_GUEST_DEBUG_HW_BPS, "GUEST_DEBUG_HW_BPS" },
+	{ KVM_CAP_GUEST_DEBUG_HW_WPS, "GUEST_DEBUG_HW_WPS" },
 };
 
 int main(void)
