@@ -4,8 +4,8 @@
  * a watchpoint, BRK and a software step it sets up reach its EL1 vector
  * with the right syndrome; the OS lock blocks its breakpoint), and
  * userspace debugging through KVM_SET_GUEST_DEBUG: single-step gives one
- * KVM_EXIT_DEBUG per instruction (an instruction the hypervisor emulates
- * included), USE_HW breakpoints and watchpoints and USE_SW_BP exit with
+ * KVM_EXIT_DEBUG per instruction (instructions the hypervisor emulates
+ * and an HVC it answers included), USE_HW breakpoints and watchpoints and USE_SW_BP exit with
  * their syndrome and address, unknown control bits are refused. A host
  * process's own ptrace hardware breakpoint keeps working across guest
  * runs with the guest's or userspace's debug state loaded.
@@ -148,6 +148,9 @@ GUEST_CODE(dbg,
 	"	add	x1, x1, #4\n"
 	"	msr	dbgbvr0_el1, x1\n"		/* emulated by the hypervisor */
 	"	mrs	x2, dbgbvr0_el1\n"
+	"	movz	x0, #0\n"
+	"	movk	x0, #0x8400, lsl #16\n"	/* PSCI_VERSION */
+	"	hvc	#0\n"				/* answered by the hypervisor */
 	"	nop\n"
 	".globl dbg_u_ss_end\n"
 	"dbg_u_ss_end:\n"
@@ -465,7 +468,7 @@ static void user_single_step(void)
 			tap_diag("step %u: pc 0x%llx (start 0x%llx)", i,
 				 (unsigned long long)pcs[i],
 				 (unsigned long long)begin);
-	tap_check(ok, "single-step: one KVM_EXIT_DEBUG per instruction, emulated ones included",
+	tap_check(ok, "single-step: one KVM_EXIT_DEBUG per instruction, emulated ones and HVC included",
 		  NULL);
 	tap_check(flags_ok, "single-step: KVM_DEBUG_ARCH_HSR_HIGH_VALID set",
 		  NULL);
