@@ -183,6 +183,7 @@ static int modkvm_vcpu_run(struct modkvm_vcpu *vcpu)
 	run->exit_reason = KVM_EXIT_UNKNOWN;
 
 	vcpu->vm->ran = true;
+	vcpu->ran_since_init = true;
 	while (ret > 0) {
 		if (READ_ONCE(vcpu->pending_reset))
 			modkvm_vcpu_do_reset(vcpu);
@@ -355,6 +356,10 @@ static long modkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		if (!ret) {
 			vcpu->initialized = true;
 			vcpu->mmio.pending = false;
+			/* a reset after running: see modkvm_mmu_reset() */
+			if (vcpu->ran_since_init)
+				modkvm_mmu_reset(vcpu->vm);
+			vcpu->ran_since_init = false;
 		}
 		break;
 	}
