@@ -28,8 +28,9 @@
 #                           on, its clock not counting the pause), then
 #                           "system_reset"; the checks above then apply to
 #                           the second boot, which must bring up all vCPUs
-#                           again.  Without -no-reboot (QEMU would turn the
-#                           reset into an exit), so a third boot fails.
+#                           again.  QEMU then runs without -no-reboot (which
+#                           turns a reset into an exit): a reboot the guest
+#                           makes by itself shows as a third boot, and fails.
 #   QB_PAUSE=5              seconds the guest stays stopped (QB_RESET=1)
 if [ -r ./lib/tap.sh ]; then
 	. ./lib/tap.sh
