@@ -151,10 +151,11 @@ void modkvm_unmap_gfn_range(struct modkvm_vm *vm, u64 gfn, u64 npages)
  * memory with its own, cacheable, stores. The new guest starts with its
  * MMU and caches off, and so reads memory past the caches: what is still
  * mapped at stage 2 would show it stale data, and stale instructions
- * where code was replaced. Each page is made clean and coherent when it
- * is mapped (modkvm_prepare_page), so unmapping everything makes the
- * guest fault it all in again, each page prepared anew; the VMID's TLB
- * entries go with it.
+ * where code was replaced. A new stage-2 leaf is cleaned to the point of
+ * coherency (modkvm_s2_prepare_new), and the instruction cache is made
+ * coherent when it becomes executable (modkvm_s2_prepare_exec); so
+ * unmapping everything makes the guest fault it all in again, each page
+ * prepared anew. The VMID's TLB entries go with it.
  */
 void modkvm_mmu_reset(struct modkvm_vm *vm)
 {
