@@ -22,6 +22,16 @@
 #                           to boot (with the in-kernel KVM too).
 #   QB_TOKEN                token written to the disk (default: random)
 #   QB_KEEP=/tmp/qemu_boot  where console, stderr and strace files are kept
+#   QB_RESET=0              1: drive QEMU's monitor (QMP on a pipe) during a
+#                           first boot: "stop" (the guest's tick counter on
+#                           the console must stand still), "cont" (it must go
+#                           on, its clock not counting the pause), then
+#                           "system_reset"; the checks above then apply to
+#                           the second boot, which must bring up all vCPUs
+#                           again.  QEMU then runs without -no-reboot (which
+#                           turns a reset into an exit): a reboot the guest
+#                           makes by itself shows as a third boot, and fails.
+#   QB_PAUSE=5              seconds the guest stays stopped (QB_RESET=1)
 if [ -r ./lib/tap.sh ]; then
 	. ./lib/tap.sh
 else
@@ -39,6 +49,8 @@ GIC=${QB_GIC:-2}
 IRQCHIP=${QB_IRQCHIP-off}
 STRACE=${QB_STRACE:-auto}
 KEEP=${QB_KEEP:-/tmp/qemu_boot}
+RESET=${QB_RESET:-0}
+PAUSE=${QB_PAUSE:-5}
 KERNEL=${QB_KERNEL:-guest/Image}
 INITRD=${QB_INITRD:-guest/initramfs.cpio.gz}
 DISK=${QB_DISK:-guest/disk.img}
@@ -87,26 +99,200 @@ chmod +x "$KEEP/netsrv.sh"
 
 machine="virt,gic-version=$GIC"
 [ -n "$IRQCHIP" ] && machine="$machine,kernel_irqchip=$IRQCHIP"
+# QB_RESET=1: QMP on a pipe chardev ($KEEP/qmp.in and .out, FIFOs), the
+# guest ticks on its console until it gets "go" on its serial line, and a
+# reset is not turned into an exit.
+if [ "$RESET" = 1 ]; then
+	set -- -chardev "pipe,id=qmp,path=$KEEP/qmp" -mon chardev=qmp,mode=control
+	extra="modkvm.ticks=1"
+else
+	set -- -no-reboot
+	extra=""
+fi
 set -- qemu-system-aarch64 -M "$machine" -cpu host -accel kvm -smp "$SMP" -m "$MEM" \
-	-nographic -no-reboot -pidfile "$KEEP/qemu.pid" \
+	-nographic "$@" -pidfile "$KEEP/qemu.pid" \
 	-kernel "$KERNEL" -initrd "$INITRD" \
-	-append "console=ttyAMA0 rdinit=/init panic=-1 modkvm.token=$TOKEN" \
+	-append "console=ttyAMA0 rdinit=/init panic=-1 modkvm.token=$TOKEN${extra:+ $extra}" \
 	-drive "file=$DISK,if=none,id=d0,format=raw" -device virtio-blk-device,drive=d0 \
 	-netdev "user,id=n0,guestfwd=tcp:10.0.2.100:80-cmd:/bin/sh $KEEP/netsrv.sh" \
 	-device virtio-net-device,netdev=n0
 progress "QEMU: $*"
 
+# ------------------------------------------------------------ QB_RESET=1
+# The monitor side, in the background while run_qemu reads the console:
+# QMP commands go to fd 5 (qmp.in), answers and events arrive in qmp.log,
+# the guest's serial input is fd 4.  Results are "ok NAME", "not_ok NAME"
+# and "diag TEXT" lines in ctl.tap, turned into TAP after QEMU has exited.
+res() { echo "$*" >>"$KEEP/ctl.tap"; }
+alive() { kill -0 "$qpid" 2>/dev/null; }
+# wait_for SECONDS CMD...: until CMD succeeds (polled); 1 on timeout or if QEMU is gone
+wait_for() {
+	_end=$(($(date +%s) + $1))
+	shift
+	until "$@"; do
+		alive && [ "$(date +%s)" -lt "$_end" ] || return 1
+		sleep 0.2
+	done
+}
+# Boot markers so far, ticks since the last one, and the uptime of tick
+# number $1 (of the last boot), as "BOOTS TICKS UPTIME".
+tick_state() {
+	awk -v b="@G BOOT $TOKEN " -v want="${1:--1}" '
+		index($0, b) == 1 { boots++; n = 0; up = "-" }
+		/^@G TICK / { if ($3 + 0 == want) { up = $4; sub(/^up=/, "", up) } n++ }
+		END { print boots + 0, n + 0, (up == "" ? "-" : up) }' "$KEEP/console"
+}
+# ts [N]: tick_state into ts_boots, ts_ticks, ts_up
+ts() {
+	read -r ts_boots ts_ticks ts_up <<EOF
+$(tick_state "$@")
+EOF
+}
+# ticking BOOTS N: boot number BOOTS has printed at least N ticks
+ticking() {
+	ts
+	[ "$ts_boots" -eq "$1" ] && [ "$ts_ticks" -ge "$2" ]
+}
+qmp_n=0
+qmp_got() {
+	qmp_reply=$(grep -m 1 "\"id\": *\"$1\"" "$KEEP/qmp.log")
+	[ -n "$qmp_reply" ]
+}
+# qmp COMMAND: sends it, waits up to 30 s for its answer (in qmp_reply)
+qmp() {
+	qmp_n=$((qmp_n + 1))
+	qmp_reply=""
+	printf '{"execute": "%s", "id": "c%d"}\n' "$1" "$qmp_n" >&5
+	wait_for 30 qmp_got "c$qmp_n"
+}
+qmp_ok() { qmp "$1" && case $qmp_reply in *'"return"'*) true ;; *) false ;; esac; }
+# qmp_status: the run state, in qmp_st (not in a subshell: qmp_n counts)
+qmp_status() {
+	qmp_st=""
+	qmp query-status || return 1
+	qmp_st=$(echo "$qmp_reply" | sed -n 's/.*"status": *"\([a-z-]*\)".*/\1/p')
+}
+qmp_event() { grep -q "\"event\": *\"$1\"" "$KEEP/qmp.log"; }
+
+monitor_ctl() {
+	if ! wait_for "$TMO" ticking 1 5; then
+		res "not_ok QMP: guest ticks on its console (first boot)"
+		res "diag no 5 tick lines from the first boot; tick state: $(tick_state)"
+		return
+	fi
+	if ! grep -q '"QMP"' "$KEEP/qmp.log" || ! qmp_ok qmp_capabilities; then
+		res "not_ok QMP: greeting and qmp_capabilities"
+		res "diag QMP said: $(head -c 300 "$KEEP/qmp.log")"
+		qmp quit
+		return
+	fi
+
+	# (a) stop: the vCPUs leave KVM_RUN and stay out; cont: they go on.
+	progress "guest ticking: QMP stop for ${PAUSE}s"
+	if qmp_ok stop && qmp_status && [ "$qmp_st" = paused ] && qmp_event STOP; then
+		res "ok QMP stop: VM paused (query-status paused, STOP event)"
+	else
+		res "not_ok QMP stop: VM paused (query-status paused, STOP event)"
+		res "diag last QMP answer: $qmp_reply"
+	fi
+	w_stop=$(up)
+	sleep 1		# console lines already on their way
+	ts
+	t_a=$ts_ticks
+	sleep "$PAUSE"
+	ts
+	t_b=$ts_ticks
+	if [ "$t_a" = "$t_b" ]; then
+		res "ok guest made no progress while stopped (tick counter at $t_b for ${PAUSE}s)"
+	else
+		res "not_ok guest made no progress while stopped"
+		res "diag ticks went on from $t_a to $t_b while the VM was stopped"
+	fi
+	progress "QMP cont"
+	w_cont=$(up)
+	if qmp_ok cont && qmp_status && [ "$qmp_st" = running ] && qmp_event RESUME; then
+		res "ok QMP cont: VM running again (query-status running, RESUME event)"
+	else
+		res "not_ok QMP cont: VM running again (query-status running, RESUME event)"
+		res "diag last QMP answer: $qmp_reply"
+	fi
+	if wait_for 60 ticking 1 $((t_b + 5)); then
+		ts $((t_b - 1))
+		u1=$ts_up
+		ts "$t_b"
+		u2=$ts_up
+		res "ok guest makes progress again after cont (ticks $t_b -> $ts_ticks)"
+		# QEMU saves the virtual counter (KVM_REG_ARM_TIMER_CNT) at stop
+		# and writes it back at cont: the guest's clock skips the pause.
+		# The last tick before it and the first after it are at least
+		# the pause apart in real time (from stop's answer to cont): a
+		# guest clock that counted the pause shows no less.  A stopped
+		# one shows about a tick period (0.2 s and the loop's own time,
+		# which is long on a loaded machine).
+		wall=$(dt "$w_stop" "$w_cont")
+		gap=$(awk -v a="$u1" -v b="$u2" 'BEGIN { printf "%.2f", b - a }')
+		per=$(awk -v a="$(tick_state 0 | cut -d' ' -f3)" -v b="$u1" -v n="$((t_b - 1))" \
+			'BEGIN { if (n > 0) printf "%.2f", (b - a) / n; else print "-" }')
+		if awk -v g="$gap" -v w="$wall" 'BEGIN { exit !(g >= 0 && g < w) }'; then
+			res "ok guest clock stood still while stopped (uptime +$gap s between ticks across a $wall s pause; tick period $per s)"
+		else
+			res "not_ok guest clock stood still while stopped"
+			res "diag guest uptime $u1 -> $u2 (+$gap s) across a $wall s pause (tick period $per s)"
+		fi
+	else
+		res "not_ok guest makes progress again after cont"
+		res "diag tick state (boots, ticks, -): $(tick_state)"
+		qmp quit
+		return
+	fi
+
+	# (b) system_reset: KVM_ARM_VCPU_INIT again on every vCPU, registers
+	# written back, secondaries off until the new kernel's PSCI CPU_ON.
+	ts
+	progress "QMP system_reset (guest at tick $ts_ticks)"
+	up >"$KEEP/t_reset"
+	if qmp_ok system_reset && wait_for 10 qmp_event RESET &&
+		grep '"event": *"RESET"' "$KEEP/qmp.log" | grep -q '"guest": *false'; then
+		res "ok QMP system_reset accepted (RESET event, not guest-initiated)"
+	else
+		res "not_ok QMP system_reset accepted (RESET event, not guest-initiated)"
+		res "diag system_reset answer: $qmp_reply; events: $(grep -o '"event": *"[A-Z_]*"' "$KEEP/qmp.log" | tr '\n' ' ')"
+	fi
+	if wait_for "$TMO" ticking 2 2; then
+		res "ok guest booted a second time after system_reset and ticks"
+		printf 'go\n' >&4
+		progress "second boot ticking: sent \"go\" on its serial line"
+	else
+		res "not_ok guest booted a second time after system_reset and ticks"
+		res "diag tick state (boots, ticks, -): $(tick_state)"
+		qmp quit
+	fi
+}
+
 # run_qemu TIMEOUT STRACE(0|1): boots once; sets qrc, t_start, t_marker, timed_out
 run_qemu() {
 	_tmo=$1 _st=$2
 	shift 2
-	rm -f "$KEEP/qemu.pid" "$KEEP/timedout" "$KEEP/console" "$KEEP/netsrv.log" "$KEEP/fifo"
+	rm -f "$KEEP/qemu.pid" "$KEEP/timedout" "$KEEP/console" "$KEEP/netsrv.log" "$KEEP/fifo" \
+		"$KEEP/ctl.tap" "$KEEP/qmp.in" "$KEEP/qmp.out" "$KEEP/qmp.log" "$KEEP/serial.in" "$KEEP/t_reset"
 	mkfifo "$KEEP/fifo"
-	t_start=$(up) t_marker=""
+	: >"$KEEP/console"
+	t_start=$(up) t_marker="" t_marker2="" nboot=0
+	_in=/dev/null
+	if [ "$RESET" = 1 ]; then
+		# QEMU opens the pipe chardev's FIFOs read-write; so do we, so
+		# that no open blocks whoever starts first.
+		mkfifo "$KEEP/qmp.in" "$KEEP/qmp.out" "$KEEP/serial.in"
+		: >"$KEEP/qmp.log"
+		exec 5<>"$KEEP/qmp.in" 4<>"$KEEP/serial.in"
+		cat "$KEEP/qmp.out" >>"$KEEP/qmp.log" &
+		catpid=$!
+		[ "$_st" = 1 ] || _in=$KEEP/serial.in
+	fi
 	if [ "$_st" = 1 ]; then
-		strace -f -tt -e trace=ioctl,exit_group -o "$KEEP/strace" "$@" </dev/null >"$KEEP/fifo" 2>"$KEEP/qemu.err" &
+		strace -f -tt -e trace=ioctl,exit_group -o "$KEEP/strace" "$@" <"$_in" >"$KEEP/fifo" 2>"$KEEP/qemu.err" &
 	else
-		"$@" </dev/null >"$KEEP/fifo" 2>"$KEEP/qemu.err" &
+		"$@" <"$_in" >"$KEEP/fifo" 2>"$KEEP/qemu.err" &
 	fi
 	qpid=$!
 	# Watchdog: QEMU exits 0 on SIGTERM, so a timeout is flagged in a file.
@@ -120,20 +306,46 @@ run_qemu() {
 		done
 	) >/dev/null 2>&1 &
 	wpid=$!
+	ctlpid=""
+	if [ "$RESET" = 1 ] && [ "$_st" = 0 ]; then
+		monitor_ctl </dev/null &
+		ctlpid=$!
+	fi
 	while IFS= read -r line; do
 		line=${line%"$cr"}
 		echo "$line" >>"$KEEP/console"
-		echo "| $line"
+		case $line in
+		"@G TICK "*)	# one in 25 (5 s) on the output
+			_n=${line#@G TICK }
+			_n=${_n%% *}
+			[ $((_n % 25)) = 0 ] && echo "| $line" ;;
+		*) echo "| $line" ;;
+		esac
 		case $line in
 		"@G BOOT $TOKEN "*)
-			t_marker=$(up)
-			progress "guest boot marker after $(dt "$t_start" "$t_marker") s (QEMU start -> guest /init)" ;;
+			nboot=$((nboot + 1))
+			if [ $nboot = 1 ]; then
+				t_marker=$(up)
+				progress "guest boot marker after $(dt "$t_start" "$t_marker") s (QEMU start -> guest /init)"
+			else
+				t_marker2=$(up)
+				progress "guest boot marker #$nboot after $(dt "$(cat "$KEEP/t_reset" 2>/dev/null || echo "$t_start")" "$t_marker2") s (system_reset -> guest /init)"
+			fi ;;
 		esac
 	done <"$KEEP/fifo"
 	wait "$qpid"
 	qrc=$?
 	kill "$wpid" 2>/dev/null
 	wait "$wpid" 2>/dev/null
+	if [ -n "$ctlpid" ]; then
+		kill "$ctlpid" 2>/dev/null
+		wait "$ctlpid" 2>/dev/null
+	fi
+	if [ "$RESET" = 1 ]; then
+		kill "$catpid" 2>/dev/null
+		wait "$catpid" 2>/dev/null
+		exec 4>&- 5>&-
+	fi
 	t_end=$(up)
 	timed_out=0
 	[ -e "$KEEP/timedout" ] && timed_out=1
@@ -162,6 +374,31 @@ cpus=$(guest CPUS)
 if [ "$SMP" -eq 1 ]; then want_online=0; else want_online="0-$((SMP - 1))"; fi
 if [ "$cpus" = "online=$want_online nproc=$SMP" ]; then ok "guest has $SMP CPUs online ($cpus)"
 else not_ok "guest has $SMP CPUs online"; diag "guest said: ${cpus:-nothing}"; fi
+
+if [ "$RESET" = 1 ]; then
+	if [ -s "$KEEP/ctl.tap" ]; then
+		while IFS= read -r l; do
+			case $l in
+			"ok "*) ok "${l#ok }" ;;
+			"not_ok "*) not_ok "${l#not_ok }" ;;
+			"diag "*) diag "${l#diag }" ;;
+			esac
+		done <"$KEEP/ctl.tap"
+	else
+		not_ok "QMP: the monitor side ran"
+	fi
+	[ -n "$t_marker2" ] && [ -s "$KEEP/t_reset" ] &&
+		echo "# guest reboot time: $(dt "$(cat "$KEEP/t_reset")" "$t_marker2") s"
+	if [ "$nboot" = 2 ]; then ok "guest booted exactly twice (no reboot of its own)"
+	else not_ok "guest booted exactly twice (no reboot of its own)"; diag "boot markers: $nboot"; fi
+	cpus2=$(sed -n 's/^@G CPUS //p' "$KEEP/console" | sed -n 2p)
+	if [ "$cpus2" = "online=$want_online nproc=$SMP" ]; then
+		ok "after system_reset: guest has $SMP CPUs online again ($cpus2)"
+	else
+		not_ok "after system_reset: guest has $SMP CPUs online again"
+		diag "second boot said: ${cpus2:-nothing}"
+	fi
+fi
 
 disk=$(guest DISK)
 if [ "$disk" = ok ]; then ok "guest wrote a file to ext4 on virtio-blk"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KVM_ARM_PREFERRED_TARGET and KVM_ARM_VCPU_INIT: targets, feature bits,
- * the reset state, and KVM_RUN before KVM_ARM_VCPU_INIT.
+ * the reset state, KVM_RUN before KVM_ARM_VCPU_INIT, and a reset after a
+ * run (as a VMM reboots its guest: new code in memory, INIT, run).
  */
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -15,6 +16,13 @@ GUEST_CODE(store_one,
 	"mov64	x20, " GUEST_STR(VMM_MMIO_BASE) "\n"
 	"mov64	x1, 0x1234\n"
 	"str	x1, [x20]\n"
+	"b	.\n");
+
+/* The "rebooted" guest: another value, to the next doubleword. */
+GUEST_CODE(store_two,
+	"mov64	x20, " GUEST_STR(VMM_MMIO_BASE) "\n"
+	"mov64	x1, 0x5678\n"
+	"str	x1, [x20, #8]\n"
 	"b	.\n");
 
 static int vcpu_init_raw(struct vmm_vcpu *vcpu, uint32_t target,
@@ -35,7 +43,8 @@ int main(void)
 	struct kvm_vcpu_init pref;
 	struct kvm_mp_state mp;
 	struct vmm_vm vm;
-	uint64_t val, mpidr0, mpidr1;
+	uint64_t val, mpidr0, mpidr1, faults0 = 0, faults1 = 0;
+	int sfd = -1;
 	unsigned int i;
 	bool zero;
 	int rc;
@@ -152,6 +161,51 @@ int main(void)
 		  vmm_mmio_data(&v0) == 0x1234,
 		  "KVM_RUN after KVM_ARM_VCPU_INIT runs the guest", "%s",
 		  vmm_describe_exit(&v0));
+
+	/*
+	 * A reset after running, as a VMM reboots its guest: it writes the
+	 * new boot code over the old and initialises the vCPU again. The
+	 * guest's registers are back at their reset values, and it runs
+	 * the new code, not what it ran before. The new guest starts with
+	 * its caches off, so on hardware it must not see what the VMM's
+	 * cacheable stores left in the caches only: modkvm takes the whole
+	 * stage 2 down at such a reset and cleans each page as it is faulted
+	 * in again (the in-kernel KVM may use FWB instead: modkvm's
+	 * statistic only).
+	 */
+	if (vmm_is_modkvm()) {
+		sfd = ioctl(v0.fd, KVM_GET_STATS_FD, NULL);
+		if (sfd < 0 || vmm_stat(sfd, "s2_faults", &faults0))
+			tap_diag("no vCPU statistic s2_faults: %s", strerror(errno));
+	}
+	if (vmm_load(&vm, VMM_RAM_BASE, store_two_start, GUEST_SIZE(store_two)))
+		TAP_REQUIRE(0, "new guest code", "%s", strerror(errno));
+	rc = vcpu_init_raw(&v0, pref.target, psci, 0);
+	tap_check(rc == 0, "KVM_ARM_VCPU_INIT after KVM_RUN (a reset)", "%s",
+		  strerror(errno));
+	rc = vmm_get64(&v0, VMM_REG_X(20), &val);
+	tap_check(!rc && val == 0, "reset after a run: x20 the guest set is 0",
+		  "rc %d x20 %#llx", rc, (unsigned long long)val);
+	rc = vmm_get64(&v0, VMM_REG_PC, &val);
+	tap_check(!rc && val == 0, "reset after a run: PC is 0",
+		  "rc %d pc %#llx", rc, (unsigned long long)val);
+	vmm_set64(&v0, VMM_REG_PC, VMM_RAM_BASE);
+	rc = vmm_run(&v0);
+	tap_check(vmm_is_mmio(&v0, VMM_MMIO_BASE + 8, 8, true) &&
+		  vmm_mmio_data(&v0) == 0x5678,
+		  "after the reset the guest runs the code now in its memory",
+		  "%s", vmm_describe_exit(&v0));
+	if (sfd >= 0) {
+		rc = vmm_stat(sfd, "s2_faults", &faults1);
+		tap_check(!rc && faults1 > faults0,
+			  "the reset took stage 2 down: the code page faulted in again",
+			  "rc %d s2_faults %llu before, %llu after", rc,
+			  (unsigned long long)faults0, (unsigned long long)faults1);
+		close(sfd);
+	} else {
+		tap_skip("the reset took stage 2 down: the code page faulted in again",
+			 "s2_faults is modkvm's statistic");
+	}
 
 	vmm_vcpu_destroy(&v2);
 	vmm_vcpu_destroy(&v1);

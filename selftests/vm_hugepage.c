@@ -150,36 +150,6 @@ fail:
 	return -1;
 }
 
-/* A vCPU statistic by name from its binary stats fd. */
-static int vcpu_stat(int fd, const char *name, uint64_t *val)
-{
-	struct kvm_stats_header h;
-	struct kvm_stats_desc *d;
-	size_t dsz;
-	uint32_t i;
-	int rc = -ENOENT;
-
-	if (pread(fd, &h, sizeof(h), 0) != sizeof(h))
-		return -EIO;
-	dsz = sizeof(*d) + h.name_size;
-	d = malloc(dsz);
-	if (!d)
-		return -ENOMEM;
-	for (i = 0; i < h.num_desc; i++) {
-		if (pread(fd, d, dsz, h.desc_offset + i * dsz) != (ssize_t)dsz) {
-			rc = -EIO;
-			break;
-		}
-		if (strncmp(d->name, name, h.name_size))
-			continue;
-		rc = pread(fd, val, 8, h.data_offset + d->offset) == 8 ?
-		     0 : -EIO;
-		break;
-	}
-	free(d);
-	return rc;
-}
-
 static void check_dropped(uint64_t drop_gpa)
 {
 	struct mismatch bad[MAX_BAD];
@@ -247,10 +217,10 @@ int main(void)
 	/* Let the code page fault in first: later counts are slot 1's. */
 	TAP_REQUIRE(guest_peek(VMM_RAM_BASE, &val), "guest runs", NULL);
 	if (sfd >= 0) {
-		rc = vcpu_stat(sfd, "s2_block_maps", &blocks0);
+		rc = vmm_stat(sfd, "s2_block_maps", &blocks0);
 		tap_check(!rc, "vCPU statistic s2_block_maps exists", "%s",
 			  strerror(-rc));
-		vcpu_stat(sfd, "s2_faults", &faults0);
+		vmm_stat(sfd, "s2_faults", &faults0);
 	}
 
 	/* First pass: the guest writes its pattern and reads it back. */
@@ -270,8 +240,8 @@ int main(void)
 	tap_diag("AnonHugePages after the first pass: %ld kB", kb);
 
 	if (sfd >= 0) {
-		vcpu_stat(sfd, "s2_block_maps", &blocks1);
-		vcpu_stat(sfd, "s2_faults", &faults1);
+		vmm_stat(sfd, "s2_block_maps", &blocks1);
+		vmm_stat(sfd, "s2_faults", &faults1);
 		tap_diag("first pass: %llu stage-2 faults, %llu block maps",
 			 (unsigned long long)(faults1 - faults0),
 			 (unsigned long long)(blocks1 - blocks0));

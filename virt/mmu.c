@@ -145,6 +145,26 @@ void modkvm_unmap_gfn_range(struct modkvm_vm *vm, u64 gfn, u64 npages)
 	spin_unlock(&vm->mmu_lock);
 }
 
+/*
+ * Userspace resets a vCPU that has run (KVM_ARM_VCPU_INIT again) when it
+ * reboots the guest, usually after writing a new boot image into guest
+ * memory with its own, cacheable, stores. The new guest starts with its
+ * MMU and caches off, and so reads memory past the caches: what is still
+ * mapped at stage 2 would show it stale data, and stale instructions
+ * where code was replaced. A new stage-2 leaf is cleaned to the point of
+ * coherency (modkvm_s2_prepare_new), and the instruction cache is made
+ * coherent when it becomes executable (modkvm_s2_prepare_exec); so
+ * unmapping everything makes the guest fault it all in again, each page
+ * prepared anew. The VMID's TLB entries go with it.
+ */
+void modkvm_mmu_reset(struct modkvm_vm *vm)
+{
+	spin_lock(&vm->mmu_lock);
+	vm->mmu_seq++;		/* a fault in flight on another vCPU retries */
+	modkvm_s2_unmap(&vm->s2, 0, 1ULL << vm->s2.ipa_bits);
+	spin_unlock(&vm->mmu_lock);
+}
+
 static bool esr_is_translation_or_perm(u64 esr)
 {
 	u64 fsc = esr & ESR_ELx_FSC;

@@ -120,6 +120,7 @@ struct modkvm_vcpu {
 	bool woken;			/* set by modkvm_vcpu_wake() */
 
 	bool initialized;		/* KVM_ARM_VCPU_INIT done */
+	bool ran_since_init;		/* entered the run loop since INIT */
 	bool power_off;
 	bool suspended;			/* KVM_MP_STATE_SUSPENDED */
 	bool pending_reset;		/* PSCI CPU_ON asked for a reset */
@@ -208,6 +209,8 @@ int modkvm_mmu_init(struct modkvm_vm *vm, unsigned int ipa_bits);
 void modkvm_mmu_destroy(struct modkvm_vm *vm);
 int modkvm_handle_guest_abort(struct modkvm_vcpu *vcpu);
 void modkvm_unmap_gfn_range(struct modkvm_vm *vm, u64 gfn, u64 npages);
+/* a vCPU was reset after running: fault all guest memory in again */
+void modkvm_mmu_reset(struct modkvm_vm *vm);
 /* set/way cache maintenance by the guest: clean+invalidate its memory */
 void modkvm_flush_guest_dcache(struct modkvm_vm *vm);
 

@@ -203,6 +203,7 @@ static int modkvm_vcpu_run(struct modkvm_vcpu *vcpu)
 	run->flags = 0;			/* per exit (KVM_EXIT_DEBUG sets one) */
 
 	modkvm_vm_mark_ran(vcpu->vm);
+	vcpu->ran_since_init = true;
 	while (ret > 0) {
 		if (READ_ONCE(vcpu->pending_reset))
 			modkvm_vcpu_do_reset(vcpu);
@@ -397,6 +398,10 @@ static long modkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 			vcpu->initialized = true;
 			vcpu->mmio.pending = false;
 			WRITE_ONCE(vcpu->suspended, false);
+			/* a reset after running: see modkvm_mmu_reset() */
+			if (vcpu->ran_since_init)
+				modkvm_mmu_reset(vcpu->vm);
+			vcpu->ran_since_init = false;
 		}
 		break;
 	}

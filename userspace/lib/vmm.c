@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -538,4 +539,33 @@ int vmm_count_fds(void)
 		n += e->d_name[0] != '.';
 	closedir(d);
 	return n - 1;	/* not the one opendir() holds */
+}
+
+int vmm_stat(int stats_fd, const char *name, uint64_t *val)
+{
+	struct kvm_stats_header h;
+	struct kvm_stats_desc *d;
+	size_t dsz;
+	uint32_t i;
+	int rc = -ENOENT;
+
+	if (pread(stats_fd, &h, sizeof(h), 0) != sizeof(h))
+		return -EIO;
+	dsz = sizeof(*d) + h.name_size;
+	d = malloc(dsz);
+	if (!d)
+		return -ENOMEM;
+	for (i = 0; i < h.num_desc; i++) {
+		if (pread(stats_fd, d, dsz, h.desc_offset + i * dsz) != (ssize_t)dsz) {
+			rc = -EIO;
+			break;
+		}
+		if (strncmp(d->name, name, h.name_size))
+			continue;
+		rc = pread(stats_fd, val, 8, h.data_offset + d->offset) == 8 ?
+		     0 : -EIO;
+		break;
+	}
+	free(d);
+	return rc;
 }

@@ -105,6 +105,8 @@ bool vmm_is_modkvm(void);
 /* host-side facts for tests and benchmarks */
 long vmm_anon_huge_kb(void *start, size_t len);
 long vmm_module_refcnt(void);
+/* A statistic by name from a KVM_GET_STATS_FD fd: 0, -ENOENT or -errno. */
+int vmm_stat(int stats_fd, const char *name, uint64_t *val);
 
 /* ------------------------------------------------------------------ VM */
 
