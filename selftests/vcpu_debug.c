@@ -657,6 +657,16 @@ int main(void)
 	user_hw();
 	user_sw_bp();
 	vmm_vm_destroy(&vm);
-	host_breakpoint();
+	/*
+	 * Only against modkvm: on the in-kernel KVM of the reference kernel
+	 * (6.12.117 under QEMU TCG) this has once ended in a perf WARNING in
+	 * ctx_sched_in and a NULL dereference on the ptrace stop, taking the
+	 * reference run down with it.
+	 */
+	if (vmm_is_modkvm())
+		host_breakpoint();
+	else
+		tap_skip("host ptrace breakpoint",
+			 "crashed the reference kernel once (perf, ptrace stop)");
 	return tap_done();
 }
