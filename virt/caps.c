@@ -31,6 +31,8 @@ static const unsigned long modkvm_caps_one[] = {
 	KVM_CAP_BINARY_STATS_FD,
 	KVM_CAP_ARM_SYSTEM_SUSPEND,	/* PSCI SYSTEM_SUSPEND to userspace */
 	KVM_CAP_SET_GUEST_DEBUG,	/* single-step, BRK, hardware: debug.c */
+	KVM_CAP_VCPU_ATTRIBUTES,	/* PV time (vcpu_attr.c) */
+	KVM_CAP_PTP_KVM,		/* ptp.c */
 #ifdef KVM_CAP_USER_MEMORY2
 	KVM_CAP_USER_MEMORY2,		/* without guest_memfd */
 #endif
@@ -58,6 +60,8 @@ long modkvm_check_extension(struct modkvm_vm *vm, unsigned long cap)
 		return modkvm_debug_nr_brps();
 	case KVM_CAP_GUEST_DEBUG_HW_WPS:
 		return modkvm_debug_nr_wrps();
+	case KVM_CAP_STEAL_TIME:
+		return modkvm_pvtime_available();
 	}
 	for (i = 0; i < ARRAY_SIZE(modkvm_caps_one); i++)
 		if (modkvm_caps_one[i] == cap)

@@ -98,6 +98,13 @@ struct modkvm_vm {
 
 	struct modkvm_coalesced coalesced;
 
+	/* optional hypercall services offered: KVM_REG_ARM_*_BMAP (smccc.c) */
+	struct {
+		u64 std;		/* KVM_REG_ARM_STD_BMAP */
+		u64 std_hyp;		/* KVM_REG_ARM_STD_HYP_BMAP */
+		u64 vendor_hyp;		/* KVM_REG_ARM_VENDOR_HYP_BMAP */
+	} fw_bmap;
+
 	struct modkvm_arch_vm arch;
 };
 
@@ -140,6 +147,17 @@ struct modkvm_vcpu {
 		u8 rt;
 		u8 len;
 	} mmio;
+
+	/* PV time: the stolen-time record in guest memory (pvtime.c) */
+	struct modkvm_pvtime {
+		u64 ipa;		/* MODKVM_PVTIME_NO_IPA until set */
+		u64 steal;		/* ns reported so far */
+		u64 last_delay;		/* run_delay of @task at the last update */
+		/* the thread that last ran the vCPU: compared, never followed */
+		const void *task;
+		bool pending;		/* write at the next entry */
+		bool whole;		/* revision and attributes too */
+	} pvtime;
 
 	struct {
 		u64 exits;
@@ -266,5 +284,33 @@ bool modkvm_smccc_fast(struct modkvm_vcpu *vcpu);
 int modkvm_psci_version(struct modkvm_vm *vm);
 /* KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_<n> value the guest is offered */
 u64 modkvm_fw_workaround_state(unsigned int n);
+
+/*
+ * smccc.c: the optional services (TRNG, PV time, KVM vendor calls), the
+ * firmware bitmap registers that enable them
+ */
+void modkvm_smccc_vm_init(struct modkvm_vm *vm);
+int modkvm_smccc_service_call(struct modkvm_vcpu *vcpu, u32 fn);
+long modkvm_smccc_service_feature(struct modkvm_vcpu *vcpu, u32 fn);
+u64 modkvm_fw_bmap_get(struct modkvm_vm *vm, u64 id);
+int modkvm_fw_bmap_set(struct modkvm_vm *vm, u64 id, u64 val);
+
+/* trng.c: Arm TRNG firmware interface 1.0 (DEN0098) */
+void modkvm_trng_call(struct modkvm_vcpu *vcpu, u32 fn);
+
+/* ptp.c: KVM's PTP vendor call: host wall clock with a counter value */
+void modkvm_ptp_call(struct modkvm_vcpu *vcpu);
+
+/* pvtime.c: PV time stolen-time accounting (DEN0057) */
+#define MODKVM_PVTIME_NO_IPA	(~0ULL)
+bool modkvm_pvtime_available(void);
+void modkvm_pvtime_vcpu_init(struct modkvm_vcpu *vcpu);
+long modkvm_pvtime_call(struct modkvm_vcpu *vcpu, u32 fn);
+void modkvm_pvtime_update(struct modkvm_vcpu *vcpu);
+int modkvm_pvtime_has_attr(struct modkvm_vcpu *vcpu, u64 attr);
+int modkvm_pvtime_get_attr(struct modkvm_vcpu *vcpu, u64 attr,
+			   u64 __user *uaddr);
+int modkvm_pvtime_set_attr(struct modkvm_vcpu *vcpu, u64 attr,
+			   u64 __user *uaddr);
 
 #endif /* MODKVM_H */

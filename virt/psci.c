@@ -18,10 +18,11 @@
  * statistics calls and MEM_PROTECT. SMCCC 1.1 (DEN0028): SMCCC_VERSION,
  * SMCCC_ARCH_FEATURES and ARCH_WORKAROUND_1/2/3, answered from what the
  * guest's ID registers say about the CPU (see modkvm_fw_workaround_state(),
- * which the firmware pseudo-registers in regs.c report too). No TRNG, no
- * standard or vendor hypervisor services (PV time, KVM PTP), no yielding
- * calls: all answer NOT_SUPPORTED (-1) in x0. Userspace's SMCCC filter
- * (smccc_filter.c) is applied to every call before any of this.
+ * which the firmware pseudo-registers in regs.c report too). The other
+ * fast calls go to smccc.c (TRNG, PV time, KVM's vendor calls, as the
+ * firmware bitmap registers allow); no yielding calls: NOT_SUPPORTED (-1).
+ * Userspace's SMCCC filter (smccc_filter.c) is applied to every call
+ * before any of this.
  *
  * Power state of another vCPU is changed under vm->lock; the run loop
  * (vcpu.c) reads power_off and pending_reset locklessly and consumes a
@@ -117,7 +118,7 @@ static long smccc_wa_call(unsigned int n)
 	       SMCCC_RET_NOT_SUPPORTED : SMCCC_RET_SUCCESS;
 }
 
-static long smccc_arch_features(u32 feature)
+static long smccc_arch_features(struct modkvm_vcpu *vcpu, u32 feature)
 {
 	switch (feature) {
 	case ARM_SMCCC_VERSION_FUNC_ID:
@@ -129,8 +130,8 @@ static long smccc_arch_features(u32 feature)
 		return smccc_wa_features(2);
 	case ARM_SMCCC_ARCH_WORKAROUND_3:
 		return smccc_wa_features(3);
-	default:
-		return SMCCC_RET_NOT_SUPPORTED;
+	default:	/* PV time is discovered here too (smccc.c) */
+		return modkvm_smccc_service_feature(vcpu, feature);
 	}
 }
 
@@ -140,7 +141,7 @@ static long smccc_arch_call(struct modkvm_vcpu *vcpu, u32 fn)
 	case ARM_SMCCC_VERSION_FUNC_ID:
 		return ARM_SMCCC_VERSION_1_1;
 	case ARM_SMCCC_ARCH_FEATURES_FUNC_ID:
-		return smccc_arch_features(smccc_arg(vcpu, fn, 1));
+		return smccc_arch_features(vcpu, smccc_arg(vcpu, fn, 1));
 	case ARM_SMCCC_ARCH_WORKAROUND_1:
 		return smccc_wa_call(1);
 	case ARM_SMCCC_ARCH_WORKAROUND_2:
@@ -444,13 +445,13 @@ int modkvm_smccc_call(struct modkvm_vcpu *vcpu)
 		set_ret(vcpu, smccc_arch_call(vcpu, fn));
 		return 1;
 	case ARM_SMCCC_OWNER_STANDARD:
-		/* PSCI is function numbers 0x00-0x1f; TRNG etc. not offered */
+		/* PSCI is function numbers 0x00-0x1f */
 		if (ver >= PSCI_V0_2 && ARM_SMCCC_FUNC_NUM(fn) <= 0x1f)
 			return psci_call(vcpu, fn, ver);
 		break;
 	}
-	set_ret(vcpu, SMCCC_RET_NOT_SUPPORTED);
-	return 1;
+	/* TRNG, PV time, KVM's vendor calls, or NOT_SUPPORTED */
+	return modkvm_smccc_service_call(vcpu, fn);
 }
 
 /*

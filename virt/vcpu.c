@@ -231,6 +231,7 @@ static int modkvm_vcpu_run(struct modkvm_vcpu *vcpu)
 			modkvm_fp_put(vcpu);
 			cond_resched();
 		}
+		modkvm_pvtime_update(vcpu);	/* stolen time, may fault */
 
 		if (!MODKVM_FP_LAZY)
 			modkvm_fp_get(vcpu);
@@ -452,6 +453,11 @@ static long modkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		ret = modkvm_set_guest_debug(vcpu, &dbg);
 		break;
 	}
+	case KVM_HAS_DEVICE_ATTR:
+	case KVM_GET_DEVICE_ATTR:
+	case KVM_SET_DEVICE_ATTR:
+		ret = modkvm_vcpu_attr_ioctl(vcpu, ioctl, argp);
+		break;
 	default:
 		ret = -EINVAL;	/* as KVM answers any unknown ioctl */
 	}
@@ -540,6 +546,7 @@ int modkvm_create_vcpu(struct modkvm_vm *vm, unsigned long id)
 	mutex_init(&vcpu->mutex);
 	init_waitqueue_head(&vcpu->wq);
 	modkvm_timer_init(vcpu);
+	modkvm_pvtime_vcpu_init(vcpu);
 
 	mutex_lock(&vm->lock);
 	fd = -EINVAL;

@@ -257,6 +257,7 @@ int modkvm_create_vm(unsigned long type)
 	ret = modkvm_arch_vm_init(vm, type);
 	if (ret)
 		goto err;
+	modkvm_smccc_vm_init(vm);
 	ret = modkvm_mmu_init(vm, ipa_bits);
 	if (ret)
 		goto err;

@@ -252,6 +252,10 @@ int modkvm_set_one_reg(struct modkvm_vcpu *vcpu, const struct kvm_one_reg *reg);
 int modkvm_get_reg_list(struct modkvm_vcpu *vcpu,
 			struct kvm_reg_list __user *user);
 
+/* vcpu_attr.c: KVM_{HAS,GET,SET}_DEVICE_ATTR on a vCPU */
+long modkvm_vcpu_attr_ioctl(struct modkvm_vcpu *vcpu, unsigned int ioctl,
+			    void __user *argp);
+
 /* sysregs.c: trapped system register accesses (EC 0x18) */
 int modkvm_handle_sysreg(struct modkvm_vcpu *vcpu);
 u64 modkvm_guest_id_reg(u32 encoding);

@@ -22,7 +22,8 @@
  * 0.2, 1.0 and 1.1 for PSCI_0_2 vCPUs until the VM first runs), the three
  * SMCCC workaround registers (what psci.c answers the guest; a write may
  * claim less protection than offered, never more), and the hypercall
- * service bitmaps, which are 0: no optional services exist. Not offered:
+ * service bitmaps (smccc.c: TRNG, PV time, KVM's vendor calls; bits may
+ * be cleared until the VM first runs). Not offered:
  * SVE registers, the CCSIDR demux, AArch32 coprocessor registers and PMU
  * registers. The system registers are listed in encoding order. Unknown
  * registers, and system or firmware registers asked for with a size other
@@ -462,8 +463,8 @@ static u64 fw_get(struct modkvm_vcpu *vcpu, u64 id)
 		return modkvm_fw_workaround_state(2);
 	case KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_3:
 		return modkvm_fw_workaround_state(3);
-	default:	/* the service bitmaps: nothing optional is offered */
-		return 0;
+	default:	/* the service bitmaps (smccc.c) */
+		return modkvm_fw_bmap_get(vcpu->vm, id);
 	}
 }
 
@@ -522,8 +523,8 @@ static int fw_set(struct modkvm_vcpu *vcpu, u64 id, u64 val)
 		return set_workaround(2, val);
 	case KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_3:
 		return set_workaround(3, val);
-	default:	/* bitmaps: only subsets of the empty set */
-		return val ? -EINVAL : 0;
+	default:	/* the service bitmaps (smccc.c) */
+		return modkvm_fw_bmap_set(vcpu->vm, id, val);
 	}
 }
 
