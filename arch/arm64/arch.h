@@ -153,6 +153,7 @@ struct modkvm_debug {
 	u32 control;			/* KVM_GUESTDBG_*; 0 when off */
 	u64 user[4][MODKVM_DBG_MAX];	/* USE_HW: BVR, BCR, WVR, WCR */
 	u64 host_mdscr;
+	u64 guest_mdscr;		/* what debug_enter loaded */
 	u64 host[4][MODKVM_DBG_MAX];	/* BVR, BCR, WVR, WCR */
 	u8 host_brps, host_wrps;	/* how many were switched, 0: none */
 };

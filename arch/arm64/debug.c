@@ -226,7 +226,10 @@ u64 modkvm_debug_enter(struct modkvm_vcpu *vcpu)
 	}
 	if (bpwp)
 		switch_in(d, bpwp);
-	write_sysreg(mdscr, mdscr_el1);
+	/* Usually both are 0: then the register is left alone. */
+	d->guest_mdscr = mdscr;
+	if (mdscr != d->host_mdscr)
+		write_sysreg(mdscr, mdscr_el1);
 	return mdcr;
 }
 
@@ -237,7 +240,9 @@ void modkvm_debug_exit(struct modkvm_vcpu *vcpu)
 
 	if (d->host_brps || d->host_wrps)
 		switch_out(d);
-	write_sysreg(d->host_mdscr, mdscr_el1);
+	/* The guest cannot write MDSCR_EL1 itself: it traps (MDCR_EL2.TDA). */
+	if (d->guest_mdscr != d->host_mdscr)
+		write_sysreg(d->host_mdscr, mdscr_el1);
 }
 
 static int debug_exit(struct modkvm_vcpu *vcpu, bool watchpoint)
