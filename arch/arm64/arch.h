@@ -259,6 +259,7 @@ long modkvm_vcpu_attr_ioctl(struct modkvm_vcpu *vcpu, unsigned int ioctl,
 /* sysregs.c: trapped system register accesses (EC 0x18) */
 int modkvm_handle_sysreg(struct modkvm_vcpu *vcpu);
 u64 modkvm_guest_id_reg(u32 encoding);
+bool modkvm_id_reg_user_wi(u32 encoding);
 
 /* debug.c: guest self-hosted debug and KVM_SET_GUEST_DEBUG */
 unsigned int modkvm_debug_nr_brps(void);

@@ -15,7 +15,9 @@
  * REVIDR_EL1, CLIDR_EL1, AIDR_EL1, CTR_EL0, ACTLR_EL1 (0: the guest's
  * accesses are RAZ/WI) and the whole feature ID space (op0 3, op1 0, CRn
  * 0, CRm 1-7), which only accept their current value (no
- * KVM_ARM_GET_REG_WRITABLE_MASKS); the virtual and
+ * KVM_ARM_GET_REG_WRITABLE_MASKS), but for the AArch32 feature ID
+ * registers, which read as 0 and ignore writes, as with KVM, while the
+ * guest has no AArch32; the virtual and
  * physical timer registers (writing TIMER_CNT sets the VM's virtual
  * counter offset; PTIMER_CNT ignores writes: there is no physical counter
  * offset); the firmware pseudo-registers: the PSCI version (settable among
@@ -610,8 +612,12 @@ int modkvm_set_one_reg(struct modkvm_vcpu *vcpu, const struct kvm_one_reg *reg)
 
 	if ((reg->id & KVM_REG_ARM_COPROC_MASK) != KVM_REG_ARM64_SYSREG)
 		return fw_set(vcpu, reg->id, val);
-	if (is_id_reg(reg->id, &enc))	/* read-only: same value only */
+	if (is_id_reg(reg->id, &enc)) {
+		if (modkvm_id_reg_user_wi(enc))	/* AArch32: RAZ/WI */
+			return 0;
+		/* read-only: same value only */
 		return val == modkvm_guest_id_reg(enc) ? 0 : -EINVAL;
+	}
 	return sysreg_set(vcpu, reg->id, val);
 }
 

@@ -127,6 +127,37 @@ static const struct id_reg_policy id_regs[] = {
 
 #define MMFR1_HAFDBS		F(3, 0)
 
+/*
+ * The AArch32 feature ID registers of a guest that has no AArch32: they
+ * read as 0, and userspace may write any value to them, which is
+ * ignored, as with KVM (a VMM moving a guest from a host that showed
+ * AArch32 EL0 must not fail on them). ID_AFR0, ID_DFR1 and the two
+ * unallocated encodings are not among them: they only take 0.
+ */
+bool modkvm_id_reg_user_wi(u32 encoding)
+{
+	if (sys_reg_Op0(encoding) != 3 || sys_reg_Op1(encoding) != 0 ||
+	    sys_reg_CRn(encoding) != 0)
+		return false;
+	switch (sys_reg_CRm(encoding)) {
+	case 1:		/* ID_PFR0, PFR1, DFR0, -, MMFR0..3 */
+		return sys_reg_Op2(encoding) != 3;
+	case 2:		/* ID_ISAR0..5, MMFR4, ISAR6 */
+		return true;
+	case 3:		/* MVFR0..2, -, ID_PFR2, -, ID_MMFR5, - */
+		switch (sys_reg_Op2(encoding)) {
+		case 0:
+		case 1:
+		case 2:
+		case 4:
+		case 6:
+			return true;
+		}
+		return false;
+	}
+	return false;
+}
+
 static bool is_id_space(u32 enc)
 {
 	return sys_reg_Op0(enc) == 3 && sys_reg_Op1(enc) == 0 &&
