@@ -26,8 +26,12 @@
 /*
  * Offsets 0x00-0x1f: A32 vectors at VBAR; the Undefined handler stores
  * LR_und, SPSR_und and its CPSR at MMIO 0x50/0x54/0x58 and sets r10.
- * a32_main (0x3c, entered through the reset vector) and t32_main
+ * a32_main (0x40, entered through the reset vector) and t32_main
  * (aa32_t32_entry) use r4 = MMIO base; the results go to MMIO offsets.
+ * MMIO is done from registers that are not banked (the handler copies
+ * LR_und to r0 first): the architecture reports the AArch64 view of the
+ * register in ESR_EL2.SRT, but QEMU's TCG reports the AArch32 number for
+ * data aborts, which the test would otherwise trip over on both KVMs.
  */
 GUEST_CODE(aa32,
 	"	.word	0xea00000e\n"	/* 000: b 0x40 <a32_main> */
