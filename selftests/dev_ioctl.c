@@ -12,7 +12,10 @@
 
 #include "lib/tap.h"
 
-/* Capabilities modkvm does not implement (yet): must answer 0. */
+/*
+ * Capabilities modkvm does not implement (yet): must answer 0.
+ * (KVM_CAP_ARM_EL1_32BIT depends on the CPU: vcpu_aarch32 checks it.)
+ */
 static const struct { int cap; const char *name; } absent_caps[] = {
 	{ KVM_CAP_IRQCHIP, "IRQCHIP" },
 	{ KVM_CAP_COALESCED_PIO, "COALESCED_PIO" },
@@ -20,7 +23,6 @@ static const struct { int cap; const char *name; } absent_caps[] = {
 	{ KVM_CAP_DIRTY_LOG_RING, "DIRTY_LOG_RING" },
 	{ KVM_CAP_ARM_MTE, "ARM_MTE" },
 	{ KVM_CAP_ARM_SVE, "ARM_SVE" },
-	{ KVM_CAP_ARM_EL1_32BIT, "ARM_EL1_32BIT" },
 	{ KVM_CAP_ARM_PTRAUTH_ADDRESS, "ARM_PTRAUTH_ADDRESS" },
 	{ KVM_CAP_IOEVENTFD, "IOEVENTFD" },
 	{ KVM_CAP_IRQFD, "IRQFD" },

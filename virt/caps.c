@@ -62,6 +62,8 @@ long modkvm_check_extension(struct modkvm_vm *vm, unsigned long cap)
 		return modkvm_debug_nr_wrps();
 	case KVM_CAP_STEAL_TIME:
 		return modkvm_pvtime_available();
+	case KVM_CAP_ARM_EL1_32BIT:	/* AArch32 EL1 on every host CPU */
+		return modkvm_arch_el1_32bit_supported();
 	}
 	for (i = 0; i < ARRAY_SIZE(modkvm_caps_one); i++)
 		if (modkvm_caps_one[i] == cap)

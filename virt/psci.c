@@ -23,6 +23,10 @@
  * firmware bitmap registers allow); no yielding calls: NOT_SUPPORTED (-1).
  * Userspace's SMCCC filter (smccc_filter.c) is applied to every call
  * before any of this.
+ * A guest in AArch32 uses the SMC32/HVC32 calls, with 32-bit arguments
+ * and results in R0-R3; the 64-bit function IDs answer NOT_SUPPORTED
+ * there (SMCCC), and a CPU_ON entry point's bit 0 selects T32 for a VM
+ * whose EL1 is AArch32.
  *
  * Power state of another vCPU is changed under vm->lock; the run loop
  * (vcpu.c) reads power_off and pending_reset locklessly and consumes a
@@ -435,7 +439,9 @@ int modkvm_smccc_call(struct modkvm_vcpu *vcpu)
 	    fn <= KVM_PSCI_FN_MIGRATE)
 		return psci_0_1_call(vcpu, fn);
 
-	if (!ARM_SMCCC_IS_FAST_CALL(fn)) {	/* no yielding services */
+	/* no yielding services; no SMC64/HVC64 calls from AArch32 */
+	if (!ARM_SMCCC_IS_FAST_CALL(fn) ||
+	    (ARM_SMCCC_IS_64(fn) && modkvm_in_aarch32(&vcpu->arch))) {
 		set_ret(vcpu, SMCCC_RET_NOT_SUPPORTED);
 		return 1;
 	}

@@ -99,8 +99,8 @@ static void modkvm_vcpu_do_reset(struct modkvm_vcpu *vcpu)
 	WRITE_ONCE(vcpu->pending_reset, false);
 	smp_rmb();	/* reset_pc/ctx were written before pending_reset */
 	modkvm_arch_vcpu_reset(vcpu);
-	vcpu->arch.gp.pc = vcpu->reset_pc;
-	vcpu->arch.gp.x[0] = vcpu->reset_ctx;
+	modkvm_set_entry(&vcpu->arch, vcpu->reset_pc);
+	modkvm_set_reg(&vcpu->arch, 0, vcpu->reset_ctx);
 	vcpu->power_off = false;
 	vcpu->suspended = false;
 }

@@ -8,6 +8,7 @@
 
 #include <linux/bits.h>
 #include <linux/hrtimer.h>
+#include <linux/kvm.h>
 #include <linux/types.h>
 #include <asm/esr.h>
 #include <asm/fpsimd.h>
@@ -129,6 +130,8 @@ struct modkvm_arch_vm {
 	/* KVM_ARM_VCPU_* features all vCPUs share (but POWER_OFF): reset.c */
 	u64 vcpu_features;
 	bool vcpu_features_set;		/* a vCPU was initialized; under vm->lock */
+	/* EL1 is AArch32 (KVM_ARM_VCPU_EL1_32BIT): fixed with the features */
+	bool el1_32bit;
 };
 
 /* exit.hpfar when the IPA of a fault could not be found: fault again */
@@ -176,7 +179,11 @@ struct modkvm_arch_vcpu {
 	bool serror_pending;		/* virtual SError to deliver (HCR_EL2.VSE) */
 	bool fp_loaded;			/* guest FP/SIMD live in the registers */
 	bool reset_be;			/* PSCI CPU_ON: start with SCTLR_EL1.EE set */
-	u64 spsr_aa32[4];		/* SPSR_abt/und/irq/fiq: ONE_REG only */
+	/*
+	 * SPSR_abt/und/irq/fiq (KVM_SPSR_ABT - 1 ...), in the AArch32 SPSR
+	 * layout: loaded for an AArch32 EL1, ONE_REG only otherwise
+	 */
+	u64 spsr_aa32[4];
 };
 
 /* PSTATE fields the shared code needs (Arm ARM, SPSR_ELx layout) */
@@ -193,29 +200,68 @@ struct modkvm_arch_vcpu {
 
 /* ---- accessors for shared code ---- */
 
-/* Register n of the guest (0..30); 31 reads as zero (xzr) */
+/* Is the guest's EL1 AArch32 (a VM of KVM_ARM_VCPU_EL1_32BIT vCPUs)? */
+static inline bool modkvm_el1_is_32bit(const struct modkvm_arch_vcpu *a)
+{
+	return a->features & BIT_ULL(KVM_ARM_VCPU_EL1_32BIT);
+}
+
+/* Is the guest executing in AArch32 state right now? */
+static inline bool modkvm_in_aarch32(const struct modkvm_arch_vcpu *a)
+{
+	return a->gp.pstate & MODKVM_PSR_RW32;
+}
+
+/*
+ * Register n of the guest (0..30) in the AArch64 view (AArch32 R0-R14 of
+ * each mode live in X0-X30); 31 reads as zero (xzr). In AArch32 state
+ * only the low 32 bits exist.
+ */
 static inline u64 modkvm_get_reg(struct modkvm_arch_vcpu *a, unsigned int n)
 {
-	return n < 31 ? a->gp.x[n] : 0;
+	if (n >= 31)
+		return 0;
+	return modkvm_in_aarch32(a) ? (u32)a->gp.x[n] : a->gp.x[n];
 }
 
 static inline void modkvm_set_reg(struct modkvm_arch_vcpu *a, unsigned int n,
 				  u64 val)
 {
 	if (n < 31)
-		a->gp.x[n] = val;
+		a->gp.x[n] = modkvm_in_aarch32(a) ? (u32)val : val;
 }
 
+/* aarch32.c: past a trapped A32/T32 instruction (2 or 4 bytes, ITSTATE) */
+void modkvm_aa32_skip_instr(struct modkvm_arch_vcpu *a);
+
 /*
- * The instruction at PC was emulated: it has completed, so a software
- * step in progress moves to active-pending (PSTATE.SS = 0) and the step
- * exception is taken before the next instruction, as if the PE had
- * executed it (the trap to EL2 left SS = 1: not stepped yet).
+ * The instruction at PC was emulated: it has completed, so the PC moves
+ * past it (in AArch32 by 2 or 4 bytes, with the IT state advanced), a
+ * software step in progress moves to active-pending (PSTATE.SS = 0) and
+ * the step exception is taken before the next instruction, as if the PE
+ * had executed it (the trap to EL2 left SS = 1: not stepped yet).
  */
 static inline void modkvm_skip_instr(struct modkvm_arch_vcpu *a)
 {
-	a->gp.pc += 4;
+	if (modkvm_in_aarch32(a))
+		modkvm_aa32_skip_instr(a);
+	else
+		a->gp.pc += 4;
 	a->gp.pstate &= ~MODKVM_PSR_SS;
+}
+
+/*
+ * Start at entry point @pc (PSCI CPU_ON). For an AArch32 EL1 the address
+ * is 32 bits and its bit 0 selects T32.
+ */
+static inline void modkvm_set_entry(struct modkvm_arch_vcpu *a, u64 pc)
+{
+	if (modkvm_el1_is_32bit(a)) {
+		if (pc & 1)
+			a->gp.pstate |= PSR_AA32_T_BIT;
+		pc = (u32)pc & ~1U;
+	}
+	a->gp.pc = pc;
 }
 
 /* Did the SMCCC call being handled come by SMC (rather than by HVC)? */
@@ -247,6 +293,20 @@ void modkvm_inject_dabt(struct modkvm_vcpu *vcpu, u64 addr);
 void modkvm_inject_pabt(struct modkvm_vcpu *vcpu, u64 addr);
 void modkvm_inject_brk(struct modkvm_vcpu *vcpu, u64 esr);
 
+/* aarch32.c: AArch32 state */
+bool modkvm_arch_el1_32bit_supported(void);
+bool modkvm_aa32_valid_mode(u64 pstate);
+bool modkvm_aa32_cond_passed(struct modkvm_arch_vcpu *a, u64 esr);
+void modkvm_aa32_reset(struct modkvm_arch_vcpu *a, bool be);
+
+/* aarch32_inject.c: exceptions taken to an AArch32 EL1 */
+void modkvm_aa32_inject_undef(struct modkvm_vcpu *vcpu);
+void modkvm_aa32_inject_dabt(struct modkvm_vcpu *vcpu, u64 addr, bool write);
+void modkvm_aa32_inject_pabt(struct modkvm_vcpu *vcpu, u64 addr);
+
+/* cp15.c: trapped AArch32 coprocessor accesses (EC 0x03-0x06, 0x08, 0x0c) */
+int modkvm_handle_cp_access(struct modkvm_vcpu *vcpu);
+
 /* regs.c: ONE_REG and REG_LIST */
 int modkvm_get_one_reg(struct modkvm_vcpu *vcpu, const struct kvm_one_reg *reg);
 int modkvm_set_one_reg(struct modkvm_vcpu *vcpu, const struct kvm_one_reg *reg);
@@ -259,7 +319,11 @@ long modkvm_vcpu_attr_ioctl(struct modkvm_vcpu *vcpu, unsigned int ioctl,
 
 /* sysregs.c: trapped system register accesses (EC 0x18) */
 int modkvm_handle_sysreg(struct modkvm_vcpu *vcpu);
+bool modkvm_sysreg_emulate(struct modkvm_vcpu *vcpu, u32 encoding, bool read,
+			   u64 *val);
 u64 modkvm_guest_id_reg(u32 encoding);
+u64 modkvm_vm_id_reg(const struct modkvm_vm *vm, u32 encoding);
+bool modkvm_id_reg_user_wi(const struct modkvm_vm *vm, u32 encoding);
 
 /* debug.c: guest self-hosted debug and KVM_SET_GUEST_DEBUG */
 unsigned int modkvm_debug_nr_brps(void);

@@ -3,7 +3,12 @@
  * modkvm, arm64: what to do with each guest exit, by exception class.
  *
  * Anything the guest can cause that modkvm does not handle becomes an
- * UNDEF injected into the guest, never a host error.
+ * UNDEF injected into the guest, never a host error. The AArch32 classes
+ * (a guest whose EL1 is AArch32, aarch32.c) are handled too: HVC32 and
+ * SMC32 go to the same SMCCC dispatch as their AArch64 forms, coprocessor
+ * accesses to cp15.c, WFI/WFE and SMC check the condition of a
+ * conditional instruction first, and the PC moves by the instruction's
+ * length.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -12,11 +17,17 @@
 
 #include "modkvm.h"
 
+/* ESR_EL2.CCKNOWNPASS of an SMC from AArch32: the condition may have failed */
+#define ESR_SMC32_CCKNOWNPASS	BIT_ULL(19)
+
 static int modkvm_handle_wfx(struct modkvm_vcpu *vcpu)
 {
 	u64 esr = vcpu->arch.exit.esr;
+	bool passed = modkvm_aa32_cond_passed(&vcpu->arch, esr);
 
 	modkvm_skip_instr(&vcpu->arch);
+	if (!passed)			/* an AArch32 WFI/WFE that is a NOP */
+		return 1;
 	if (esr & 1) {			/* WFE/WFET: let someone else run */
 		vcpu->stat.wfe_exits++;
 		if (need_resched()) {
@@ -46,6 +57,31 @@ static int modkvm_handle_sync(struct modkvm_vcpu *vcpu)
 		vcpu->stat.hvc_exits++;
 		modkvm_skip_instr(&vcpu->arch);
 		return modkvm_smccc_call(vcpu);
+	case ESR_ELx_EC_HVC32:		/* PC is past the HVC, as for HVC64 */
+		vcpu->stat.hvc_exits++;
+		if (esr & 0xffff) {
+			/* UNDEF at the HVC itself (A32 and T32: 4 bytes) */
+			vcpu->arch.gp.pc = (u32)(vcpu->arch.gp.pc - 4);
+			modkvm_inject_undef(vcpu);
+			return 1;
+		}
+		return modkvm_smccc_call(vcpu);
+	case ESR_ELx_EC_SMC32:
+		vcpu->stat.hvc_exits++;
+		if ((esr & ESR_SMC32_CCKNOWNPASS) &&
+		    !modkvm_aa32_cond_passed(&vcpu->arch, esr)) {
+			modkvm_skip_instr(&vcpu->arch);
+			return 1;
+		}
+		modkvm_skip_instr(&vcpu->arch);
+		return modkvm_smccc_call(vcpu);
+	case ESR_ELx_EC_CP15_32:
+	case ESR_ELx_EC_CP15_64:
+	case ESR_ELx_EC_CP14_MR:
+	case ESR_ELx_EC_CP14_LS:
+	case ESR_ELx_EC_CP14_64:
+	case ESR_ELx_EC_CP10_ID:
+		return modkvm_handle_cp_access(vcpu);
 	case ESR_ELx_EC_SYS64:
 		return modkvm_handle_sysreg(vcpu);
 	case ESR_ELx_EC_FP_ASIMD:	/* first FP use: load the guest's */
@@ -60,7 +96,7 @@ static int modkvm_handle_sync(struct modkvm_vcpu *vcpu)
 	case ESR_ELx_EC_BRK64:
 		return modkvm_handle_debug_exception(vcpu);
 	default:
-		/* SVE, SME, pointer auth, AArch32 calls, unknown... */
+		/* SVE, SME, pointer auth, unknown... */
 		pr_debug("vcpu %u: unhandled exception class 0x%llx, UNDEF\n",
 			 vcpu->id, (u64)ESR_ELx_EC(esr));
 		modkvm_inject_undef(vcpu);

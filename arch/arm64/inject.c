@@ -11,8 +11,9 @@
  * external data/instruction aborts (FSC 0x10), and a BRK instruction that
  * the guest executed while userspace debugging routed it to EL2 (debug.c). PAN is set per
  * SCTLR_EL1.SPAN and SSBS per SCTLR_EL1.DSSBS when the guest sees those
- * features; MTE (TCO), NMI (ALLINT) and AArch32 EL1 do not exist for
- * modkvm guests, so their entry rules are not modelled. Everything is
+ * features; MTE (TCO) and NMI (ALLINT) do not exist for modkvm guests,
+ * so their entry rules are not modelled. A guest whose EL1 is AArch32 takes
+ * these exceptions in AArch32 instead (aarch32_inject.c). Everything is
  * written to the saved context (vcpu->arch.gp and sys[]); the world switch
  * loads it at the next entry.
  */
@@ -109,6 +110,11 @@ void modkvm_inject_undef(struct modkvm_vcpu *vcpu)
 {
 	u64 esr = (u64)ESR_ELx_EC_UNKNOWN << ESR_ELx_EC_SHIFT;
 
+	if (modkvm_el1_is_32bit(&vcpu->arch)) {
+		modkvm_aa32_inject_undef(vcpu);
+		return;
+	}
+
 	/* A 16-bit T32 instruction is the only case with IL = 0. */
 	if (!(vcpu->arch.gp.pstate & PSR_MODE32_BIT) ||
 	    (vcpu->arch.exit.esr & ESR_ELx_IL))
@@ -126,6 +132,10 @@ void modkvm_inject_dabt(struct modkvm_vcpu *vcpu, u64 addr)
 	/* Keep the direction when the abort we are answering had one. */
 	if (ESR_ELx_EC(exit_esr) == ESR_ELx_EC_DABT_LOW)
 		esr |= exit_esr & ESR_ELx_WNR;
+	if (modkvm_el1_is_32bit(&vcpu->arch)) {
+		modkvm_aa32_inject_dabt(vcpu, addr, esr & ESR_ELx_WNR);
+		return;
+	}
 	enter_el1(vcpu, esr, true, addr);
 }
 
@@ -134,6 +144,10 @@ void modkvm_inject_pabt(struct modkvm_vcpu *vcpu, u64 addr)
 	u64 ec = from_el1(vcpu->arch.gp.pstate) ? ESR_ELx_EC_IABT_CUR :
 						  ESR_ELx_EC_IABT_LOW;
 
+	if (modkvm_el1_is_32bit(&vcpu->arch)) {
+		modkvm_aa32_inject_pabt(vcpu, addr);
+		return;
+	}
 	enter_el1(vcpu, (ec << ESR_ELx_EC_SHIFT) | ESR_ELx_IL | FSC_SEA,
 		  true, addr);
 }

@@ -4,7 +4,8 @@
  *
  * Offered, and listed by KVM_GET_REG_LIST exactly: the core registers
  * (struct kvm_regs, addressed in 32-bit units; the AArch32 banked SPSRs
- * are kept for userspace only, as there is no AArch32 EL1); the guest's
+ * are loaded for a vCPU whose EL1 is AArch32, whose registers and PC are
+ * 32 bits wide, and kept for userspace only otherwise); the guest's
  * EL1/EL0 system registers modkvm keeps, including the emulated debug
  * ones (the claim tags through DBGCLAIMCLR_EL1: reads give the tags set,
  * writes set them) and the value and control registers of breakpoints and
@@ -15,7 +16,10 @@
  * REVIDR_EL1, CLIDR_EL1, AIDR_EL1, CTR_EL0, ACTLR_EL1 (0: the guest's
  * accesses are RAZ/WI) and the whole feature ID space (op0 3, op1 0, CRn
  * 0, CRm 1-7), which only accept their current value (no
- * KVM_ARM_GET_REG_WRITABLE_MASKS); the virtual and
+ * KVM_ARM_GET_REG_WRITABLE_MASKS), but for the AArch32 feature ID
+ * registers, which read as 0 and ignore writes, as with KVM, while the
+ * guest has no AArch32 (a VM whose EL1 is AArch32 has them, read-only);
+ * the virtual and
  * physical timer registers (writing TIMER_CNT sets the VM's virtual
  * counter offset; PTIMER_CNT ignores writes: there is no physical counter
  * offset); the firmware pseudo-registers: the PSCI version (settable among
@@ -69,7 +73,9 @@
 
 /*
  * Where core register @off (32-bit units into struct kvm_regs) lives, and
- * its size; NULL with *size = 0 for an offset that is no register.
+ * its size; NULL with *size = 0 for an offset that is no register. For an
+ * AArch32 vCPU, regs[] are its registers in the AArch64 view (aarch32.c),
+ * pstate its CPSR, spsr[] SPSR_svc, abt, und, irq and fiq.
  */
 static void *core_reg(struct modkvm_vcpu *vcpu, u64 off, unsigned int *size)
 {
@@ -117,9 +123,15 @@ bad:
 	return NULL;
 }
 
-static bool valid_pstate(u64 v)
+/*
+ * A VM's vCPUs run their EL1 either in AArch64 (EL0t, EL1t, EL1h: no
+ * AArch32 EL0 is offered) or in AArch32 (a mode other than hyp/monitor).
+ */
+static bool valid_pstate(struct modkvm_vcpu *vcpu, u64 v)
 {
-	if (v & PSR_MODE32_BIT)		/* no AArch32 (KVM_CAP_ARM_EL1_32BIT) */
+	if (modkvm_el1_is_32bit(&vcpu->arch))
+		return modkvm_aa32_valid_mode(v);
+	if (v & PSR_MODE32_BIT)
 		return false;
 	switch (v & PSR_MODE_MASK) {
 	case PSR_MODE_EL0t:
@@ -161,22 +173,26 @@ static int core_access(struct modkvm_vcpu *vcpu, const struct kvm_one_reg *reg,
 		u64 v;
 
 		memcpy(&v, buf, sizeof(v));
-		if (!valid_pstate(v))
+		if (!valid_pstate(vcpu, v))
 			return -EINVAL;
 	}
 	memcpy(p, buf, size);
+	/* An AArch32 vCPU has 32-bit registers and PC: the rest is zero. */
+	if (modkvm_el1_is_32bit(&vcpu->arch) &&
+	    (off < CORE_OFF(regs.sp) || off == CORE_OFF(regs.pc)))
+		*(u64 *)p = (u32)*(u64 *)p;
 	return 0;
 }
 
 /* ---- system registers ---- */
 
 /*
- * DISR_EL1 and the AArch32 state registers are kept here for userspace
- * only, never loaded into the hardware. AArch32 (at any EL) is not
- * offered, so DBGVCR32_EL2, DACR32_EL2, IFSR32_EL2 and FPEXC32_EL2 have
- * no use. RAS is hidden from the guest (ID_AA64PFR0_EL1), so the stored
- * DISR_EL1 is not loaded into VDISR_EL2 either (a guest reading DISR_EL1
- * anyway on a RAS host gets VDISR_EL2 as the hardware holds it).
+ * DISR_EL1 and DBGVCR32_EL2 are kept here for userspace only, never
+ * loaded into the hardware; so are DACR32_EL2, IFSR32_EL2 and
+ * FPEXC32_EL2 (DACR, IFSR, FPEXC) unless the guest's EL1 is AArch32.
+ * RAS is hidden from the guest (ID_AA64PFR0_EL1), so the stored DISR_EL1
+ * is not loaded into VDISR_EL2 either (a guest reading DISR_EL1 anyway on
+ * a RAS host gets VDISR_EL2 as the hardware holds it).
  */
 struct plain_sysreg {
 	u64 id;
@@ -584,7 +600,7 @@ int modkvm_get_one_reg(struct modkvm_vcpu *vcpu, const struct kvm_one_reg *reg)
 	if ((reg->id & KVM_REG_ARM_COPROC_MASK) != KVM_REG_ARM64_SYSREG)
 		val = fw_get(vcpu, reg->id);
 	else if (is_id_reg(reg->id, &enc))
-		val = modkvm_guest_id_reg(enc);
+		val = modkvm_vm_id_reg(vcpu->vm, enc);
 	else
 		sysreg_get(vcpu, reg->id, &val);
 	return put_user(val, uaddr) ? -EFAULT : 0;
@@ -610,8 +626,12 @@ int modkvm_set_one_reg(struct modkvm_vcpu *vcpu, const struct kvm_one_reg *reg)
 
 	if ((reg->id & KVM_REG_ARM_COPROC_MASK) != KVM_REG_ARM64_SYSREG)
 		return fw_set(vcpu, reg->id, val);
-	if (is_id_reg(reg->id, &enc))	/* read-only: same value only */
-		return val == modkvm_guest_id_reg(enc) ? 0 : -EINVAL;
+	if (is_id_reg(reg->id, &enc)) {
+		if (modkvm_id_reg_user_wi(vcpu->vm, enc))  /* AArch32: RAZ/WI */
+			return 0;
+		/* read-only: same value only */
+		return val == modkvm_vm_id_reg(vcpu->vm, enc) ? 0 : -EINVAL;
+	}
 	return sysreg_set(vcpu, reg->id, val);
 }
 

@@ -9,10 +9,12 @@
  * (with RAS) error records and external aborts. There is no TGE, no
  * pointer authentication (API/APK clear: PAC instructions trap and get
  * UNDEF) and no nested virtualization. Only the generic v8 target and the
- * POWER_OFF and PSCI_0_2 features exist: AArch32 EL1, PMU, SVE, pointer
- * authentication and EL2 are refused, and all vCPUs of a VM must ask for
- * the same features (POWER_OFF apart). A reset gives the state api.rst
- * and the Arm ARM define for a warm reset into EL1h: registers zero,
+ * POWER_OFF, PSCI_0_2 and EL1_32BIT features exist (the last where every
+ * CPU has AArch32 at EL1: the VM's EL1 is then AArch32, HCR_EL2.RW
+ * clear): PMU, SVE, pointer authentication and EL2 are refused, and all
+ * vCPUs of a VM must ask for the same features (POWER_OFF apart), so all
+ * have the same width. A reset gives the state api.rst and the Arm ARM
+ * define for a warm reset into EL1h (AArch32: SVC): registers zero,
  * D/A/I/F masked, MMU and caches off, the OS lock set; the MPIDR
  * (Aff0 = creation index % 16, Aff1 = index / 16) survives resets once
  * set, as a CPU's identity does.
@@ -63,7 +65,14 @@ static u64 known_features(void)
 	return m;
 }
 
-#define SUPPORTED_FEATURES	(FEAT(POWER_OFF) | FEAT(PSCI_0_2))
+static u64 supported_features(void)
+{
+	u64 m = FEAT(POWER_OFF) | FEAT(PSCI_0_2);
+
+	if (modkvm_arch_el1_32bit_supported())
+		m |= FEAT(EL1_32BIT);
+	return m;
+}
 
 int modkvm_arch_vm_init(struct modkvm_vm *vm, unsigned long type)
 {
@@ -102,6 +111,7 @@ int modkvm_arch_vm_init(struct modkvm_vm *vm, unsigned long type)
 	vm->arch.psci_version = PSCI_VERSION(0, 1);
 	vm->arch.vcpu_features = 0;
 	vm->arch.vcpu_features_set = false;
+	vm->arch.el1_32bit = false;
 	return 0;
 }
 
@@ -122,11 +132,15 @@ void modkvm_arch_vcpu_reset(struct modkvm_vcpu *vcpu)
 	u64 mpidr = a->sys[SR_MPIDR_EL1];
 
 	memset(&a->gp, 0, sizeof(a->gp));
-	a->gp.pstate = PSR_MODE_EL1h | PSR_D_BIT | PSR_A_BIT | PSR_I_BIT |
-		       PSR_F_BIT;
-
 	memset(a->sys, 0, sizeof(a->sys));
-	a->sys[SR_SCTLR_EL1] = SCTLR_EL1_RESET | (a->reset_be ? SCTLR_EE : 0);
+	if (modkvm_el1_is_32bit(a)) {
+		modkvm_aa32_reset(a, a->reset_be);
+	} else {
+		a->gp.pstate = PSR_MODE_EL1h | PSR_D_BIT | PSR_A_BIT |
+			       PSR_I_BIT | PSR_F_BIT;
+		a->sys[SR_SCTLR_EL1] = SCTLR_EL1_RESET |
+				       (a->reset_be ? SCTLR_EE : 0);
+	}
 	a->sys[SR_MPIDR_EL1] = mpidr ? mpidr : default_mpidr(vcpu->idx);
 	a->sys[SR_OSLSR_EL1] = OSLSR_OSLM_IMP | OSLSR_OSLK;
 
@@ -152,7 +166,7 @@ int modkvm_arch_vcpu_init(struct modkvm_vcpu *vcpu,
 			return -ENOENT;
 	if (features & ~known_features())
 		return -ENOENT;
-	if (features & ~SUPPORTED_FEATURES)
+	if (features & ~supported_features())
 		return -EINVAL;
 	/* A second INIT must ask for what the first did (power state apart) */
 	if (vcpu->initialized &&
@@ -169,6 +183,11 @@ int modkvm_arch_vcpu_init(struct modkvm_vcpu *vcpu,
 		/* The first vCPU fixes the VM's features and PSCI version. */
 		vm->arch.vcpu_features = features & ~FEAT(POWER_OFF);
 		vm->arch.vcpu_features_set = true;
+		/* No vCPU of the VM has run: none was initialized before. */
+		if (features & FEAT(EL1_32BIT)) {
+			vm->arch.el1_32bit = true;
+			vm->arch.hcr &= ~MK_HCR_RW;
+		}
 		WRITE_ONCE(vm->arch.psci_version,
 			   (features & FEAT(PSCI_0_2)) ? PSCI_VERSION(1, 1) :
 							 PSCI_VERSION(0, 1));

@@ -14,6 +14,13 @@
  * before the guest's debug state is loaded until the host's is back, so
  * that the host cannot take a debug exception at EL2 under the guest's.
  *
+ * A guest whose EL1 is AArch32 runs with HCR_EL2.RW clear (in the VM's
+ * HCR, reset.c) and has a few more registers of its own, which only it
+ * uses: DACR, IFSR and FPEXC (DACR32_EL2, IFSR32_EL2, FPEXC32_EL2) and
+ * SPSR_abt/und/irq/fiq. FPEXC is loaded eagerly, so that FPEXC.EN works
+ * for the guest as the hardware makes it work; the host's value is put
+ * back (only AArch32 EL1 uses it, but it is the host's register).
+ *
  * Called with preemption and interrupts disabled. The guest's FP/SIMD
  * registers are either loaded (vcpu->arch.fp_loaded, inside a
  * kernel_neon_begin section) or FP traps to us.
@@ -37,8 +44,20 @@ static_assert(offsetof(struct modkvm_gp_regs, pstate) == CTXT_PSTATE);
 static_assert(offsetof(struct user_fpsimd_state, fpsr) == FP_FPSR);
 static_assert(offsetof(struct user_fpsimd_state, fpcr) == FP_FPCR);
 
+#ifndef SYS_DACR32_EL2
+#define SYS_DACR32_EL2		sys_reg(3, 4, 3, 0, 0)
+#endif
+#ifndef SYS_IFSR32_EL2
+#define SYS_IFSR32_EL2		sys_reg(3, 4, 5, 0, 1)
+#endif
+#ifndef SYS_FPEXC32_EL2
+#define SYS_FPEXC32_EL2		sys_reg(3, 4, 5, 3, 0)
+#endif
+/* SPSR_irq, SPSR_abt, SPSR_und, SPSR_fiq */
+#define SYS_SPSR_AA32(n)	sys_reg(3, 4, 4, 3, (n))
+
 struct host_regs {
-	u64 hcr, mdcr, cnthctl, cptr, cntvoff;
+	u64 hcr, mdcr, cnthctl, cptr, cntvoff, fpexc32;
 	u64 tpidr_el0, tpidrro_el0, tpidr_el1, sp_el1, par_el1, csselr_el1;
 };
 
@@ -91,6 +110,29 @@ static void save_guest_el1(u64 *sys)
 	 * the saved value).
 	 */
 	write_sysreg_s(0, SYS_CNTV_CTL_EL02);
+}
+
+/* The AArch32 EL1 registers with no AArch64 EL1 counterpart */
+static void load_guest_aa32(const struct modkvm_arch_vcpu *a)
+{
+	write_sysreg_s(a->sys[SR_DACR32_EL2], SYS_DACR32_EL2);
+	write_sysreg_s(a->sys[SR_IFSR32_EL2], SYS_IFSR32_EL2);
+	write_sysreg_s(a->sys[SR_FPEXC32_EL2], SYS_FPEXC32_EL2);
+	write_sysreg_s(a->spsr_aa32[KVM_SPSR_IRQ - 1], SYS_SPSR_AA32(0));
+	write_sysreg_s(a->spsr_aa32[KVM_SPSR_ABT - 1], SYS_SPSR_AA32(1));
+	write_sysreg_s(a->spsr_aa32[KVM_SPSR_UND - 1], SYS_SPSR_AA32(2));
+	write_sysreg_s(a->spsr_aa32[KVM_SPSR_FIQ - 1], SYS_SPSR_AA32(3));
+}
+
+static void save_guest_aa32(struct modkvm_arch_vcpu *a)
+{
+	a->sys[SR_DACR32_EL2] = read_sysreg_s(SYS_DACR32_EL2);
+	a->sys[SR_IFSR32_EL2] = read_sysreg_s(SYS_IFSR32_EL2);
+	a->sys[SR_FPEXC32_EL2] = read_sysreg_s(SYS_FPEXC32_EL2);
+	a->spsr_aa32[KVM_SPSR_IRQ - 1] = read_sysreg_s(SYS_SPSR_AA32(0));
+	a->spsr_aa32[KVM_SPSR_ABT - 1] = read_sysreg_s(SYS_SPSR_AA32(1));
+	a->spsr_aa32[KVM_SPSR_UND - 1] = read_sysreg_s(SYS_SPSR_AA32(2));
+	a->spsr_aa32[KVM_SPSR_FIQ - 1] = read_sysreg_s(SYS_SPSR_AA32(3));
 }
 
 static void save_host_shared(struct host_regs *h)
@@ -224,6 +266,7 @@ int modkvm_arch_enter_guest(struct modkvm_vcpu *vcpu)
 {
 	struct modkvm_arch_vcpu *a = &vcpu->arch;
 	struct modkvm_vm *vm = vcpu->vm;
+	bool aa32 = vm->arch.el1_32bit;
 	struct host_regs h;
 	unsigned int n;
 	unsigned long daif;
@@ -242,6 +285,10 @@ int modkvm_arch_enter_guest(struct modkvm_vcpu *vcpu)
 
 	load_guest_el1(a->sys);
 	load_guest_shared(a->sys);
+	if (aa32) {
+		h.fpexc32 = read_sysreg_s(SYS_FPEXC32_EL2);
+		load_guest_aa32(a);
+	}
 	write_sysreg(a->sys[SR_MPIDR_EL1], vmpidr_el2);
 	write_sysreg(vm->arch.midr, vpidr_el2);
 	write_sysreg(vm->cntvoff, cntvoff_el2);
@@ -294,6 +341,10 @@ int modkvm_arch_enter_guest(struct modkvm_vcpu *vcpu)
 	if (vm->arch.ich_hcr)
 		write_sysreg_s(0, SYS_ICH_HCR_EL2);
 	isb();
+	if (aa32) {
+		save_guest_aa32(a);
+		write_sysreg_s(h.fpexc32, SYS_FPEXC32_EL2);
+	}
 	/* The host's debug exceptions as they were (the rest of DAIF: vcpu.c) */
 	if (!(daif & PSR_D_BIT))
 		asm volatile("msr daifclr, #8" : : : "memory");

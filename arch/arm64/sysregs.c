@@ -5,7 +5,8 @@
  * Emulated: the feature ID registers (TID3), built from the host's
  * sanitised values with only the features modkvm really gives a guest
  * left visible (a whitelist per register: unknown or future fields read
- * as 0); ACTLR_EL1 (RAZ/WI); CPACR_EL1 (CPTR_EL2.TCPAC: FPEN and TTA
+ * as 0), the AArch32 ones for a VM whose EL1 is AArch32 only (others have
+ * no AArch32 at all); ACTLR_EL1 (RAZ/WI); CPACR_EL1 (CPTR_EL2.TCPAC: FPEN and TTA
  * kept, SVE/SME enables RES0); set/way cache maintenance (the whole guest
  * is cleaned and invalidated); the self-hosted debug block: MDSCR, the
  * OS lock (OSLAR/OSLSR), OSDLR, MDCCINT, the claim tags and the DCC
@@ -73,7 +74,7 @@
 /*
  * The ID registers a guest sees. @keep: fields passed through from the
  * host's sanitised value; @set: fixed field values. Registers missing
- * here, including all the AArch32 ones (AArch32 is not offered), read 0.
+ * here read 0; the AArch32 ones are in aa32_id_regs.
  */
 struct id_reg_policy {
 	u32 enc;
@@ -125,7 +126,131 @@ static const struct id_reg_policy id_regs[] = {
 	  F(23, 0) | F(39, 28) | F(55, 48) | F(63, 60), 0 },
 };
 
+/*
+ * The AArch32 feature ID registers of a VM whose EL1 is AArch32 (the
+ * AArch32 instruction sets, VMSAv8-32, the FP/SIMD of the host); read 0
+ * by the others. No AArch32 debug, trace or PMU (ID_DFR0 0: the CP14
+ * debug registers and the PMU UNDEF, cp15.c), no EL2 or EL3, no GIC
+ * system registers, AMU or RAS, as in the AArch64 view.
+ */
+static const struct id_reg_policy aa32_id_regs[] = {
+	/* ID_PFR0: A32, T32, Jazelle, T32EE, CSV2, DIT; no AMU, RAS */
+	{ ID_REG(1, 0), true, F(19, 0) | F(27, 24), 0 },
+	/* ID_PFR1: programmers' model, generic timer; no Security, EL2, GIC */
+	{ ID_REG(1, 1), true, F(3, 0) | F(19, 16), 0 },
+	/* ID_MMFR0..3: VMSA, shareability, cache and TLB maintenance, PAN */
+	{ ID_REG(1, 4), true, F(31, 0), 0 },
+	{ ID_REG(1, 5), true, F(31, 0), 0 },
+	{ ID_REG(1, 6), true, F(31, 0), 0 },
+	{ ID_REG(1, 7), true, F(31, 0), 0 },
+	/* ID_ISAR0..5: the instruction sets */
+	{ ID_REG(2, 0), true, F(31, 0), 0 },
+	{ ID_REG(2, 1), true, F(31, 0), 0 },
+	{ ID_REG(2, 2), true, F(31, 0), 0 },
+	{ ID_REG(2, 3), true, F(31, 0), 0 },
+	{ ID_REG(2, 4), true, F(31, 0), 0 },
+	{ ID_REG(2, 5), true, F(31, 0), 0 },
+	/* ID_MMFR4: SpecSEI, AC2, CnP, HPDS, LSM, CCIDX; no XNX, EVT */
+	{ ID_REG(2, 6), true, F(7, 0) | F(27, 12), 0 },
+	/* ID_ISAR6 */
+	{ ID_REG(2, 7), true, F(31, 0), 0 },
+	/* MVFR0..2: FP and Advanced SIMD */
+	{ ID_REG(3, 0), true, F(31, 0), 0 },
+	{ ID_REG(3, 1), true, F(31, 0), 0 },
+	{ ID_REG(3, 2), true, F(31, 0), 0 },
+	/* ID_PFR2: CSV3, SSBS; no RAS_frac */
+	{ ID_REG(3, 4), true, F(7, 0), 0 },
+	/* ID_MMFR5: ETS, nTLBPA */
+	{ ID_REG(3, 6), true, F(7, 0), 0 },
+};
+
+#define PFR0_EL0_EL1		F(7, 0)
+#define PFR0_EL0_EL1_AA32	0x22	/* EL0 and EL1: AArch64 and AArch32 */
+#define PFR1_GENTIMER		F(19, 16)
 #define MMFR1_HAFDBS		F(3, 0)
+
+static u64 id_reg_value(const struct id_reg_policy *p)
+{
+	u64 val = p->host ? read_sanitised_ftr_reg(p->enc) & p->keep : 0;
+
+	return val | p->set;
+}
+
+/* The AArch32 feature ID registers: op0 3, op1 0, CRn 0, CRm 1..3 */
+static bool is_aa32_id_reg(u32 enc)
+{
+	return sys_reg_Op0(enc) == 3 && sys_reg_Op1(enc) == 0 &&
+	       sys_reg_CRn(enc) == 0 && sys_reg_CRm(enc) >= 1 &&
+	       sys_reg_CRm(enc) <= 3;
+}
+
+static u64 aa32_id_reg(u32 encoding)
+{
+	unsigned int i;
+	u64 val;
+
+	for (i = 0; i < ARRAY_SIZE(aa32_id_regs); i++) {
+		if (aa32_id_regs[i].enc != encoding)
+			continue;
+		val = id_reg_value(&aa32_id_regs[i]);
+		/* GenTimer 2 (CNTPOFF) is not offered, as ECV is not */
+		if (encoding == ID_REG(1, 1) && FIELD_GET(PFR1_GENTIMER, val) > 1)
+			val = (val & ~PFR1_GENTIMER) |
+			      FIELD_PREP(PFR1_GENTIMER, 1);
+		return val;
+	}
+	return 0;
+}
+
+/*
+ * The feature ID register @encoding as the vCPUs of @vm see it: the
+ * AArch64-only view of modkvm_guest_id_reg(), or, for a VM whose EL1 is
+ * AArch32, AArch32 at EL0 and EL1 and the AArch32 ID registers.
+ */
+u64 modkvm_vm_id_reg(const struct modkvm_vm *vm, u32 encoding)
+{
+	if (!vm->arch.el1_32bit)
+		return modkvm_guest_id_reg(encoding);
+	if (is_aa32_id_reg(encoding))
+		return aa32_id_reg(encoding);
+	if (encoding == ID_REG(4, 0))
+		return (modkvm_guest_id_reg(encoding) & ~PFR0_EL0_EL1) |
+		       PFR0_EL0_EL1_AA32;
+	return modkvm_guest_id_reg(encoding);
+}
+
+/*
+ * The AArch32 feature ID registers of a guest that has no AArch32: they
+ * read as 0, and userspace may write any value to them, which is
+ * ignored, as with KVM (a VMM moving a guest from a host that showed
+ * AArch32 EL0 must not fail on them). ID_AFR0, ID_DFR1 and the two
+ * unallocated encodings are not among them: they only take 0.
+ */
+bool modkvm_id_reg_user_wi(const struct modkvm_vm *vm, u32 encoding)
+{
+	if (vm->arch.el1_32bit)
+		return false;
+	if (sys_reg_Op0(encoding) != 3 || sys_reg_Op1(encoding) != 0 ||
+	    sys_reg_CRn(encoding) != 0)
+		return false;
+	switch (sys_reg_CRm(encoding)) {
+	case 1:		/* ID_PFR0, PFR1, DFR0, -, MMFR0..3 */
+		return sys_reg_Op2(encoding) != 3;
+	case 2:		/* ID_ISAR0..5, MMFR4, ISAR6 */
+		return true;
+	case 3:		/* MVFR0..2, -, ID_PFR2, -, ID_MMFR5, - */
+		switch (sys_reg_Op2(encoding)) {
+		case 0:
+		case 1:
+		case 2:
+		case 4:
+		case 6:
+			return true;
+		}
+		return false;
+	}
+	return false;
+}
 
 static bool is_id_space(u32 enc)
 {
@@ -146,8 +271,7 @@ u64 modkvm_guest_id_reg(u32 encoding)
 	if (!p)
 		return 0;
 
-	val = p->host ? read_sanitised_ftr_reg(encoding) & p->keep : 0;
-	val |= p->set;
+	val = id_reg_value(p);
 	/* HAFDBS 3 (HAFT) needs TCR2_EL1, which is not offered */
 	if (encoding == ID_REG(7, 1) && FIELD_GET(MMFR1_HAFDBS, val) > 2)
 		val = (val & ~MMFR1_HAFDBS) | FIELD_PREP(MMFR1_HAFDBS, 2);
@@ -230,7 +354,8 @@ static bool access_bp_wp(struct modkvm_vcpu *vcpu, struct sys_access *p)
 static bool dcc_allowed(struct modkvm_vcpu *vcpu)
 {
 	u64 pstate = vcpu->arch.gp.pstate;
-	bool el0 = (pstate & PSR_MODE32_BIT) ||
+	bool el0 = (pstate & PSR_MODE32_BIT) ?
+		   (pstate & PSR_AA32_MODE_MASK) == PSR_AA32_MODE_USR :
 		   (pstate & PSR_MODE_MASK) == PSR_MODE_EL0t;
 
 	return !el0 || !(vcpu->arch.sys[SR_MDSCR_EL1] & MDSCR_TDCC);
@@ -331,7 +456,7 @@ static bool emulate(struct modkvm_vcpu *vcpu, struct sys_access *p)
 	if (is_id_space(p->enc)) {
 		if (!p->read)
 			return false;
-		p->val = modkvm_guest_id_reg(p->enc);
+		p->val = modkvm_vm_id_reg(vcpu->vm, p->enc);
 		return true;
 	}
 
@@ -367,6 +492,21 @@ static bool emulate(struct modkvm_vcpu *vcpu, struct sys_access *p)
 		return true;
 	}
 	return false;
+}
+
+/*
+ * Emulate an access to the system register of AArch64 encoding @encoding
+ * (for cp15.c, whose AArch32 registers map onto these); false: UNDEF.
+ */
+bool modkvm_sysreg_emulate(struct modkvm_vcpu *vcpu, u32 encoding, bool read,
+			   u64 *val)
+{
+	struct sys_access p = { .enc = encoding, .read = read, .val = *val };
+
+	if (!emulate(vcpu, &p))
+		return false;
+	*val = p.val;
+	return true;
 }
 
 int modkvm_handle_sysreg(struct modkvm_vcpu *vcpu)
