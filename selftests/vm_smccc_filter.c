@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 
 #include "lib/tap.h"
+#include "lib/hvc_server.h"
 #include "vmm.h"
 #include "guest.h"
 
@@ -48,37 +49,10 @@ static uint64_t hypercall_flags(const struct kvm_run *run)
 #define VENDOR_HYP_FN(n)		(0x86000000 + (n))
 #define SIP_FN64(n)			(0xc2000000 + (n))
 
-/*
- * Call server: x0..x3 and the conduit (0 HVC, 1 SMC) from the MMIO
- * window, the call, then x0..x3 back.
- */
-GUEST_CODE(caller,
-	"	mov64	x20, " GUEST_STR(VMM_MMIO_BASE) "\n"
-	"1:	ldr	x0, [x20, #0x00]\n"
-	"	ldr	x1, [x20, #0x08]\n"
-	"	ldr	x2, [x20, #0x10]\n"
-	"	ldr	x3, [x20, #0x18]\n"
-	"	ldr	x9, [x20, #0x20]\n"
-	"	cbnz	x9, 2f\n"
-	"	.globl	caller_hvc\n"
-	"caller_hvc:\n"
-	"	hvc	#0\n"
-	"	b	3f\n"
-	"	.globl	caller_smc\n"
-	"caller_smc:\n"
-	"2:	smc	#0\n"
-	"3:	str	x0, [x20, #0x28]\n"
-	"	str	x1, [x20, #0x30]\n"
-	"	str	x2, [x20, #0x38]\n"
-	"	str	x3, [x20, #0x40]\n"
-	"	b	1b\n");
+#define GPA(sym)	(VMM_RAM_BASE + (uint64_t)((sym) - hvc_server_start))
 
-extern const unsigned char caller_hvc[], caller_smc[];
-
-#define GPA(sym)	(VMM_RAM_BASE + (uint64_t)((sym) - caller_start))
-
-#define HVC	0
-#define SMC	1
+#define HVC	HVCS_HVC
+#define SMC	HVCS_SMC
 
 static struct vmm_vcpu vcpu;
 
@@ -175,7 +149,7 @@ static void check_forward(int conduit, uint64_t x0, const char *name)
 				   "... flags: 0 (HVC, 32-bit instruction)",
 		  "flags %#llx", (unsigned long long)hypercall_flags(run));
 	vmm_get64(&vcpu, VMM_REG_PC, &pc);
-	TAP_EQ(pc, conduit == SMC ? GPA(caller_smc) + 4 : GPA(caller_hvc) + 4,
+	TAP_EQ(pc, GPA(conduit == SMC ? hvc_server_smc : hvc_server_hvc) + 4,
 	       "... PC past the call");
 	vmm_get64(&vcpu, VMM_REG_X(1), &x1);
 	vmm_get64(&vcpu, VMM_REG_X(2), &x2);
@@ -201,7 +175,7 @@ static void check_forward(int conduit, uint64_t x0, const char *name)
 
 static int new_vm(struct vmm_vm *vm)
 {
-	return vmm_simple_vm(vm, &vcpu, caller_start, GUEST_SIZE(caller),
+	return vmm_simple_vm(vm, &vcpu, hvc_server_start, GUEST_SIZE(hvc_server),
 			     1U << KVM_ARM_VCPU_PSCI_0_2);
 }
 

@@ -10,7 +10,8 @@
  *   window + 0x28..0x40   x0..x3 out
  *
  * Use from a test: the guest code is hvc_server_start..hvc_server_end
- * (vmm_simple_vm()); hvcs_call() runs one operation.
+ * (vmm_simple_vm()); hvcs_call() runs one operation. hvc_server_hvc and
+ * hvc_server_smc are the two calls, for tests that look at the PC.
  */
 #ifndef MODKVM_HVC_SERVER_H
 #define MODKVM_HVC_SERVER_H
@@ -36,8 +37,12 @@ GUEST_CODE(hvc_server,
 	"	cmp	x9, #1\n"
 	"	b.eq	2f\n"
 	"	b.hi	3f\n"
+	"	.globl	hvc_server_hvc\n"
+	"hvc_server_hvc:\n"
 	"	hvc	#0\n"
 	"	b	4f\n"
+	"	.globl	hvc_server_smc\n"
+	"hvc_server_smc:\n"
 	"2:	smc	#0\n"
 	"	b	4f\n"
 	"3:	ldr	x0, [x1]\n"
@@ -46,6 +51,8 @@ GUEST_CODE(hvc_server,
 	"	str	x2, [x20, #0x38]\n"
 	"	str	x3, [x20, #0x40]\n"
 	"	b	1b\n");
+
+extern const unsigned char hvc_server_hvc[], hvc_server_smc[];
 
 /*
  * Run operation @op with x0..x3 = @in on @vcpu, results in @out; false
