@@ -4,8 +4,6 @@
  * (a pending SError, and an external data abort for an MMIO access): the
  * state round trips and the guest sees its effect.
  */
-#include <pthread.h>
-#include <signal.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -45,22 +43,6 @@ GUEST_CODE(events,
 	"	.org	vectors + 0x800\n");
 
 static struct vmm_vcpu vcpu;
-static int bg_done, bg_rc;
-
-static void on_usr1(int sig)
-{
-	(void)sig;
-	vcpu.run->immediate_exit = 1;
-}
-
-static void *run_thread(void *arg)
-{
-	(void)arg;
-	bg_rc = vmm_run(&vcpu);
-	__atomic_store_n(&bg_done, 1, __ATOMIC_SEQ_CST);
-	return NULL;
-}
-
 static int set_mp(uint32_t state)
 {
 	struct kvm_mp_state mp = { .mp_state = state };
@@ -78,8 +60,7 @@ static uint32_t get_mp(void)
 
 static void mp_state(void)
 {
-	pthread_t t;
-	int i;
+	struct vmm_bg_run bg;
 
 	TAP_EQ(get_mp(), KVM_MP_STATE_RUNNABLE, "initial MP state RUNNABLE");
 	TAP_ERRNO(set_mp(KVM_MP_STATE_HALTED), EINVAL,
@@ -92,22 +73,15 @@ static void mp_state(void)
 	TAP_EQ(get_mp(), KVM_MP_STATE_STOPPED, "GET_MP_STATE reads STOPPED");
 
 	/* A stopped vCPU does not run: KVM_RUN waits (for a signal). */
-	pthread_create(&t, NULL, run_thread, NULL);
+	vmm_bg_run_start(&bg, &vcpu);
 	usleep(200000);
-	tap_check(!__atomic_load_n(&bg_done, __ATOMIC_SEQ_CST),
+	tap_check(!vmm_bg_run_done(&bg),
 		  "KVM_RUN of a stopped vCPU does not run the guest",
 		  "it returned: %s", vmm_describe_exit(&vcpu));
-	for (i = 0; i < 250 && !__atomic_load_n(&bg_done, __ATOMIC_SEQ_CST);
-	     i++) {
-		pthread_kill(t, SIGUSR1);
-		usleep(20000);
-	}
-	if (!tap_check(__atomic_load_n(&bg_done, __ATOMIC_SEQ_CST),
+	if (!tap_check(vmm_bg_run_wait(&bg, 5000, true),
 		       "a signal gets it out", "still in KVM_RUN"))
 		exit(tap_done());
-	pthread_join(t, NULL);
-	TAP_NEG(bg_rc, EINTR, "... with EINTR");
-	vcpu.run->immediate_exit = 0;
+	TAP_NEG(vmm_bg_run_join(&bg), EINTR, "... with EINTR");
 	TAP_EQ(get_mp(), KVM_MP_STATE_STOPPED, "still STOPPED");
 
 	TAP_EQ(set_mp(KVM_MP_STATE_RUNNABLE), 0, "SET_MP_STATE RUNNABLE");
@@ -228,12 +202,10 @@ static void vcpu_events(bool has_esr_cap, bool ext_dabt_cap)
 
 int main(void)
 {
-	struct sigaction sa = { .sa_handler = on_usr1 };
 	struct vmm_vm vm;
 	int rc;
 
 	tap_init();
-	sigaction(SIGUSR1, &sa, NULL);
 	rc = vmm_simple_vm(&vm, &vcpu, events_start, GUEST_SIZE(events),
 			   1U << KVM_ARM_VCPU_PSCI_0_2);
 	TAP_REQUIRE(!rc, "simple VM", "%s", strerror(-rc));

@@ -12,8 +12,6 @@
  * suspended until made runnable), and the guest resumes where userspace
  * puts it.
  */
-#include <pthread.h>
-#include <signal.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -137,47 +135,22 @@ static int irq_line(struct vmm_vm *vm, unsigned int idx, int level)
 	return ioctl(vm->fd, KVM_IRQ_LINE, &l);
 }
 
-static int bg_done, bg_rc;
-
-static void on_usr1(int sig)
-{
-	(void)sig;
-	vcpu.run->immediate_exit = 1;
-}
-
-static void *run_thread(void *arg)
-{
-	(void)arg;
-	bg_rc = vmm_run(&vcpu);
-	__atomic_store_n(&bg_done, 1, __ATOMIC_SEQ_CST);
-	return NULL;
-}
-
 /* The vCPU is suspended: KVM_RUN must wait until the IRQ line rises. */
 static void suspended_wait_and_wake(struct vmm_vm *vm)
 {
-	pthread_t t;
-	int i, waited;
+	struct vmm_bg_run bg;
+	int waited, rc;
 
-	bg_done = 0;
-	pthread_create(&t, NULL, run_thread, NULL);
+	vmm_bg_run_start(&bg, &vcpu);
 	usleep(200000);
-	waited = !__atomic_load_n(&bg_done, __ATOMIC_SEQ_CST);
+	waited = !vmm_bg_run_done(&bg);
 	tap_check(waited, "a suspended vCPU waits in KVM_RUN", "KVM_RUN: %s",
 		  vmm_describe_exit(&vcpu));
 	TAP_EQ(irq_line(vm, 0, 1), 0, "KVM_IRQ_LINE raises the IRQ line");
-	for (i = 0; i < 250 && !__atomic_load_n(&bg_done, __ATOMIC_SEQ_CST);
-	     i++)
-		usleep(20000);
-	if (!__atomic_load_n(&bg_done, __ATOMIC_SEQ_CST)) {
-		pthread_kill(t, SIGUSR1);
-		for (i = 0; i < 250 &&
-		     !__atomic_load_n(&bg_done, __ATOMIC_SEQ_CST); i++)
-			usleep(20000);
-	}
-	pthread_join(t, NULL);
-	vcpu.run->immediate_exit = 0;
-	tap_check(waited && bg_rc == KVM_EXIT_SYSTEM_EVENT &&
+	if (!vmm_bg_run_wait(&bg, 5000, false))
+		vmm_bg_run_wait(&bg, 5000, true);
+	rc = vmm_bg_run_join(&bg);
+	tap_check(waited && rc == KVM_EXIT_SYSTEM_EVENT &&
 		  vcpu.run->system_event.type == KVM_SYSTEM_EVENT_WAKEUP,
 		  "... and the interrupt ends it: SYSTEM_EVENT WAKEUP", "%s",
 		  vmm_describe_exit(&vcpu));
@@ -234,13 +207,11 @@ static void suspend_and_resume(struct vmm_vm *vm)
 
 int main(void)
 {
-	struct sigaction sa = { .sa_handler = on_usr1 };
 	struct vmm_vm vm;
 	int64_t r = 0;
 	int rc;
 
 	tap_init();
-	sigaction(SIGUSR1, &sa, NULL);
 	rc = vmm_sys_check_cap(KVM_CAP_ARM_SYSTEM_SUSPEND);
 	if (rc <= 0) {
 		tap_skip("KVM_CAP_ARM_SYSTEM_SUSPEND", "not offered");

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -568,4 +569,58 @@ int vmm_stat(int stats_fd, const char *name, uint64_t *val)
 	}
 	free(d);
 	return rc;
+}
+
+static struct vmm_vcpu *bg_kick_vcpu;
+
+static void bg_kick(int sig)
+{
+	(void)sig;
+	bg_kick_vcpu->run->immediate_exit = 1;
+}
+
+static void *bg_run(void *arg)
+{
+	struct vmm_bg_run *b = arg;
+
+	b->rc = vmm_run(b->vcpu);
+	__atomic_store_n(&b->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+int vmm_bg_run_start(struct vmm_bg_run *b, struct vmm_vcpu *vcpu)
+{
+	struct sigaction sa = { .sa_handler = bg_kick };
+
+	b->vcpu = vcpu;
+	b->done = 0;
+	b->rc = 0;
+	bg_kick_vcpu = vcpu;
+	if (sigaction(SIGUSR1, &sa, NULL))
+		return -errno;
+	return -pthread_create(&b->thread, NULL, bg_run, b);
+}
+
+bool vmm_bg_run_done(struct vmm_bg_run *b)
+{
+	return __atomic_load_n(&b->done, __ATOMIC_SEQ_CST);
+}
+
+bool vmm_bg_run_wait(struct vmm_bg_run *b, unsigned int ms, bool kick)
+{
+	unsigned int t;
+
+	for (t = 0; t < ms && !vmm_bg_run_done(b); t += 20) {
+		if (kick)
+			pthread_kill(b->thread, SIGUSR1);
+		usleep(20000);
+	}
+	return vmm_bg_run_done(b);
+}
+
+int vmm_bg_run_join(struct vmm_bg_run *b)
+{
+	pthread_join(b->thread, NULL);
+	b->vcpu->run->immediate_exit = 0;
+	return b->rc;
 }

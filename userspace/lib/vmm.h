@@ -10,6 +10,7 @@
 #ifndef MODKVM_VMM_H
 #define MODKVM_VMM_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -201,5 +202,25 @@ bool vmm_expect_mmio(struct vmm_vcpu *vcpu, uint64_t gpa, uint32_t len,
 uint64_t vmm_now_ns(void);
 
 int vmm_count_fds(void);
+
+/*
+ * KVM_RUN on a thread of its own, for tests of a vCPU that waits inside
+ * KVM_RUN (stopped, suspended, powered off). A kick is SIGUSR1, whose
+ * handler sets the vCPU's immediate_exit as QEMU-like VMMs do. One
+ * background run at a time.
+ */
+struct vmm_bg_run {
+	struct vmm_vcpu *vcpu;
+	pthread_t thread;
+	int done;
+	int rc;			/* vmm_run()'s result, once done */
+};
+
+int vmm_bg_run_start(struct vmm_bg_run *b, struct vmm_vcpu *vcpu);
+bool vmm_bg_run_done(struct vmm_bg_run *b);
+/* Up to @ms for KVM_RUN to return, in 20 ms steps, kicking each step if @kick */
+bool vmm_bg_run_wait(struct vmm_bg_run *b, unsigned int ms, bool kick);
+/* Join the thread (it must be done), clear immediate_exit; its result */
+int vmm_bg_run_join(struct vmm_bg_run *b);
 
 #endif /* MODKVM_VMM_H */
