@@ -6,7 +6,16 @@
  * 0, "unknown"), whatever the host's GIC is. ICC_SRE_EL1 may not trap
  * (the architecture lets EL2 leave it reachable): then it must read with
  * SRE set, as a GIC without legacy support has it.
+ *
+ * What userspace sees of the same field through KVM_{GET,SET}_ONE_REG
+ * follows the ID register rules (Documentation/virt/kvm/arm/
+ * vcpu-features.rst): before the first KVM_RUN the VM's register shows
+ * the most the host offers (GIC = 1 on a host with a GICv3 system
+ * register interface) and may be lowered; the first run fixes it to what
+ * the VM got, 0, and from then on it cannot change.
  */
+#include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
 
 #include "lib/tap.h"
@@ -104,10 +113,70 @@ GUEST_CODE(icc,
 	"	eret\n"
 	"	.org	vectors + 0x800\n");
 
+#define REG_AA64PFR0	VMM_SYS_REG(3, 0, 0, 4, 0)
+#define PFR0_GIC(v)	(((v) >> 24) & 0xf)
+#define PFR0_WITH_GIC(v, g)	(((v) & ~(0xfULL << 24)) | ((uint64_t)(g) << 24))
+
+/* Does the host have a GICv3 (and so its system register interface)? */
+static bool host_gicv3(void)
+{
+	char line[256];
+	bool found = false;
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, "GICv3") != NULL;
+	fclose(f);
+	return found;
+}
+
+/* The userspace view of ID_AA64PFR0_EL1.GIC before the first run. */
+static uint64_t check_user_gic_before_run(struct vmm_vcpu *vcpu)
+{
+	unsigned int max = host_gicv3() ? 1 : 0;
+	uint64_t pfr0 = 0, v = 0;
+
+	TAP_EQ(vmm_get64(vcpu, REG_AA64PFR0, &pfr0), 0,
+	       "before the run: GET ID_AA64PFR0_EL1");
+	TAP_EQ(PFR0_GIC(pfr0), max,
+	       "before the run: GIC shows what the host offers");
+	tap_check(vmm_set64(vcpu, REG_AA64PFR0, PFR0_WITH_GIC(pfr0, 2)) < 0,
+		  "before the run: GIC cannot be raised above that", NULL);
+	TAP_EQ(vmm_set64(vcpu, REG_AA64PFR0, PFR0_WITH_GIC(pfr0, 0)), 0,
+	       "before the run: GIC can be lowered to 0");
+	vmm_get64(vcpu, REG_AA64PFR0, &v);
+	TAP_EQ(v, PFR0_WITH_GIC(pfr0, 0), "before the run: and reads 0");
+	TAP_EQ(vmm_set64(vcpu, REG_AA64PFR0, pfr0), 0,
+	       "before the run: and can be set back");
+	vmm_get64(vcpu, REG_AA64PFR0, &v);
+	TAP_EQ(v, pfr0, "before the run: and reads as at first");
+	return pfr0;
+}
+
+/* After the run: the field is 0 and fixed, the rest unchanged. */
+static void check_user_gic_after_run(struct vmm_vcpu *vcpu, uint64_t before,
+				     uint64_t guest)
+{
+	uint64_t pfr0 = ~0ULL;
+
+	TAP_EQ(vmm_get64(vcpu, REG_AA64PFR0, &pfr0), 0,
+	       "after the run: GET ID_AA64PFR0_EL1");
+	TAP_EQ(pfr0, guest, "after the run: userspace reads what the guest reads");
+	TAP_EQ(pfr0, PFR0_WITH_GIC(before, 0),
+	       "after the run: only GIC changed, to 0");
+	TAP_EQ(vmm_set64(vcpu, REG_AA64PFR0, pfr0), 0,
+	       "after the run: the same value can be written");
+	if (PFR0_GIC(before))
+		tap_check(vmm_set64(vcpu, REG_AA64PFR0, before) < 0,
+			  "after the run: GIC cannot be set again", NULL);
+}
+
 int main(void)
 {
 	uint64_t pfr0 = ~0ULL, trapped = 0, bad = 0, sre_trapped = 0;
-	uint64_t sre_bad = 0, sre = 0;
+	uint64_t sre_bad = 0, sre = 0, before;
 	struct vmm_vcpu vcpu;
 	struct vmm_vm vm;
 	unsigned int i;
@@ -116,11 +185,13 @@ int main(void)
 	tap_init();
 	rc = vmm_simple_vm(&vm, &vcpu, icc_start, GUEST_SIZE(icc), 0);
 	TAP_REQUIRE(!rc, "simple VM", "%s", strerror(-rc));
+	before = check_user_gic_before_run(&vcpu);
 
 	TAP_REQUIRE(vmm_expect_mmio(&vcpu, VMM_MMIO_BASE, 8, true, &pfr0),
 		    "the guest reads ID_AA64PFR0_EL1", "%s",
 		    vmm_describe_exit(&vcpu));
 	TAP_EQ((pfr0 >> 24) & 0xf, 0, "guest ID_AA64PFR0_EL1.GIC = 0");
+	check_user_gic_after_run(&vcpu, before, pfr0);
 
 	TAP_REQUIRE(vmm_expect_mmio(&vcpu, VMM_MMIO_BASE + 0x08, 8, true,
 				    &trapped) &&

@@ -125,6 +125,11 @@ struct modkvm_s2 {
 struct modkvm_arch_vm {
 	u64 hcr;		/* HCR_EL2 while this VM's guests run */
 	u64 ich_hcr;		/* ICH_HCR_EL2 then, 0: not touched */
+	/*
+	 * ID_AA64PFR0_EL1.GIC as userspace sees it until the first KVM_RUN
+	 * (sysregs.c: modkvm_user_id_reg()); under vm->lock
+	 */
+	u8 user_gic;
 	u32 psci_version;	/* KVM_REG_ARM_PSCI_VERSION */
 	u64 midr;		/* MIDR the guests see (the host's) */
 	/* KVM_ARM_VCPU_* features all vCPUs share (but POWER_OFF): reset.c */
@@ -324,6 +329,8 @@ bool modkvm_sysreg_emulate(struct modkvm_vcpu *vcpu, u32 encoding, bool read,
 u64 modkvm_guest_id_reg(u32 encoding);
 u64 modkvm_vm_id_reg(const struct modkvm_vm *vm, u32 encoding);
 bool modkvm_id_reg_user_wi(const struct modkvm_vm *vm, u32 encoding);
+u64 modkvm_user_id_reg(const struct modkvm_vm *vm, u32 encoding);
+int modkvm_set_user_id_reg(struct modkvm_vm *vm, u32 encoding, u64 val);
 
 /* debug.c: guest self-hosted debug and KVM_SET_GUEST_DEBUG */
 unsigned int modkvm_debug_nr_brps(void);

@@ -600,7 +600,7 @@ int modkvm_get_one_reg(struct modkvm_vcpu *vcpu, const struct kvm_one_reg *reg)
 	if ((reg->id & KVM_REG_ARM_COPROC_MASK) != KVM_REG_ARM64_SYSREG)
 		val = fw_get(vcpu, reg->id);
 	else if (is_id_reg(reg->id, &enc))
-		val = modkvm_vm_id_reg(vcpu->vm, enc);
+		val = modkvm_user_id_reg(vcpu->vm, enc);
 	else
 		sysreg_get(vcpu, reg->id, &val);
 	return put_user(val, uaddr) ? -EFAULT : 0;
@@ -629,8 +629,8 @@ int modkvm_set_one_reg(struct modkvm_vcpu *vcpu, const struct kvm_one_reg *reg)
 	if (is_id_reg(reg->id, &enc)) {
 		if (modkvm_id_reg_user_wi(vcpu->vm, enc))  /* AArch32: RAZ/WI */
 			return 0;
-		/* read-only: same value only */
-		return val == modkvm_vm_id_reg(vcpu->vm, enc) ? 0 : -EINVAL;
+		/* read-only but for what sysregs.c lets userspace lower */
+		return modkvm_set_user_id_reg(vcpu->vm, enc, val);
 	}
 	return sysreg_set(vcpu, reg->id, val);
 }

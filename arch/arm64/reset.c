@@ -102,10 +102,14 @@ int modkvm_arch_vm_init(struct modkvm_vm *vm, unsigned long type)
 	 * ICC_SRE_EL1 is not trapped; it reads with SRE set.
 	 */
 	vm->arch.ich_hcr = 0;
+	vm->arch.user_gic = 0;
 	if (FIELD_GET(PFR0_GIC, pfr0) &&
-	    (read_sysreg_s(SYS_ICC_SRE_EL2) & MK_ICC_SRE_EL2_SRE))
+	    (read_sysreg_s(SYS_ICC_SRE_EL2) & MK_ICC_SRE_EL2_SRE)) {
 		vm->arch.ich_hcr = MK_ICH_HCR_TC | MK_ICH_HCR_TALL0 |
 				   MK_ICH_HCR_TALL1;
+		/* until the first run: see modkvm_user_id_reg() */
+		vm->arch.user_gic = 1;
+	}
 
 	vm->arch.midr = read_cpuid_id();
 	vm->arch.psci_version = PSCI_VERSION(0, 1);

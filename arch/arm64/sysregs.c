@@ -252,6 +252,57 @@ bool modkvm_id_reg_user_wi(const struct modkvm_vm *vm, u32 encoding)
 	return false;
 }
 
+#define PFR0_GIC		F(27, 24)
+
+/*
+ * A feature ID register as KVM_GET_ONE_REG shows it. It is the guest's
+ * view (modkvm_vm_id_reg()) except for ID_AA64PFR0_EL1.GIC before the
+ * VM's first KVM_RUN. As with KVM (Documentation/virt/kvm/arm/
+ * vcpu-features.rst: the ID registers start at the most the system can
+ * offer and are fixed by the first run), that field starts at 1 when
+ * the host has a GICv3 system register interface, and the first run
+ * fixes it to what the VM was given. A modkvm VM never has an in-kernel
+ * GICv3 (KVM_CREATE_DEVICE and KVM_CAP_IRQCHIP say so), so from then on
+ * it reads 0. The guest itself only ever reads 0, and its ICC_*
+ * accesses UNDEF (reset.c: ICH_HCR_EL2).
+ */
+u64 modkvm_user_id_reg(const struct modkvm_vm *vm, u32 encoding)
+{
+	u64 val = modkvm_vm_id_reg(vm, encoding);
+
+	/* Pairs with the release in modkvm_vm_mark_ran() */
+	if (encoding == ID_REG(4, 0) && !smp_load_acquire(&vm->ran))
+		val |= FIELD_PREP(PFR0_GIC, READ_ONCE(vm->arch.user_gic));
+	return val;
+}
+
+/*
+ * KVM_SET_ONE_REG of a feature ID register: the value KVM_GET_ONE_REG
+ * gives, except that before the first run ID_AA64PFR0_EL1.GIC may be set
+ * to anything from 0 (a VM restored from one that has run) up to what
+ * the host offers. -EINVAL for any other value.
+ */
+int modkvm_set_user_id_reg(struct modkvm_vm *vm, u32 encoding, u64 val)
+{
+	u64 gic = FIELD_GET(PFR0_GIC, val);
+	int ret = 0;
+
+	if (encoding != ID_REG(4, 0))
+		return val == modkvm_vm_id_reg(vm, encoding) ? 0 : -EINVAL;
+
+	if ((val & ~PFR0_GIC) != modkvm_vm_id_reg(vm, encoding))
+		return -EINVAL;
+	mutex_lock(&vm->lock);
+	if (vm->ran)
+		ret = gic ? -EINVAL : 0;
+	else if (gic > (vm->arch.ich_hcr ? 1 : 0))
+		ret = -EINVAL;
+	else
+		WRITE_ONCE(vm->arch.user_gic, gic);
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
 static bool is_id_space(u32 enc)
 {
 	return sys_reg_Op0(enc) == 3 && sys_reg_Op1(enc) == 0 &&
