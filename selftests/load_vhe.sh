@@ -14,6 +14,13 @@ case "$lines" in
 *"ready: /dev/kvm registered"*) ok "dmesg says modkvm is ready" ;;
 *) not_ok "dmesg says modkvm is ready"; diag "$lines" ;;
 esac
+# Stage-2 forced write-back is used exactly when the kernel found it on
+# every CPU (its own "CPU features" line).
+if dmesg | grep -q 'CPU features: detected: Stage-2 Force Write-Back'; then fwb=on; else fwb=off; fi
+case "$lines" in
+*"stage-2 forced write-back $fwb"*) ok "dmesg: stage-2 forced write-back $fwb, as the kernel detected" ;;
+*) not_ok "dmesg: stage-2 forced write-back $fwb, as the kernel detected"; diag "$lines" ;;
+esac
 check "/dev/kvm exists after load" test -c /dev/kvm
 check "modkvm listed in /proc/modules" grep -q '^modkvm ' /proc/modules
 

@@ -155,7 +155,9 @@ void modkvm_unmap_gfn_range(struct modkvm_vm *vm, u64 gfn, u64 npages)
  * coherency (modkvm_s2_prepare_new), and the instruction cache is made
  * coherent when it becomes executable (modkvm_s2_prepare_exec); so
  * unmapping everything makes the guest fault it all in again, each page
- * prepared anew. The VMID's TLB entries go with it.
+ * prepared anew. The VMID's TLB entries go with it. With forced
+ * write-back at stage 2 (s2.fwb) the data needs no cleaning, but the
+ * instruction cache still does, so the unmap stays.
  */
 void modkvm_mmu_reset(struct modkvm_vm *vm)
 {

@@ -21,6 +21,8 @@
 #define DESC_TABLE	BIT_ULL(1)	/* table at levels 0-2, page at 3 */
 #define DESC_OA_MASK	GENMASK_ULL(47, 12)
 #define S2_MEMATTR_WB	(0xfULL << 2)	/* Normal, inner/outer write-back */
+/* With HCR_EL2.FWB: Normal write-back whatever stage 1 says */
+#define S2_MEMATTR_FWB_WB	(0x6ULL << 2)
 #define S2_AP_R		BIT_ULL(6)
 #define S2_AP_W		BIT_ULL(7)
 #define S2_SH_INNER	(3ULL << 8)
@@ -30,9 +32,11 @@
 #define LEVEL_SHIFT(l)	(PAGE_SHIFT + 9 * (3 - (l)))
 #define PTRS		512
 
-static u64 s2_leaf_desc(phys_addr_t pa, unsigned int prot)
+static u64 s2_leaf_desc(const struct modkvm_s2 *s2, phys_addr_t pa,
+			unsigned int prot)
 {
-	u64 d = (pa & DESC_OA_MASK) | DESC_VALID | DESC_TABLE | S2_MEMATTR_WB |
+	u64 d = (pa & DESC_OA_MASK) | DESC_VALID | DESC_TABLE |
+		(s2->fwb ? S2_MEMATTR_FWB_WB : S2_MEMATTR_WB) |
 		S2_SH_INNER | S2_AF;
 
 	if (prot & MODKVM_S2_R)
@@ -127,7 +131,7 @@ int modkvm_s2_map(struct modkvm_s2 *s2, u64 ipa, phys_addr_t pa, u64 size,
 	}
 
 	slot = &table[s2_index(s2, leaf_level, ipa)];
-	new = s2_leaf_desc(pa, prot);
+	new = s2_leaf_desc(s2, pa, prot);
 	if (leaf_level < 3)
 		new &= ~DESC_TABLE;		/* block descriptor */
 	desc = READ_ONCE(*slot);
@@ -151,7 +155,9 @@ int modkvm_s2_map(struct modkvm_s2 *s2, u64 ipa, phys_addr_t pa, u64 size,
 		return 0;
 	}
 
-	modkvm_s2_prepare_new(pa, size);
+	/* with forced write-back the guest cannot look past the caches */
+	if (!s2->fwb)
+		modkvm_s2_prepare_new(pa, size);
 	if (!(new & S2_XN))
 		modkvm_s2_prepare_exec(pa, size);
 	if (desc & DESC_VALID) {

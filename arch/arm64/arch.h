@@ -120,6 +120,13 @@ struct modkvm_s2 {
 	unsigned int ipa_bits;
 	u64 vtcr;
 	u16 vmid;
+	/*
+	 * FEAT_S2FWB in use (HCR_EL2.FWB): leaves force Normal write-back,
+	 * so guest and host always agree on memory contents and a new leaf
+	 * needs no clean to the point of coherency. Set before the first
+	 * leaf, fixed for the VM's life.
+	 */
+	bool fwb;
 };
 
 struct modkvm_arch_vm {
@@ -353,6 +360,7 @@ void modkvm_vtimer_irq_sync(struct modkvm_vcpu *vcpu);
 
 /* stage2 arch parts (tlb.c) */
 int modkvm_arch_s2_init(struct modkvm_s2 *s2, unsigned int ipa_bits);
+bool modkvm_s2fwb_usable(void);
 void modkvm_arch_s2_free(struct modkvm_s2 *s2);
 void modkvm_tlb_flush_ipa(struct modkvm_s2 *s2, u64 ipa);
 void modkvm_tlb_flush_vmid(struct modkvm_s2 *s2);

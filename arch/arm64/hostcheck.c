@@ -115,6 +115,9 @@ int modkvm_arch_init(void)
 	if (ret < 0)
 		return ret;
 	modkvm_hp_state = ret;
+	pr_info("VHE host: guest IPA up to %u bits, stage-2 forced write-back %s\n",
+		modkvm_host_ipa_limit(),
+		modkvm_s2fwb_usable() ? "on" : "off");
 	return 0;
 }
 

@@ -91,6 +91,10 @@ int modkvm_arch_vm_init(struct modkvm_vm *vm, unsigned long type)
 	if (FIELD_GET(MMFR1_LO, mmfr1))
 		hcr |= MK_HCR_TLOR;
 
+	/* Read by stage2.c for every leaf: fixed before there is any */
+	vm->s2.fwb = modkvm_s2fwb_usable();
+	if (vm->s2.fwb)
+		hcr |= MK_HCR_FWB;
 	vm->arch.hcr = hcr;
 
 	/*

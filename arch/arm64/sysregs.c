@@ -527,7 +527,9 @@ static bool emulate(struct modkvm_vcpu *vcpu, struct sys_access *p)
 	case R_DC_CISW:
 		if (p->read)
 			return false;
-		modkvm_flush_guest_dcache(vcpu->vm);
+		/* with forced write-back the caches hide nothing from it */
+		if (!vcpu->vm->s2.fwb)
+			modkvm_flush_guest_dcache(vcpu->vm);
 		return true;
 	case R_CNTP_CTL_EL0:
 	case R_CNTP_CVAL_EL0:

@@ -13,6 +13,7 @@
 #include <linux/bitmap.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/spinlock.h>
 #include <asm/barrier.h>
 #include <asm/sysreg.h>
@@ -22,6 +23,7 @@
 
 #define MMFR0_PARANGE	GENMASK_ULL(3, 0)
 #define MMFR1_VMIDBITS	GENMASK_ULL(7, 4)
+#define MMFR2_FWB	GENMASK_ULL(43, 40)
 #define MODKVM_MAX_IPA	48	/* 48-bit output addresses, no LPA2 */
 
 static DEFINE_SPINLOCK(vmid_lock);
@@ -38,6 +40,22 @@ static unsigned int modkvm_parange_bits(unsigned int parange)
 	static const u8 bits[] = { 32, 36, 40, 42, 44, 48, 52 };
 
 	return parange < ARRAY_SIZE(bits) ? bits[parange] : 48;
+}
+
+static bool s2fwb = true;
+module_param(s2fwb, bool, 0644);
+MODULE_PARM_DESC(s2fwb,
+		 "use FEAT_S2FWB (stage-2 forced write-back) if all CPUs have it; read at VM creation");
+
+/*
+ * Stage-2 forced write-back: every CPU has FEAT_S2FWB (the sanitised
+ * ID_AA64MMFR2_EL1) and the s2fwb parameter allows it.
+ */
+bool modkvm_s2fwb_usable(void)
+{
+	return READ_ONCE(s2fwb) &&
+	       FIELD_GET(MMFR2_FWB,
+			 read_sanitised_ftr_reg(SYS_ID_AA64MMFR2_EL1)) >= 1;
 }
 
 unsigned int modkvm_host_ipa_limit(void)
