@@ -32,6 +32,11 @@
 #                           turns a reset into an exit): a reboot the guest
 #                           makes by itself shows as a third boot, and fails.
 #   QB_PAUSE=5              seconds the guest stays stopped (QB_RESET=1)
+#   QB_REBOOT=0             1: the guest reboots itself once (reboot -f, PSCI
+#                           SYSTEM_RESET) before its disk check; QEMU runs
+#                           without -no-reboot and must boot it again, with
+#                           all vCPUs; the checks then apply to the second
+#                           boot.  Not with QB_RESET=1.
 if [ -r ./lib/tap.sh ]; then
 	. ./lib/tap.sh
 else
@@ -51,6 +56,7 @@ STRACE=${QB_STRACE:-auto}
 KEEP=${QB_KEEP:-/tmp/qemu_boot}
 RESET=${QB_RESET:-0}
 PAUSE=${QB_PAUSE:-5}
+REBOOT=${QB_REBOOT:-0}
 KERNEL=${QB_KERNEL:-guest/Image}
 INITRD=${QB_INITRD:-guest/initramfs.cpio.gz}
 DISK=${QB_DISK:-guest/disk.img}
@@ -102,9 +108,15 @@ machine="virt,gic-version=$GIC"
 # QB_RESET=1: QMP on a pipe chardev ($KEEP/qmp.in and .out, FIFOs), the
 # guest ticks on its console until it gets "go" on its serial line, and a
 # reset is not turned into an exit.
-if [ "$RESET" = 1 ]; then
+if [ "$RESET" = 1 ] && [ "$REBOOT" = 1 ]; then
+	echo "qemu_boot: QB_RESET=1 and QB_REBOOT=1 do not go together" >&2
+	exit 2
+elif [ "$RESET" = 1 ]; then
 	set -- -chardev "pipe,id=qmp,path=$KEEP/qmp" -mon chardev=qmp,mode=control
 	extra="modkvm.ticks=1"
+elif [ "$REBOOT" = 1 ]; then
+	set --
+	extra="modkvm.reboot=1"
 else
 	set -- -no-reboot
 	extra=""
@@ -329,8 +341,10 @@ run_qemu() {
 				progress "guest boot marker after $(dt "$t_start" "$t_marker") s (QEMU start -> guest /init)"
 			else
 				t_marker2=$(up)
-				progress "guest boot marker #$nboot after $(dt "$(cat "$KEEP/t_reset" 2>/dev/null || echo "$t_start")" "$t_marker2") s (system_reset -> guest /init)"
+				progress "guest boot marker #$nboot after $(dt "$(cat "$KEEP/t_reset" 2>/dev/null || echo "$t_start")" "$t_marker2") s ($([ "$REBOOT" = 1 ] && echo "guest's reboot" || echo system_reset) -> guest /init)"
 			fi ;;
+		"@G REBOOT "*)
+			up >"$KEEP/t_reset" ;;
 		esac
 	done <"$KEEP/fifo"
 	wait "$qpid"
@@ -396,6 +410,23 @@ if [ "$RESET" = 1 ]; then
 		ok "after system_reset: guest has $SMP CPUs online again ($cpus2)"
 	else
 		not_ok "after system_reset: guest has $SMP CPUs online again"
+		diag "second boot said: ${cpus2:-nothing}"
+	fi
+fi
+
+if [ "$REBOOT" = 1 ]; then
+	nreboot=$(grep -c '^@G REBOOT ' "$KEEP/console")
+	if [ "$nreboot" = 1 ]; then ok "guest rebooted itself once (reboot -f: PSCI SYSTEM_RESET)"
+	else not_ok "guest rebooted itself once (reboot -f: PSCI SYSTEM_RESET)"; diag "REBOOT markers: $nreboot"; fi
+	[ -n "$t_marker2" ] && [ -s "$KEEP/t_reset" ] &&
+		echo "# guest reboot time: $(dt "$(cat "$KEEP/t_reset")" "$t_marker2") s"
+	if [ "$nboot" = 2 ]; then ok "QEMU reset the machine: the guest booted a second time, and only then"
+	else not_ok "QEMU reset the machine: the guest booted a second time, and only then"; diag "boot markers: $nboot"; fi
+	cpus2=$(sed -n 's/^@G CPUS //p' "$KEEP/console" | sed -n 2p)
+	if [ "$cpus2" = "online=$want_online nproc=$SMP" ]; then
+		ok "after the guest's reboot: $SMP CPUs online again ($cpus2)"
+	else
+		not_ok "after the guest's reboot: $SMP CPUs online again"
 		diag "second boot said: ${cpus2:-nothing}"
 	fi
 fi
