@@ -63,7 +63,14 @@ int vmm_vm_create(struct vmm_vm *vm, unsigned long type)
 		goto fail;
 	}
 	vm->run_size = rc;
-	vm->fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, type);
+	/*
+	 * Registering the VM's MMU notifier gives up with EINTR when a
+	 * signal is pending (mm_take_all_locks()), with KVM as with modkvm:
+	 * try again, as QEMU does.
+	 */
+	do {
+		vm->fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, type);
+	} while (vm->fd < 0 && errno == EINTR);
 	if (vm->fd < 0) {
 		rc = neg_errno();
 		goto fail;
