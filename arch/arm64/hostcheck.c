@@ -115,9 +115,6 @@ int modkvm_arch_init(void)
 	if (ret < 0)
 		return ret;
 	modkvm_hp_state = ret;
-	pr_info("VHE host: guest IPA up to %u bits, stage-2 forced write-back %s\n",
-		modkvm_host_ipa_limit(),
-		modkvm_s2fwb_usable() ? "on" : "off");
 	return 0;
 }
 
@@ -127,8 +124,12 @@ void modkvm_arch_exit(void)
 }
 
 /* Only once modkvm is sure to own EL2: the guest timer's interrupt. */
+/* Once /dev/kvm is ours: a refused load prints only its refusal. */
 void modkvm_arch_start(void)
 {
+	pr_info("VHE host: guest IPA up to %u bits, stage-2 forced write-back %s\n",
+		modkvm_host_ipa_limit(),
+		modkvm_s2fwb_usable() ? "on" : "off");
 	modkvm_vtimer_irq_init();
 }
 
