@@ -6,7 +6,9 @@
  * accesses with random encodings, HVC/SMC with function IDs around the
  * PSCI/SMCCC ranges, loads and stores of every shape to RAM, to a
  * read-only slot, to MMIO and beyond the IPA space, WFI/WFE, ERET, BRK,
- * exception-level changes, PSTATE writes. Userspace meanwhile writes
+ * exception-level changes, PSTATE writes; on CPUs with AArch32 at EL1 a
+ * third of the VMs run random A32 or T32 code (CP15/CP14 accesses with
+ * random conditions, HVC/SMC, LDM/STM, LDRD, exclusives, CPS). Userspace meanwhile writes
  * random values to random registers of the register list, injects
  * SErrors and raises IRQ/FIQ lines, and moves or deletes a slot.
  *
@@ -293,6 +295,128 @@ static void put_vectors(uint32_t *code)
 		memcpy(code + v * 0x80 / 4, skip, sizeof(skip));
 }
 
+/* ---- AArch32 (A32/T32) guests, on hosts with AArch32 at EL1 ---- */
+
+#define A32_MOVW(rd, imm)	(0xe3000000 | ((imm) >> 12 & 0xf) << 16 | \
+				 (rd) << 12 | ((imm) & 0xfff))
+#define A32_MOVT(rd, imm)	(0xe3400000 | ((imm) >> 28 & 0xf) << 16 | \
+				 (rd) << 12 | ((imm) >> 16 & 0xfff))
+
+static uint32_t a32_cond(void)
+{
+	return (rn(4) ? 0xeU : rn(15)) << 28;	/* mostly "always" */
+}
+
+static uint32_t *emit_a32_mov(uint32_t *p, unsigned int rd, uint32_t v)
+{
+	*p++ = A32_MOVW(rd, v);
+	*p++ = A32_MOVT(rd, v);
+	return p;
+}
+
+static uint32_t a32_ldst(unsigned int rn_)
+{
+	unsigned int rt = rn(13), c = a32_cond(), l = rn(2);
+
+	switch (rn(6)) {
+	case 0: case 1:	/* LDR/STR/LDRB/STRB (immediate), maybe writeback */
+		return 0x05000000 | c | rn(2) << 23 | rn(2) << 22 |
+		       (rn(4) ? 0 : 1) << 21 | l << 20 | rn_ << 16 |
+		       rt << 12 | rn(4096);
+	case 2:		/* LDRH/STRH/LDRSB/LDRSH/LDRD/STRD (immediate) */
+		return 0x01c00090 | c | rn(2) << 23 | l << 20 | rn_ << 16 |
+		       rt << 12 | rn(16) << 8 | rn(4) << 5 | rn(16);
+	case 3:		/* LDM/STM */
+		return 0x08800000 | c | rn(2) << 21 | l << 20 | rn_ << 16 |
+		       (rnd() & 0xffff);
+	case 4:		/* LDREX/STREX */
+		return l ? 0x01900f9f | c | rn_ << 16 | rt << 12 :
+			   0x01800f90 | c | rn_ << 16 | rn(13) << 12 | rt;
+	}
+	/* LDC/STC, VLDR/VSTR */
+	return 0x0d000000 | c | rn(2) << 23 | l << 20 | rn_ << 16 |
+	       rn(16) << 12 | (10 + rn(6)) << 8 | rn(256);
+}
+
+static void gen_block_a32(uint32_t *p, size_t words)
+{
+	uint32_t *end = p + words;
+
+	while (p + 6 < end) {
+		unsigned int r = rn(13);
+
+		switch (rn(12)) {
+		case 0: case 1: case 2:	/* MCR/MRC p15 */
+			*p++ = 0x0e000f10 | a32_cond() | rn(8) << 21 |
+			       rn(2) << 20 | rn(16) << 16 | rn(15) << 12 |
+			       rn(8) << 5 | rn(16);
+			break;
+		case 3:			/* MCR/MRC p14, VMRS/VMSR */
+			*p++ = rn(2) ? 0x0e000e10 | a32_cond() | rn(8) << 21 |
+				       rn(2) << 20 | rn(16) << 16 |
+				       rn(15) << 12 | rn(8) << 5 | rn(16) :
+				       0x0ee00a10 | a32_cond() | rn(2) << 20 |
+				       rn(16) << 16 | rn(15) << 12;
+			break;
+		case 4:			/* MCRR/MRRC p15 or p14 */
+			*p++ = 0x0c400000 | a32_cond() | rn(2) << 20 |
+			       rn(13) << 16 | rn(13) << 12 |
+			       (14 + rn(2)) << 8 | rn(16) << 4 | rn(16);
+			break;
+		case 5:			/* HVC/SMC with a function ID in r0 */
+			p = emit_a32_mov(p, 0, rn(4) ? rnd_fid() : rnd());
+			p = emit_a32_mov(p, 1, rn(2) ? rn(4) : rnd());
+			*p++ = rn(2) ? 0xe1400070 : 0xe1600070 | a32_cond();
+			break;
+		case 6: case 7: case 8:
+			p = emit_a32_mov(p, r, rnd_addr());
+			*p++ = a32_ldst(r);
+			break;
+		case 9:			/* WFI, WFE, YIELD, SEV */
+			*p++ = 0x0320f000 | a32_cond() | rn(5);
+			break;
+		case 10:		/* SVC, BKPT, UDF, ERET, CPS, SETEND */
+			switch (rn(6)) {
+			case 0: *p++ = 0x0f000000 | a32_cond(); break;
+			case 1: *p++ = 0xe1200070; break;
+			case 2: *p++ = 0xe7f000f0; break;
+			case 3: *p++ = 0xe160006e; break;
+			case 4: *p++ = 0xf1020000 | rn(32) | rn(8) << 6; break;
+			default: *p++ = 0xf1010000 | rn(2) << 9; break;
+			}
+			break;
+		default:
+			*p++ = (uint32_t)rnd();
+			break;
+		}
+	}
+	while (p < end)
+		*p++ = 0xe320f000;	/* NOP */
+}
+
+/*
+ * The AArch32 vector table: undefined instructions, SVCs and prefetch
+ * aborts return past the instruction, data aborts, IRQs and FIQs to the
+ * next one.
+ */
+static void put_vectors_a32(uint32_t *code)
+{
+	static const uint32_t v[8] = {
+		0xeafffffe,	/* reset: b . */
+		0xe1b0f00e,	/* undefined: movs pc, lr */
+		0xe1b0f00e,	/* SVC */
+		0xe1b0f00e,	/* prefetch abort */
+		0xe25ef004,	/* data abort: subs pc, lr, #4 */
+		0xe320f000,	/* (hyp) */
+		0xe25ef004,	/* IRQ */
+		0xe25ef004,	/* FIQ */
+	};
+
+	memcpy(code, v, sizeof(v));
+}
+
+static bool aa32_ok;
+
 static volatile sig_atomic_t alarms;
 
 static void on_alarm(int sig)
@@ -303,7 +427,7 @@ static void on_alarm(int sig)
 
 /* The counts the checks are made from */
 static struct {
-	unsigned long vms, runs, mmio_r, mmio_w, sysev, eintr, enosys;
+	unsigned long vms, aa32_vms, runs, mmio_r, mmio_w, sysev, eintr, enosys;
 	unsigned long bad_run, reg_sets, reg_bad, get_bad, other_bad;
 } st;
 
@@ -424,7 +548,7 @@ static void poke_vcpu(struct vmm_vm *vm, struct vmm_vcpu *vcpu)
 static bool run_once(struct vmm_vcpu *vcpu)
 {
 	int rc = vmm_run(vcpu);
-	uint64_t pc;
+	uint64_t pc, pstate;
 
 	st.runs++;
 	if (vmm_get64(vcpu, VMM_REG_PC, &pc))
@@ -453,7 +577,10 @@ static bool run_once(struct vmm_vcpu *vcpu)
 		 * syndrome. A VMM may skip the instruction, as here.
 		 */
 		st.enosys++;
-		return !vmm_set64(vcpu, VMM_REG_PC, pc + 4);
+		if (vmm_get64(vcpu, VMM_REG_PSTATE, &pstate))
+			return false;
+		return !vmm_set64(vcpu, VMM_REG_PC,
+				  pc + ((pstate & 0x30) == 0x30 ? 2 : 4));
 	}
 	bad(&st.bad_run, "KVM_RUN: %s (pc %#llx)", vmm_describe_exit(vcpu),
 	    (unsigned long long)pc);
@@ -465,7 +592,7 @@ static void round_(void)
 	static uint32_t code[RAM_SIZE / 4];
 	struct vmm_vcpu vcpus[2];
 	unsigned int nr = 1 + rn(2), i, r;
-	bool live[2] = { true, true }, psci = rn(4);
+	bool live[2] = { true, true }, psci = rn(4), aa32 = aa32_ok && !rn(3);
 	uint32_t feat;
 	struct vmm_vm vm;
 	int rc;
@@ -476,8 +603,14 @@ static void round_(void)
 		return;
 	}
 	st.vms++;
-	gen_block(code, ARRAY_SIZE(code));
-	put_vectors(code);
+	if (aa32) {
+		st.aa32_vms++;
+		gen_block_a32(code, ARRAY_SIZE(code));
+		put_vectors_a32(code);
+	} else {
+		gen_block(code, ARRAY_SIZE(code));
+		put_vectors(code);
+	}
 	if (!vmm_mem_add(&vm, 0, RAM_BASE, RAM_SIZE, 0) ||
 	    !vmm_mem_add(&vm, 1, RO_BASE, RO_SIZE, KVM_MEM_READONLY) ||
 	    vmm_load(&vm, RAM_BASE, code, sizeof(code))) {
@@ -491,6 +624,8 @@ static void round_(void)
 
 		/* the same features for all vCPUs of a VM, POWER_OFF aside */
 		feat = psci ? 1U << KVM_ARM_VCPU_PSCI_0_2 : 0;
+		if (aa32)
+			feat |= 1U << KVM_ARM_VCPU_EL1_32BIT;
 		if (i && rn(2))
 			feat |= 1U << KVM_ARM_VCPU_POWER_OFF;
 		rc = vmm_simple_vcpu(&vm, &vcpus[i], i, feat, RAM_BASE +
@@ -506,9 +641,11 @@ static void round_(void)
 			vmm_set64(&vcpus[i], VMM_REG_X(x), rnd_value());
 		vmm_set64(&vcpus[i], VMM_REG_VBAR_EL1, RAM_BASE);
 		vmm_set64(&vcpus[i], VMM_REG_SP_EL1, RAM_BASE + rn(RAM_SIZE));
+		if (aa32 && rn(3) == 0)		/* Thumb */
+			vmm_set64(&vcpus[i], VMM_REG_PSTATE, 0x1f3);
 		if (!rn(4))
 			vmm_set64(&vcpus[i], VMM_REG_PSTATE,
-				  rn(2) ? rnd() : (rnd() & 0x3cf));
+				  rn(2) ? rnd() : (rnd() & 0x3df));
 	}
 
 	for (r = 0; r < RUNS; r++) {
@@ -536,6 +673,7 @@ int main(void)
 	unsigned int i;
 
 	tap_init();
+	aa32_ok = vmm_sys_check_cap(KVM_CAP_ARM_EL1_32BIT) > 0;
 	rng_state = seed * 0x9e3779b97f4a7c15ULL + 1;
 	tap_diag("seed %llu (MODKVM_FUZZ_SEED)", (unsigned long long)seed);
 	fds0 = vmm_count_fds();
@@ -551,8 +689,8 @@ int main(void)
 	memset(&it, 0, sizeof(it));
 	setitimer(ITIMER_REAL, &it, NULL);
 
-	tap_diag("%lu VMs, %lu KVM_RUNs: %lu MMIO reads, %lu MMIO writes, %lu system events, %lu EINTR, %lu ENOSYS; %lu register writes; %lu alarms; %.1f s",
-		 st.vms, st.runs, st.mmio_r, st.mmio_w, st.sysev, st.eintr,
+	tap_diag("%lu VMs (%lu AArch32), %lu KVM_RUNs: %lu MMIO reads, %lu MMIO writes, %lu system events, %lu EINTR, %lu ENOSYS; %lu register writes; %lu alarms; %.1f s",
+		 st.vms, st.aa32_vms, st.runs, st.mmio_r, st.mmio_w, st.sysev, st.eintr,
 		 st.enosys, st.reg_sets, (unsigned long)alarms,
 		 (vmm_now_ns() - t0) / 1e9);
 	tap_check(st.vms >= 20 && st.runs >= 500,
