@@ -31,6 +31,9 @@
 #include "vmm.h"
 #include "guest.h"
 
+#ifndef HWCAP_PACA
+#define HWCAP_PACA	(1UL << 30)
+#endif
 #ifndef HWCAP_PACG
 #define HWCAP_PACG	(1UL << 31)
 #endif
@@ -524,12 +527,18 @@ static void test_onereg(void)
 
 int main(void)
 {
-	int addr, gen;
+	int addr, gen, host;
 
 	tap_init();
 	addr = vmm_sys_check_cap(KVM_CAP_ARM_PTRAUTH_ADDRESS);
 	gen = vmm_sys_check_cap(KVM_CAP_ARM_PTRAUTH_GENERIC);
 	tap_diag("KVM_CAP_ARM_PTRAUTH_ADDRESS %d, _GENERIC %d", addr, gen);
+	/* Both kinds on every CPU is also what gives userspace both hwcaps */
+	host = (getauxval(AT_HWCAP) & (HWCAP_PACA | HWCAP_PACG)) ==
+	       (HWCAP_PACA | HWCAP_PACG);
+	tap_check(addr == host && gen == host,
+		  "the capabilities are offered exactly when the host has both kinds (HWCAP_PACA, HWCAP_PACG)",
+		  "caps %d/%d, hwcaps %d", addr, gen, host);
 
 	test_without();
 	if (addr <= 0 || gen <= 0) {
