@@ -14,7 +14,8 @@
 
 /*
  * Capabilities modkvm does not implement (yet): must answer 0.
- * (KVM_CAP_ARM_EL1_32BIT depends on the CPU: vcpu_aarch32 checks it.)
+ * (KVM_CAP_ARM_EL1_32BIT and KVM_CAP_ARM_PTRAUTH_* depend on the CPU:
+ * vcpu_aarch32 and vcpu_ptrauth check them.)
  */
 static const struct { int cap; const char *name; } absent_caps[] = {
 	{ KVM_CAP_IRQCHIP, "IRQCHIP" },
@@ -23,7 +24,6 @@ static const struct { int cap; const char *name; } absent_caps[] = {
 	{ KVM_CAP_DIRTY_LOG_RING, "DIRTY_LOG_RING" },
 	{ KVM_CAP_ARM_MTE, "ARM_MTE" },
 	{ KVM_CAP_ARM_SVE, "ARM_SVE" },
-	{ KVM_CAP_ARM_PTRAUTH_ADDRESS, "ARM_PTRAUTH_ADDRESS" },
 	{ KVM_CAP_IOEVENTFD, "IOEVENTFD" },
 	{ KVM_CAP_IRQFD, "IRQFD" },
 	{ KVM_CAP_ARM_INJECT_SERROR_ESR, "ARM_INJECT_SERROR_ESR" },

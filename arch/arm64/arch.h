@@ -64,6 +64,13 @@ enum modkvm_sysreg {
 	/* the guest's virtual timer, loaded through CNTV_*_EL02 */
 	SR_CNTV_CTL_EL0,
 	SR_CNTV_CVAL_EL0,
+	/*
+	 * the pointer authentication keys (A, B instruction and data, and
+	 * generic; low then high half each), in this order: switch_entry.S
+	 * loads them around the guest of a VM that has pointer authentication
+	 */
+	SR_APIAKEYLO_EL1,
+	SR_APGAKEYHI_EL1 = SR_APIAKEYLO_EL1 + 9,
 	/* emulated */
 	SR_MPIDR_EL1,		/* loaded as VMPIDR_EL2 */
 	SR_MDSCR_EL1,
@@ -144,6 +151,12 @@ struct modkvm_arch_vm {
 	bool vcpu_features_set;		/* a vCPU was initialized; under vm->lock */
 	/* EL1 is AArch32 (KVM_ARM_VCPU_EL1_32BIT): fixed with the features */
 	bool el1_32bit;
+	/*
+	 * Pointer authentication (KVM_ARM_VCPU_PTRAUTH_ADDRESS and _GENERIC,
+	 * always both): HCR_EL2.API and APK set, the keys switched
+	 * (switch_entry.S); fixed with the features
+	 */
+	bool ptrauth;
 };
 
 /* exit.hpfar when the IPA of a fault could not be found: fault again */
@@ -293,6 +306,7 @@ void modkvm_arch_vcpu_put(struct modkvm_vcpu *vcpu);
 int modkvm_handle_exit(struct modkvm_vcpu *vcpu);
 
 /* reset.c */
+bool modkvm_arch_ptrauth_supported(void);
 int modkvm_arch_vcpu_init(struct modkvm_vcpu *vcpu,
 			  const struct kvm_vcpu_init *init);
 void modkvm_arch_vcpu_reset(struct modkvm_vcpu *vcpu);

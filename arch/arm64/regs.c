@@ -19,7 +19,9 @@
  * KVM_ARM_GET_REG_WRITABLE_MASKS), but for the AArch32 feature ID
  * registers, which read as 0 and ignore writes, as with KVM, while the
  * guest has no AArch32 (a VM whose EL1 is AArch32 has them, read-only);
- * the virtual and
+ * the pointer authentication keys, for a vCPU with the features (the
+ * address keys with KVM_ARM_VCPU_PTRAUTH_ADDRESS, the generic key with
+ * _GENERIC); the virtual and
  * physical timer registers (writing TIMER_CNT sets the VM's virtual
  * counter offset; PTIMER_CNT ignores writes: there is no physical counter
  * offset); the firmware pseudo-registers: the PSCI version (settable among
@@ -247,6 +249,31 @@ static const struct {
 
 #define DBG_BPWP_ID(n, op2)	SYSREG_ID(2, 0, 0, n, op2)
 
+/*
+ * The pointer authentication keys of a vCPU with KVM_ARM_VCPU_PTRAUTH_*
+ * (none otherwise): AP{IA,IB,DA,DB}KEY{LO,HI}_EL1 (op0 3, op1 0, CRn 2,
+ * CRm 1 and 2, op2 0..3) with the address feature, APGAKEY{LO,HI}_EL1
+ * (CRm 3, op2 0 and 1) with the generic one; in the order of sys[]
+ */
+#define PTRAUTH_NR		(SR_APGAKEYHI_EL1 - SR_APIAKEYLO_EL1 + 1)
+#define PTRAUTH_ID(i)		SYSREG_ID(3, 0, 2, 1 + (i) / 4, (i) % 4)
+
+static int ptrauth_slot(struct modkvm_vcpu *vcpu, u64 id)
+{
+	u64 feat = vcpu->arch.features;
+	unsigned int i;
+
+	for (i = 0; i < PTRAUTH_NR; i++) {
+		if (PTRAUTH_ID(i) != id)
+			continue;
+		if (!(feat & BIT_ULL(i < 8 ? KVM_ARM_VCPU_PTRAUTH_ADDRESS :
+					 KVM_ARM_VCPU_PTRAUTH_GENERIC)))
+			return -1;
+		return SR_APIAKEYLO_EL1 + i;
+	}
+	return -1;
+}
+
 /* The slot of breakpoint/watchpoint register @id (a full id), or -1 */
 static int dbg_bpwp_slot(u64 id, u64 *mask)
 {
@@ -308,6 +335,8 @@ static int sysreg_get(struct modkvm_vcpu *vcpu, u64 id, u64 *val)
 		}
 	}
 	slot = dbg_bpwp_slot(id, &mask);
+	if (slot < 0)
+		slot = ptrauth_slot(vcpu, id);
 	if (slot >= 0) {
 		*val = sys[slot];
 		return 0;
@@ -381,6 +410,10 @@ static int sysreg_set(struct modkvm_vcpu *vcpu, u64 id, u64 val)
 		}
 	}
 	slot = dbg_bpwp_slot(id, &mask);
+	if (slot < 0) {
+		slot = ptrauth_slot(vcpu, id);
+		mask = ~0ULL;
+	}
 	if (slot >= 0) {
 		sys[slot] = val & mask;
 		return 0;
@@ -647,7 +680,7 @@ static int cmp_u64(const void *a, const void *b)
  * encoding) and the firmware registers; returns how many (ids filled if
  * @ids)
  */
-static unsigned int walk_reg_ids(u64 *ids)
+static unsigned int walk_reg_ids(struct modkvm_vcpu *vcpu, u64 *ids)
 {
 	unsigned int n = 0, first_sys, i, crm, op2;
 	u64 off;
@@ -677,6 +710,9 @@ static unsigned int walk_reg_ids(u64 *ids)
 			ADD(DBG_BPWP_ID(crm, op2));
 	for (i = 0; i < ARRAY_SIZE(special_sysregs); i++)
 		ADD(special_sysregs[i]);
+	for (i = 0; i < PTRAUTH_NR; i++)
+		if (ptrauth_slot(vcpu, PTRAUTH_ID(i)) >= 0)
+			ADD(PTRAUTH_ID(i));
 	for (crm = 1; crm <= 7; crm++)
 		for (op2 = 0; op2 <= 7; op2++)
 			ADD(SYSREG_ID(3, 0, 0, crm, op2));
@@ -692,7 +728,7 @@ static unsigned int walk_reg_ids(u64 *ids)
 int modkvm_get_reg_list(struct modkvm_vcpu *vcpu,
 			struct kvm_reg_list __user *user)
 {
-	unsigned int total = walk_reg_ids(NULL);
+	unsigned int total = walk_reg_ids(vcpu, NULL);
 	u64 n, *ids;
 	int ret = 0;
 
@@ -706,7 +742,7 @@ int modkvm_get_reg_list(struct modkvm_vcpu *vcpu,
 	ids = kmalloc_array(total, sizeof(*ids), GFP_KERNEL);
 	if (!ids)
 		return -ENOMEM;
-	walk_reg_ids(ids);
+	walk_reg_ids(vcpu, ids);
 	if (copy_to_user(user->reg, ids, total * sizeof(*ids)))
 		ret = -EFAULT;
 	kfree(ids);

@@ -6,16 +6,22 @@
  * interrupts to the host (FMO/IMO/AMO, so the virtual lines are ours),
  * traps WFI/WFE, SMC, the feature ID registers (TID3), implementation
  * defined registers, ACTLR_EL1, set/way maintenance and LORegions, and
- * (with RAS) error records and external aborts. There is no TGE, no
- * pointer authentication (API/APK clear: PAC instructions trap and get
- * UNDEF) and no nested virtualization. Only the generic v8 target and the
- * POWER_OFF, PSCI_0_2 and EL1_32BIT features exist (the last where every
- * CPU has AArch32 at EL1: the VM's EL1 is then AArch32, HCR_EL2.RW
- * clear): PMU, SVE, pointer authentication and EL2 are refused, and all
- * vCPUs of a VM must ask for the same features (POWER_OFF apart), so all
- * have the same width. A reset gives the state api.rst and the Arm ARM
- * define for a warm reset into EL1h (AArch32: SVC): registers zero,
- * D/A/I/F masked, MMU and caches off, the OS lock set; the MPIDR
+ * (with RAS) error records and external aborts. There is no TGE and no
+ * nested virtualization. Only the generic v8 target and the POWER_OFF,
+ * PSCI_0_2, EL1_32BIT and pointer authentication features exist:
+ * EL1_32BIT where every CPU has AArch32 at EL1 (the VM's EL1 is then
+ * AArch32, HCR_EL2.RW clear); PTRAUTH_ADDRESS and PTRAUTH_GENERIC where
+ * the system as a whole has both kinds with one algorithm, and then, as
+ * api.rst asks when both capabilities are there, both or neither (a VM
+ * with them runs with HCR_EL2.API and APK set, its keys switched by
+ * switch_entry.S; without them API/APK stay clear, so the guest's PAC
+ * instructions and key register accesses trap and get UNDEF). PMU, SVE
+ * and EL2 are refused, and all vCPUs of a VM must ask for the same
+ * features (POWER_OFF apart), so all have the same width. A reset gives
+ * the state api.rst and the Arm ARM define for a warm reset into EL1h
+ * (AArch32: SVC): registers zero, D/A/I/F masked, MMU and caches off, the
+ * OS lock set; the pointer authentication keys, UNKNOWN after a reset in
+ * the architecture, are zero (never anything of the host's); the MPIDR
  * (Aff0 = creation index % 16, Aff1 = index / 16) survives resets once
  * set, as a CPU's identity does.
  */
@@ -65,12 +71,27 @@ static u64 known_features(void)
 	return m;
 }
 
+#define FEAT_PTRAUTH		(FEAT(PTRAUTH_ADDRESS) | FEAT(PTRAUTH_GENERIC))
+
+/*
+ * Address and generic authentication on every CPU, each kind with one
+ * algorithm the whole system shares (the kernel's system-wide
+ * capabilities; they are off with CONFIG_ARM64_PTR_AUTH=n or
+ * arm64.nopauth): KVM_CAP_ARM_PTRAUTH_ADDRESS and _GENERIC.
+ */
+bool modkvm_arch_ptrauth_supported(void)
+{
+	return system_has_full_ptr_auth();
+}
+
 static u64 supported_features(void)
 {
 	u64 m = FEAT(POWER_OFF) | FEAT(PSCI_0_2);
 
 	if (modkvm_arch_el1_32bit_supported())
 		m |= FEAT(EL1_32BIT);
+	if (modkvm_arch_ptrauth_supported())
+		m |= FEAT_PTRAUTH;
 	return m;
 }
 
@@ -120,6 +141,7 @@ int modkvm_arch_vm_init(struct modkvm_vm *vm, unsigned long type)
 	vm->arch.vcpu_features = 0;
 	vm->arch.vcpu_features_set = false;
 	vm->arch.el1_32bit = false;
+	vm->arch.ptrauth = false;
 	return 0;
 }
 
@@ -176,6 +198,9 @@ int modkvm_arch_vcpu_init(struct modkvm_vcpu *vcpu,
 		return -ENOENT;
 	if (features & ~supported_features())
 		return -EINVAL;
+	/* Both capabilities are offered: both features or neither */
+	if ((features & FEAT_PTRAUTH) && (features & FEAT_PTRAUTH) != FEAT_PTRAUTH)
+		return -EINVAL;
 	/* A second INIT must ask for what the first did (power state apart) */
 	if (vcpu->initialized &&
 	    ((features ^ vcpu->arch.features) & ~FEAT(POWER_OFF)))
@@ -195,6 +220,10 @@ int modkvm_arch_vcpu_init(struct modkvm_vcpu *vcpu,
 		if (features & FEAT(EL1_32BIT)) {
 			vm->arch.el1_32bit = true;
 			vm->arch.hcr &= ~MK_HCR_RW;
+		}
+		if (features & FEAT_PTRAUTH) {
+			vm->arch.ptrauth = true;
+			vm->arch.hcr |= MK_HCR_API | MK_HCR_APK;
 		}
 		WRITE_ONCE(vm->arch.psci_version,
 			   (features & FEAT(PSCI_0_2)) ? PSCI_VERSION(1, 1) :

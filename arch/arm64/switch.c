@@ -10,7 +10,10 @@
  * without an in-kernel KVM leaves 0, is set and cleared) and the few EL0/EL1
  * registers VHE does not redirect (TPIDR*, SP_EL1, PAR, CSSELR, and the
  * debug registers: debug.c). The host's SP_EL0 ("current") and
- * callee-saved registers are kept by switch.S. PSTATE.D is masked from
+ * callee-saved registers are kept by switch_entry.S, and so are, for a VM
+ * with pointer authentication, the key registers: the host signs its
+ * return addresses with them, so the guest's may be loaded only where no
+ * C runs (see there). PSTATE.D is masked from
  * before the guest's debug state is loaded until the host's is back, so
  * that the host cannot take a debug exception at EL2 under the guest's.
  *
@@ -35,12 +38,13 @@
 #include "el2_regs.h"
 #include "switch_asm.h"
 
-u32 __modkvm_guest_enter(struct modkvm_gp_regs *ctxt);
+u32 __modkvm_guest_enter(struct modkvm_gp_regs *ctxt, u64 *keys);
 
 static_assert(offsetof(struct modkvm_arch_vcpu, gp) == 0);
 static_assert(offsetof(struct modkvm_gp_regs, sp_el0) == CTXT_SP_EL0);
 static_assert(offsetof(struct modkvm_gp_regs, pc) == CTXT_PC);
 static_assert(offsetof(struct modkvm_gp_regs, pstate) == CTXT_PSTATE);
+static_assert((SR_APGAKEYHI_EL1 - SR_APIAKEYLO_EL1 + 1) * 8 == KEYS_SIZE);
 static_assert(offsetof(struct user_fpsimd_state, fpsr) == FP_FPSR);
 static_assert(offsetof(struct user_fpsimd_state, fpcr) == FP_FPCR);
 
@@ -257,10 +261,13 @@ static bool fast_exit(struct modkvm_vcpu *vcpu, u32 code)
  * not redirect (6) are saved and restored, the guest's EL1 state (18
  * EL12 and EL02 registers) and those 6 are loaded and saved again, 9 EL2
  * registers are set for the guest, and 31 general registers go each way
- * in switch_entry.S: about 90 system register accesses, and MDSCR_EL1
+ * in switch_entry.S: about 90 system register accesses (and the 10
+ * pointer authentication keys each way for a VM that has them, in
+ * switch_entry.S on every entry and exit), and MDSCR_EL1
  * three times (debug.c; all breakpoints and watchpoints too, four
  * accesses each, while the guest or userspace has them enabled). An exit
- * answered by fast_exit() costs only the 31 general registers and ESR.
+ * answered by fast_exit() costs only the 31 general registers and ESR
+ * (and the keys: fast_exit() is C, so the host's are back for it too).
  */
 int modkvm_arch_enter_guest(struct modkvm_vcpu *vcpu)
 {
@@ -270,7 +277,7 @@ int modkvm_arch_enter_guest(struct modkvm_vcpu *vcpu)
 	struct host_regs h;
 	unsigned int n;
 	unsigned long daif;
-	u64 hcr;
+	u64 hcr, *keys;
 	u32 code;
 
 	daif = read_sysreg(daif);
@@ -312,8 +319,10 @@ int modkvm_arch_enter_guest(struct modkvm_vcpu *vcpu)
 	write_sysreg(hcr, hcr_el2);
 	isb();
 
+	/* The guest's keys, switched by switch_entry.S alone: no C sees them */
+	keys = vm->arch.ptrauth ? &a->sys[SR_APIAKEYLO_EL1] : NULL;
 	for (n = 0; ; n++) {
-		code = __modkvm_guest_enter(&a->gp);
+		code = __modkvm_guest_enter(&a->gp, keys);
 		a->exit.esr = read_sysreg(esr_el2);
 		if (n == FAST_EXITS_MAX || !fast_exit(vcpu, code))
 			break;

@@ -10,6 +10,9 @@
 #define CTXT_PC		(32 * 8)
 #define CTXT_PSTATE	(33 * 8)
 
+/* the pointer authentication keys: ten registers (SR_APIAKEYLO_EL1 on) */
+#define KEYS_SIZE	(10 * 8)
+
 /* struct user_fpsimd_state */
 #define FP_FPSR		(32 * 16)
 #define FP_FPCR		(32 * 16 + 4)

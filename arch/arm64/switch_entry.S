@@ -12,19 +12,77 @@
  * on entry is found again at exit:
  *
  *	sp + 0	 ctxt pointer	host VBAR
- *	sp + 16	 x18		host SP_EL0 (the kernel's "current")
- *	sp + 32	 x19 .. x30 (callee-saved, six pairs)
+ *	sp + 16	 keys pointer	(unused)
+ *	sp + 32	 the host's pointer authentication keys (ten registers)
+ *	sp + 112 x18		host SP_EL0 (the kernel's "current")
+ *	sp + 128 x19 .. x30 (callee-saved, six pairs)
+ *
+ * Pointer authentication keys: the host kernel signs its return addresses
+ * with its own APIA key, and the B, data and generic keys hold the
+ * current task's (user) keys; none of them may reach a guest, and the
+ * host must have them back before it runs a signed return. There are no
+ * EL2 keys (EL2 and EL1 share the *KEY*_EL1 registers), so for a VM with
+ * pointer authentication (keys pointer not NULL; HCR_EL2.API and APK set,
+ * its key accesses do not trap) all ten are switched here: the host's
+ * saved on the stack and the guest's loaded after the host's vectors are
+ * replaced, with interrupts masked, and the other way round on the way
+ * out, before anything returns. Nothing in between is C or a signed
+ * return: only this file's code, whose own return is unsigned. The ERET
+ * into the guest is context synchronizing; the ISB on the way out makes
+ * the host's keys effective before its first authentication. A VM
+ * without pointer authentication (NULL) has API/APK clear: it cannot use
+ * or read the keys, so the host's stay in place.
  */
 #include <linux/linkage.h>
 #include <asm/assembler.h>
+#include <asm/sysreg.h>
 
 #include "switch_asm.h"
 
 	.text
 
+/* The ten key registers to or from [\base, #\off], in enum modkvm_sysreg order */
+	.macro	keys_save base, off, t0, t1
+	mrs_s	\t0, SYS_APIAKEYLO_EL1
+	mrs_s	\t1, SYS_APIAKEYHI_EL1
+	stp	\t0, \t1, [\base, #\off + 0]
+	mrs_s	\t0, SYS_APIBKEYLO_EL1
+	mrs_s	\t1, SYS_APIBKEYHI_EL1
+	stp	\t0, \t1, [\base, #\off + 16]
+	mrs_s	\t0, SYS_APDAKEYLO_EL1
+	mrs_s	\t1, SYS_APDAKEYHI_EL1
+	stp	\t0, \t1, [\base, #\off + 32]
+	mrs_s	\t0, SYS_APDBKEYLO_EL1
+	mrs_s	\t1, SYS_APDBKEYHI_EL1
+	stp	\t0, \t1, [\base, #\off + 48]
+	mrs_s	\t0, SYS_APGAKEYLO_EL1
+	mrs_s	\t1, SYS_APGAKEYHI_EL1
+	stp	\t0, \t1, [\base, #\off + 64]
+	.endm
+
+	.macro	keys_load base, off, t0, t1
+	ldp	\t0, \t1, [\base, #\off + 0]
+	msr_s	SYS_APIAKEYLO_EL1, \t0
+	msr_s	SYS_APIAKEYHI_EL1, \t1
+	ldp	\t0, \t1, [\base, #\off + 16]
+	msr_s	SYS_APIBKEYLO_EL1, \t0
+	msr_s	SYS_APIBKEYHI_EL1, \t1
+	ldp	\t0, \t1, [\base, #\off + 32]
+	msr_s	SYS_APDAKEYLO_EL1, \t0
+	msr_s	SYS_APDAKEYHI_EL1, \t1
+	ldp	\t0, \t1, [\base, #\off + 48]
+	msr_s	SYS_APDBKEYLO_EL1, \t0
+	msr_s	SYS_APDBKEYHI_EL1, \t1
+	ldp	\t0, \t1, [\base, #\off + 64]
+	msr_s	SYS_APGAKEYLO_EL1, \t0
+	msr_s	SYS_APGAKEYHI_EL1, \t1
+	.endm
+
 /*
- * u32 __modkvm_guest_enter(struct modkvm_gp_regs *ctxt)
+ * u32 __modkvm_guest_enter(struct modkvm_gp_regs *ctxt, u64 *keys)
  * Called with interrupts disabled; returns an enum modkvm_exit_code.
+ * @keys: the guest's pointer authentication keys (KEYS_SIZE bytes), or
+ * NULL for a VM without pointer authentication.
  */
 SYM_FUNC_START(__modkvm_guest_enter)
 	stp	x29, x30, [sp, #-16]!
@@ -33,15 +91,22 @@ SYM_FUNC_START(__modkvm_guest_enter)
 	stp	x23, x24, [sp, #-16]!
 	stp	x21, x22, [sp, #-16]!
 	stp	x19, x20, [sp, #-16]!
-	mrs	x1, sp_el0
-	stp	x18, x1, [sp, #-16]!
+	mrs	x2, sp_el0
+	stp	x18, x2, [sp, #-16]!
+	sub	sp, sp, #KEYS_SIZE		/* the host's keys */
 
 	msr	daifset, #0xf
-	mrs	x1, vbar_el1			/* VBAR_EL2: E2H redirects */
-	stp	x0, x1, [sp, #-16]!
-	adr	x1, __modkvm_vectors
-	msr	vbar_el1, x1
+	stp	x1, xzr, [sp, #-16]!
+	mrs	x2, vbar_el1			/* VBAR_EL2: E2H redirects */
+	stp	x0, x2, [sp, #-16]!
+	adr	x2, __modkvm_vectors
+	msr	vbar_el1, x2
 
+	/* From here to the ERET: no signed return, no C */
+	cbz	x1, 1f
+	keys_save sp, 32, x2, x3
+	keys_load x1, 0, x2, x3
+1:
 	ldr	x1, [x0, #CTXT_SP_EL0]
 	msr	sp_el0, x1
 	ldr	x1, [x0, #CTXT_PC]
@@ -103,7 +168,12 @@ SYM_CODE_START_LOCAL(__modkvm_guest_exit)
 
 	ldp	x1, x2, [sp], #16		/* ctxt, host VBAR */
 	msr	vbar_el1, x2
-	isb
+	ldr	x1, [sp], #16			/* the guest's keys, or NULL */
+	cbz	x1, 1f
+	keys_save x1, 0, x2, x3
+	keys_load sp, 0, x2, x3			/* the host's */
+1:	add	sp, sp, #KEYS_SIZE
+	isb					/* VBAR and keys */
 	ldp	x18, x1, [sp], #16
 	msr	sp_el0, x1
 	ldp	x19, x20, [sp], #16

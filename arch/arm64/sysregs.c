@@ -6,7 +6,9 @@
  * sanitised values with only the features modkvm really gives a guest
  * left visible (a whitelist per register: unknown or future fields read
  * as 0), the AArch32 ones for a VM whose EL1 is AArch32 only (others have
- * no AArch32 at all); ACTLR_EL1 (RAZ/WI); CPACR_EL1 (CPTR_EL2.TCPAC: FPEN and TTA
+ * no AArch32 at all), pointer authentication for a VM that has it (its
+ * key registers do not trap then: HCR_EL2.APK; for other VMs they do and
+ * UNDEF); ACTLR_EL1 (RAZ/WI); CPACR_EL1 (CPTR_EL2.TCPAC: FPEN and TTA
  * kept, SVE/SME enables RES0); set/way cache maintenance (the whole guest
  * is cleaned and invalidated); the self-hosted debug block: MDSCR, the
  * OS lock (OSLAR/OSLSR), OSDLR, MDCCINT, the claim tags and the DCC
@@ -101,13 +103,17 @@ static const struct id_reg_policy id_regs[] = {
 	{ ID_REG(5, 0), true, F(15, 12) | F(23, 20) | F(31, 28), 6ULL << 0 },
 	/* ID_AA64ISAR0_EL1: all instruction sets but TME */
 	{ ID_REG(6, 0), true, F(63, 28) | F(23, 4), 0 },
-	/* ID_AA64ISAR1_EL1: no pointer auth (APA, API, GPA, GPI), no LS64 */
+	/*
+	 * ID_AA64ISAR1_EL1: no LS64; pointer auth (APA, API, GPA, GPI) only
+	 * for a VM that has it (modkvm_vm_id_reg())
+	 */
 	{ ID_REG(6, 1), true,
 	  F(3, 0) | F(15, 12) | F(19, 16) | F(23, 20) | F(35, 32) | F(39, 36) |
 	  F(43, 40) | F(47, 44) | F(51, 48) | F(55, 52) | F(59, 56), 0 },
 	/*
 	 * ID_AA64ISAR2_EL1: RPRES, BC, CLRBHB, PRFMSLC, RPRFM, CSSC; no
-	 * WFxT, pointer auth, MOPS, 128-bit system registers, ATS1A
+	 * WFxT, MOPS, 128-bit system registers, ATS1A; pointer auth (APA3,
+	 * GPA3) as in ID_AA64ISAR1_EL1
 	 */
 	{ ID_REG(6, 2), true,
 	  F(7, 4) | F(23, 20) | F(31, 28) | F(43, 40) | F(51, 48) | F(55, 52),
@@ -202,12 +208,7 @@ static u64 aa32_id_reg(u32 encoding)
 	return 0;
 }
 
-/*
- * The feature ID register @encoding as the vCPUs of @vm see it: the
- * AArch64-only view of modkvm_guest_id_reg(), or, for a VM whose EL1 is
- * AArch32, AArch32 at EL0 and EL1 and the AArch32 ID registers.
- */
-u64 modkvm_vm_id_reg(const struct modkvm_vm *vm, u32 encoding)
+static u64 width_id_reg(const struct modkvm_vm *vm, u32 encoding)
 {
 	if (!vm->arch.el1_32bit)
 		return modkvm_guest_id_reg(encoding);
@@ -217,6 +218,39 @@ u64 modkvm_vm_id_reg(const struct modkvm_vm *vm, u32 encoding)
 		return (modkvm_guest_id_reg(encoding) & ~PFR0_EL0_EL1) |
 		       PFR0_EL0_EL1_AA32;
 	return modkvm_guest_id_reg(encoding);
+}
+
+/*
+ * Pointer authentication: APA, API, GPA, GPI in ID_AA64ISAR1_EL1, APA3
+ * and GPA3 in ID_AA64ISAR2_EL1. The sanitised values are the system's:
+ * a field reads 0 there unless every CPU has the same (reset.c offers
+ * the feature only if the kernel's system-wide capabilities say so).
+ */
+#define ISAR1_PTRAUTH		(F(7, 4) | F(11, 8) | F(27, 24) | F(31, 28))
+#define ISAR2_PTRAUTH		(F(11, 8) | F(15, 12))
+
+static u64 ptrauth_fields(u32 encoding)
+{
+	if (encoding == ID_REG(6, 1))
+		return read_sanitised_ftr_reg(encoding) & ISAR1_PTRAUTH;
+	if (encoding == ID_REG(6, 2))
+		return read_sanitised_ftr_reg(encoding) & ISAR2_PTRAUTH;
+	return 0;
+}
+
+/*
+ * The feature ID register @encoding as the vCPUs of @vm see it: the
+ * AArch64-only view of modkvm_guest_id_reg(), or, for a VM whose EL1 is
+ * AArch32, AArch32 at EL0 and EL1 and the AArch32 ID registers; with
+ * pointer authentication for a VM that has it.
+ */
+u64 modkvm_vm_id_reg(const struct modkvm_vm *vm, u32 encoding)
+{
+	u64 val = width_id_reg(vm, encoding);
+
+	if (vm->arch.ptrauth)
+		val |= ptrauth_fields(encoding);
+	return val;
 }
 
 /*
