@@ -6,7 +6,8 @@
  * accesses with random encodings, HVC/SMC with function IDs around the
  * PSCI/SMCCC ranges, loads and stores of every shape to RAM, to a
  * read-only slot, to MMIO and beyond the IPA space, WFI/WFE, ERET, BRK,
- * exception-level changes, PSTATE writes; on CPUs with AArch32 at EL1 a
+ * exception-level changes, PSTATE writes, pointer authentication (half
+ * the AArch64 VMs have it where the host does); on CPUs with AArch32 at EL1 a
  * third of the VMs run random A32 or T32 code (CP15/CP14 accesses with
  * random conditions, HVC/SMC, LDM/STM, LDRD, exclusives, CPS). Userspace meanwhile writes
  * random values to random registers of the register list, injects
@@ -191,6 +192,8 @@ static const uint32_t hot_sysregs[] = {
 	SR(3, 0, 9, 10, 7),	/* PMBIDR_EL1 */
 	SR(3, 3, 13, 2, 0),	/* AMCR_EL0 */
 	SR(3, 0, 2, 1, 0),	/* APIAKEYLO_EL1 */
+	SR(3, 0, 2, 1, 1),	/* APIAKEYHI_EL1 */
+	SR(3, 0, 2, 3, 0),	/* APGAKEYLO_EL1 */
 	SR(3, 3, 4, 2, 0),	/* DIT */
 	SR(1, 0, 7, 6, 2),	/* DC ISW */
 	SR(1, 0, 7, 10, 2),	/* DC CSW */
@@ -261,8 +264,16 @@ static size_t gen_block(uint32_t *p, size_t words)
 		case 13:		/* a short branch */
 			*p++ = 0x14000000 | ((rn(2048) - 1024) & 0x3ffffff);
 			break;
-		case 14:		/* a random register value */
-			p = emit_mov64(p, r, rnd_value());
+		case 14:		/* a random register value, or PAC */
+			if (rn(4)) {
+				p = emit_mov64(p, r, rnd_value());
+				break;
+			}
+			/* PACIA/AUTIA/PACGA/XPACI/PACIASP/AUTIASP */
+			*p++ = rn(2) ? 0xdac10000 | rn(8) << 10 | rn(32) << 5 | r :
+				       rn(2) ? 0x9ac03000 | rn(31) << 16 |
+					       rn(32) << 5 | r :
+					       0xd503233f | rn(2) << 7;
 			break;
 		default:		/* any word at all */
 			*p++ = (uint32_t)rnd();
@@ -415,7 +426,7 @@ static void put_vectors_a32(uint32_t *code)
 	memcpy(code, v, sizeof(v));
 }
 
-static bool aa32_ok;
+static bool aa32_ok, pauth_ok;
 
 static volatile sig_atomic_t alarms;
 
@@ -427,7 +438,7 @@ static void on_alarm(int sig)
 
 /* The counts the checks are made from */
 static struct {
-	unsigned long vms, aa32_vms, runs, mmio_r, mmio_w, sysev, eintr, enosys;
+	unsigned long vms, aa32_vms, pauth_vms, runs, mmio_r, mmio_w, sysev, eintr, enosys;
 	unsigned long bad_run, reg_sets, reg_bad, get_bad, other_bad;
 } st;
 
@@ -593,6 +604,7 @@ static void round_(void)
 	struct vmm_vcpu vcpus[2];
 	unsigned int nr = 1 + rn(2), i, r;
 	bool live[2] = { true, true }, psci = rn(4), aa32 = aa32_ok && !rn(3);
+	bool pauth = pauth_ok && rn(2);
 	uint32_t feat;
 	struct vmm_vm vm;
 	int rc;
@@ -603,6 +615,7 @@ static void round_(void)
 		return;
 	}
 	st.vms++;
+	st.pauth_vms += pauth && !aa32;
 	if (aa32) {
 		st.aa32_vms++;
 		gen_block_a32(code, ARRAY_SIZE(code));
@@ -626,6 +639,9 @@ static void round_(void)
 		feat = psci ? 1U << KVM_ARM_VCPU_PSCI_0_2 : 0;
 		if (aa32)
 			feat |= 1U << KVM_ARM_VCPU_EL1_32BIT;
+		else if (pauth)
+			feat |= 1U << KVM_ARM_VCPU_PTRAUTH_ADDRESS |
+				1U << KVM_ARM_VCPU_PTRAUTH_GENERIC;
 		if (i && rn(2))
 			feat |= 1U << KVM_ARM_VCPU_POWER_OFF;
 		rc = vmm_simple_vcpu(&vm, &vcpus[i], i, feat, RAM_BASE +
@@ -674,6 +690,8 @@ int main(void)
 
 	tap_init();
 	aa32_ok = vmm_sys_check_cap(KVM_CAP_ARM_EL1_32BIT) > 0;
+	pauth_ok = vmm_sys_check_cap(KVM_CAP_ARM_PTRAUTH_ADDRESS) > 0 &&
+		   vmm_sys_check_cap(KVM_CAP_ARM_PTRAUTH_GENERIC) > 0;
 	rng_state = seed * 0x9e3779b97f4a7c15ULL + 1;
 	tap_diag("seed %llu (MODKVM_FUZZ_SEED)", (unsigned long long)seed);
 	fds0 = vmm_count_fds();
@@ -689,8 +707,8 @@ int main(void)
 	memset(&it, 0, sizeof(it));
 	setitimer(ITIMER_REAL, &it, NULL);
 
-	tap_diag("%lu VMs (%lu AArch32), %lu KVM_RUNs: %lu MMIO reads, %lu MMIO writes, %lu system events, %lu EINTR, %lu ENOSYS; %lu register writes; %lu alarms; %.1f s",
-		 st.vms, st.aa32_vms, st.runs, st.mmio_r, st.mmio_w, st.sysev, st.eintr,
+	tap_diag("%lu VMs (%lu AArch32, %lu with pointer auth), %lu KVM_RUNs: %lu MMIO reads, %lu MMIO writes, %lu system events, %lu EINTR, %lu ENOSYS; %lu register writes; %lu alarms; %.1f s",
+		 st.vms, st.aa32_vms, st.pauth_vms, st.runs, st.mmio_r, st.mmio_w, st.sysev, st.eintr,
 		 st.enosys, st.reg_sets, (unsigned long)alarms,
 		 (vmm_now_ns() - t0) / 1e9);
 	tap_check(st.vms >= 20 && st.runs >= 500,
