@@ -35,25 +35,30 @@
  * break them for nothing. The s390-only KVM_IOEVENTFD_FLAG_VIRTIO_CCW_NOTIFY
  * and any flag api.rst does not document are refused with -EINVAL.
  *
- * Limit: at most MODKVM_MAX_IOEVENTFDS (1000, the number of devices the
- * in-kernel KVM allows on one of its I/O buses) ioeventfds per VM, MMIO
- * and PIO together; one more gets -ENOSPC. A virtio device needs one per
- * queue, so this is far beyond what a VM uses.
+ * Limit: at most MODKVM_MAX_IOEVENTFDS (1000) ioeventfds per VM, MMIO and
+ * PIO together; one more gets -ENOSPC. A virtio device needs one per queue
+ * (QEMU registers each twice on arm64 for a transitional virtio-pci
+ * device: MMIO and PIO), so this is far beyond what a VM uses, while a
+ * VMM gone wrong cannot make the kernel keep and copy tables without
+ * bound. (The in-kernel KVM does not count ioeventfds against the 1000
+ * devices it allows per I/O bus, and has no limit of its own.)
  *
  * Order with coalesced MMIO: a store is first matched against the
  * ioeventfds, then against the coalesced zones (coalesced_mmio.c), then
  * exits. A doorbell must reach its eventfd at once; coalescing it would
  * delay the notification to the next exit, which is never what a VMM that
- * registered the ioeventfd wants.
+ * registered the ioeventfd wants. (The in-kernel KVM tries whichever of
+ * its bus devices sorts first by address, so there a zone that starts
+ * below the ioeventfd takes the store.)
  *
  * Locking: the ioeventfds are a table of pointers sorted by (space,
  * address), replaced as a whole under vm->lock and published with RCU; a
  * vCPU looks a store up under rcu_read_lock() without taking any lock
  * (binary search). An entry never changes once published. A table that
  * was replaced on assignment is freed after a grace period (kfree_rcu); a
- * deassignment waits for the grace period itself, so that once the ioctl
- * returns no vCPU signals that eventfd any more, and only then drops its
- * reference. On VM destruction no vCPU can run, so everything is freed at
+ * deassignment waits for the grace period itself (expedited), so that
+ * once the ioctl returns no vCPU signals that eventfd any more, and only
+ * then drops its reference. On VM destruction no vCPU can run, so everything is freed at
  * once.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -283,8 +288,13 @@ static int ioeventfd_deassign(struct modkvm_vm *vm,
 		 p->len, t ? t->nr : 0);
 	mutex_unlock(&vm->lock);
 
-	/* No vCPU sees the old table (nor @p) once this returns. */
-	synchronize_rcu();
+	/*
+	 * No vCPU sees the old table (nor @p) once this returns: when the
+	 * ioctl returns, the eventfd is signalled no more. Expedited: VMMs
+	 * deassign one ioeventfd per ioctl, a queue at a time, on device
+	 * resets, and should not wait a normal grace period for each.
+	 */
+	synchronize_rcu_expedited();
 	eventfd_ctx_put(p->ctx);
 	kfree(p);
 	kfree(old);
