@@ -316,14 +316,24 @@ int modkvm_ioeventfd(struct modkvm_vm *vm, const struct kvm_ioeventfd *args)
 	return ioeventfd_assign(vm, args);
 }
 
-/* VM destruction: no vCPU can run any more, nothing to wait for. */
+/*
+ * VM destruction: no vCPU can run any more, nothing to wait for. At debug
+ * level (dynamic debug: modkvm.dyndbg=+p), one line per VM that used
+ * ioeventfds says how much they were used.
+ */
 void modkvm_ioeventfd_destroy(struct modkvm_vm *vm)
 {
 	struct modkvm_ioeventfd_table *t;
+	u64 writes = 0;
 	unsigned int i;
 
 	t = rcu_dereference_protected(vm->ioeventfds, true);
 	RCU_INIT_POINTER(vm->ioeventfds, NULL);
+	for (i = 0; i < vm->nr_vcpus; i++)
+		writes += vm->vcpus[i]->stat.ioeventfd_writes;
+	if (t || writes)
+		pr_debug("VM destroyed: %u ioeventfds assigned, %llu guest stores signalled one\n",
+			 t ? t->nr : 0, writes);
 	if (!t)
 		return;
 	for (i = 0; i < t->nr; i++) {

@@ -23,12 +23,12 @@ static void modkvm_vm_destroy(struct modkvm_vm *vm)
 {
 	int i;
 
+	modkvm_ioeventfd_destroy(vm);	/* first: it reads the vCPUs' stats */
 	for (i = 0; i < vm->nr_vcpus; i++)
 		modkvm_vcpu_free(vm->vcpus[i]);
 	modkvm_mmu_destroy(vm);
 	modkvm_free_memslots(vm);
 	modkvm_coalesced_destroy(vm);
-	modkvm_ioeventfd_destroy(vm);
 	modkvm_smccc_filter_free(vm);
 	mmdrop(vm->mm);
 	kvfree(vm);
