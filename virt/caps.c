@@ -33,6 +33,8 @@ static const unsigned long modkvm_caps_one[] = {
 	KVM_CAP_SET_GUEST_DEBUG,	/* single-step, BRK, hardware: debug.c */
 	KVM_CAP_VCPU_ATTRIBUTES,	/* PV time (vcpu_attr.c) */
 	KVM_CAP_PTP_KVM,		/* ptp.c */
+	KVM_CAP_IOEVENTFD,		/* MMIO; PIO accepted, never hit */
+	KVM_CAP_IOEVENTFD_ANY_LENGTH,	/* len 0: a store of any length */
 #ifdef KVM_CAP_USER_MEMORY2
 	KVM_CAP_USER_MEMORY2,		/* without guest_memfd */
 #endif

@@ -15,8 +15,10 @@
  * syndrome (load/store pair, writeback, SIMD, atomics...) are not decoded
  * in the kernel: they become KVM_EXIT_ARM_NISV when userspace enabled
  * KVM_CAP_ARM_NISV_TO_USER (PC left at the instruction), else KVM_RUN fails
- * with -ENOSYS, as api.rst documents. A store into a coalesced MMIO zone
- * is queued in the VM's ring instead of exiting (coalesced_mmio.c).
+ * with -ENOSYS, as api.rst documents. A store that matches an ioeventfd
+ * signals it and the guest goes on (ioeventfd.c); otherwise a store into a
+ * coalesced MMIO zone is queued in the VM's ring (coalesced_mmio.c); only
+ * then does a store exit.
  */
 #include <linux/kernel.h>
 #include <linux/string.h>
@@ -101,6 +103,11 @@ int modkvm_mmio_exit(struct modkvm_vcpu *vcpu, u64 ipa)
 		put_data(data, len, modkvm_get_reg(&vcpu->arch, rt),
 			 guest_data_be(vcpu));
 		modkvm_skip_instr(&vcpu->arch);
+		/* A doorbell first: it must not wait in the coalesced ring */
+		if (modkvm_ioeventfd_write(vcpu->vm, ipa, len, data)) {
+			vcpu->stat.ioeventfd_writes++;
+			return 1;
+		}
 		/* In a coalesced MMIO zone: queued, no exit (coalesced_mmio.c) */
 		if (modkvm_coalesced_write(vcpu->vm, ipa, len, data))
 			return 1;

@@ -8,6 +8,7 @@
  *   vm->lock      memslot changes, vCPU creation
  *   vm->mmu_lock  (spinlock) the stage-2 tables and the invalidation count
  *   vm->coalesced.lock (spinlock) coalesced MMIO zones and ring appends
+ * vm->ioeventfds is changed under vm->lock and read under RCU.
  */
 #ifndef MODKVM_H
 #define MODKVM_H
@@ -16,6 +17,7 @@
 #include <linux/list.h>
 #include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/signal_types.h>
 #include <linux/spinlock.h>
@@ -30,6 +32,7 @@
 #define MODKVM_MAX_MEMSLOTS	512
 #define MODKVM_DEFAULT_IPA_BITS	40	/* KVM_CREATE_VM type 0 */
 #define MODKVM_MAX_COALESCED_ZONES	256
+#define MODKVM_MAX_IOEVENTFDS	1000	/* per VM, MMIO and PIO (ioeventfd.c) */
 /* vCPU mmap: the kvm_run page, then the coalesced MMIO ring page */
 #define MODKVM_VCPU_MMAP_PAGES	(KVM_COALESCED_MMIO_PAGE_OFFSET + 1)
 
@@ -39,6 +42,7 @@
  * has run, then fixed and read without a lock.
  */
 struct modkvm_smccc_range;
+struct modkvm_ioeventfd_table;
 struct modkvm_smccc_filter {
 	struct modkvm_smccc_range *ranges;
 	unsigned int nr;		/* ranges in use */
@@ -97,6 +101,8 @@ struct modkvm_vm {
 	u64 cntvoff;			/* guest virtual counter offset */
 
 	struct modkvm_coalesced coalesced;
+	/* KVM_IOEVENTFD: sorted table, NULL when empty (ioeventfd.c) */
+	struct modkvm_ioeventfd_table __rcu *ioeventfds;
 
 	/* optional hypercall services offered: KVM_REG_ARM_*_BMAP (smccc.c) */
 	struct {
@@ -164,7 +170,8 @@ struct modkvm_vcpu {
 		u64 fast_exits;		/* answered inside the world switch */
 		u64 halt_wakeup;
 		u64 signal_exits;
-		u64 mmio_exits;
+		u64 mmio_exits;		/* MMIO aborts, whatever completes them */
+		u64 ioeventfd_writes;	/* MMIO stores that signalled an ioeventfd */
 		u64 hvc_exits;
 		u64 wfe_exits;
 		u64 s2_faults;
@@ -251,6 +258,12 @@ int modkvm_coalesced_register(struct modkvm_vm *vm,
 int modkvm_coalesced_unregister(struct modkvm_vm *vm,
 				const struct kvm_coalesced_mmio_zone *zone);
 bool modkvm_coalesced_write(struct modkvm_vm *vm, u64 ipa, unsigned int len,
+			    const u8 *data);
+
+/* ioeventfd.c: KVM_IOEVENTFD */
+int modkvm_ioeventfd(struct modkvm_vm *vm, const struct kvm_ioeventfd *args);
+void modkvm_ioeventfd_destroy(struct modkvm_vm *vm);
+bool modkvm_ioeventfd_write(struct modkvm_vm *vm, u64 ipa, unsigned int len,
 			    const u8 *data);
 
 /*

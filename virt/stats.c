@@ -36,6 +36,7 @@ static const struct modkvm_stat_def vcpu_stats[] = {
 	VCPU_STAT(halt_wakeup),
 	VCPU_STAT(signal_exits),
 	VCPU_STAT(mmio_exits),
+	VCPU_STAT(ioeventfd_writes),
 	VCPU_STAT(hvc_exits),
 	VCPU_STAT(wfe_exits),
 	VCPU_STAT(s2_faults),

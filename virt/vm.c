@@ -23,6 +23,7 @@ static void modkvm_vm_destroy(struct modkvm_vm *vm)
 {
 	int i;
 
+	modkvm_ioeventfd_destroy(vm);	/* first: it reads the vCPUs' stats */
 	for (i = 0; i < vm->nr_vcpus; i++)
 		modkvm_vcpu_free(vm->vcpus[i]);
 	modkvm_mmu_destroy(vm);
@@ -207,6 +208,13 @@ static long modkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 		if (ioctl == KVM_REGISTER_COALESCED_MMIO)
 			return modkvm_coalesced_register(vm, &zone);
 		return modkvm_coalesced_unregister(vm, &zone);
+	}
+	case KVM_IOEVENTFD: {
+		struct kvm_ioeventfd args;
+
+		if (copy_from_user(&args, argp, sizeof(args)))
+			return -EFAULT;
+		return modkvm_ioeventfd(vm, &args);
 	}
 	case KVM_ENABLE_CAP: {
 		struct kvm_enable_cap cap;
