@@ -11,7 +11,8 @@
  * third of the VMs run random A32 or T32 code (CP15/CP14 accesses with
  * random conditions, HVC/SMC, LDM/STM, LDRD, exclusives, CPS). Userspace meanwhile writes
  * random values to random registers of the register list, injects
- * SErrors and raises IRQ/FIQ lines, and moves or deletes a slot.
+ * SErrors and raises IRQ/FIQ lines, and moves or deletes a slot; a few
+ * ioeventfds sit in the MMIO window.
  *
  * What must hold: the host survives (the testbed checks its log for
  * oopses and WARNs), every KVM_RUN ends in an exit reason or error that
@@ -27,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -66,7 +68,9 @@ static uint64_t rnd_addr(void)
 		return RAM_BASE + rn(RAM_SIZE);
 	case 2:
 		return RO_BASE + rn(RO_SIZE);
-	case 3: case 4:
+	case 3:		/* where the doorbells are */
+		return VMM_MMIO_BASE + 8 * rn(16);
+	case 4:
 		return VMM_MMIO_BASE + rn(0x10000);
 	case 5:
 		return rnd() & ((1ULL << 40) - 1);
@@ -426,7 +430,7 @@ static void put_vectors_a32(uint32_t *code)
 	memcpy(code, v, sizeof(v));
 }
 
-static bool aa32_ok, pauth_ok;
+static bool aa32_ok, pauth_ok, ioeventfd_ok;
 
 static volatile sig_atomic_t alarms;
 
@@ -438,7 +442,7 @@ static void on_alarm(int sig)
 
 /* The counts the checks are made from */
 static struct {
-	unsigned long vms, aa32_vms, pauth_vms, runs, mmio_r, mmio_w, sysev, eintr, enosys;
+	unsigned long vms, aa32_vms, pauth_vms, doorbells, runs, mmio_r, mmio_w, sysev, eintr, enosys;
 	unsigned long bad_run, reg_sets, reg_bad, get_bad, other_bad;
 } st;
 
@@ -605,6 +609,8 @@ static void round_(void)
 	unsigned int nr = 1 + rn(2), i, r;
 	bool live[2] = { true, true }, psci = rn(4), aa32 = aa32_ok && !rn(3);
 	bool pauth = pauth_ok && rn(2);
+	unsigned int nr_ev = 0;
+	int evfd[4];
 	uint32_t feat;
 	struct vmm_vm vm;
 	int rc;
@@ -664,6 +670,26 @@ static void round_(void)
 				  rn(2) ? rnd() : (rnd() & 0x3df));
 	}
 
+	/* Doorbells: a few ioeventfds in the MMIO window, where offered */
+	nr_ev = ioeventfd_ok ? rn(4) : 0;
+	for (i = 0; i < nr_ev; i++) {
+		static const uint32_t lens[] = { 0, 1, 2, 4, 8 };
+		struct kvm_ioeventfd a = {
+			.addr = VMM_MMIO_BASE + 8 * rn(16),
+			.len = rn(2) ? 0 : lens[rn(ARRAY_SIZE(lens))],
+		};
+
+		evfd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		a.fd = evfd[i];
+		if (a.len && !rn(4)) {
+			a.flags = KVM_IOEVENTFD_FLAG_DATAMATCH;
+			a.datamatch = rn(4);
+		}
+		if (evfd[i] >= 0 && ioctl(vm.fd, KVM_IOEVENTFD, &a) &&
+		    errno != EEXIST)
+			bad(&st.other_bad, "KVM_IOEVENTFD: %s", strerror(errno));
+	}
+
 	for (r = 0; r < RUNS; r++) {
 		for (i = 0; i < nr; i++) {
 			if (!live[i])
@@ -677,6 +703,15 @@ static void round_(void)
 		vmm_vcpu_destroy(&vcpus[i]);
 out_vm:
 	vmm_vm_destroy(&vm);
+	for (i = 0; i < nr_ev; i++) {
+		uint64_t n;
+
+		if (evfd[i] < 0)
+			continue;
+		if (read(evfd[i], &n, sizeof(n)) == sizeof(n))
+			st.doorbells += n;
+		close(evfd[i]);
+	}
 }
 
 int main(void)
@@ -690,6 +725,7 @@ int main(void)
 
 	tap_init();
 	aa32_ok = vmm_sys_check_cap(KVM_CAP_ARM_EL1_32BIT) > 0;
+	ioeventfd_ok = vmm_sys_check_cap(KVM_CAP_IOEVENTFD) > 0;
 	pauth_ok = vmm_sys_check_cap(KVM_CAP_ARM_PTRAUTH_ADDRESS) > 0 &&
 		   vmm_sys_check_cap(KVM_CAP_ARM_PTRAUTH_GENERIC) > 0;
 	rng_state = seed * 0x9e3779b97f4a7c15ULL + 1;
@@ -707,9 +743,9 @@ int main(void)
 	memset(&it, 0, sizeof(it));
 	setitimer(ITIMER_REAL, &it, NULL);
 
-	tap_diag("%lu VMs (%lu AArch32, %lu with pointer auth), %lu KVM_RUNs: %lu MMIO reads, %lu MMIO writes, %lu system events, %lu EINTR, %lu ENOSYS; %lu register writes; %lu alarms; %.1f s",
+	tap_diag("%lu VMs (%lu AArch32, %lu with pointer auth), %lu KVM_RUNs: %lu MMIO reads, %lu MMIO writes, %lu system events, %lu EINTR, %lu ENOSYS; %lu ioeventfd signals; %lu register writes; %lu alarms; %.1f s",
 		 st.vms, st.aa32_vms, st.pauth_vms, st.runs, st.mmio_r, st.mmio_w, st.sysev, st.eintr,
-		 st.enosys, st.reg_sets, (unsigned long)alarms,
+		 st.enosys, st.doorbells, st.reg_sets, (unsigned long)alarms,
 		 (vmm_now_ns() - t0) / 1e9);
 	tap_check(st.vms >= 20 && st.runs >= 500,
 		  "the fuzzer ran (>= 20 VMs, >= 500 KVM_RUNs)",
