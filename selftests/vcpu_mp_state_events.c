@@ -24,6 +24,9 @@ GUEST_CODE(events,
 	"	str	xzr, [x20, #0x08]\n"
 	"	ldr	x1, [x20, #0x10]\n"	/* may get an external abort */
 	"	str	xzr, [x20, #0x18]\n"
+	"	mov	x2, #0x5a\n"
+	"	str	x2, [x20, #0x30]\n"	/* may get an external abort */
+	"	str	xzr, [x20, #0x38]\n"
 	"	b	.\n"
 	"	.balign	2048\n"
 	"vectors:\n"
@@ -197,6 +200,41 @@ static void vcpu_events(bool has_esr_cap, bool ext_dabt_cap)
 		  "FAR %#llx", (unsigned long long)v);
 	ok = vmm_expect_mmio(&vcpu, VMM_MMIO_BASE + 0x18, 8, true, &v);
 	tap_check(ok, "... and the guest carries on after its handler", "%s",
+		  vmm_describe_exit(&vcpu));
+
+	/* The same for an MMIO store the VMM cannot take. */
+	vmm_run(&vcpu);
+	ok = vmm_is_mmio(&vcpu, VMM_MMIO_BASE + 0x30, 8, true) &&
+	     vmm_mmio_data(&vcpu) == 0x5a;
+	tap_check(ok, "guest stores to MMIO", "%s", vmm_describe_exit(&vcpu));
+	rc = ioctl(vcpu.fd, KVM_SET_VCPU_EVENTS, &ev);
+	TAP_EQ(rc, 0, "SET_VCPU_EVENTS ext_dabt_pending after the store");
+	/* api.rst: a programming error but after an MMIO or NISV exit */
+	if (vmm_is_modkvm()) {
+		rc = ioctl(vcpu.fd, KVM_SET_VCPU_EVENTS, &ev);
+		TAP_ERRNO(rc, EINVAL,
+			  "the same exit answered twice: EINVAL (modkvm)");
+	} else {
+		tap_skip("the same exit answered twice",
+			 "the in-kernel KVM does not check");
+	}
+	ok = vmm_expect_mmio(&vcpu, VMM_MMIO_BASE + 0x40, 8, true, &esr);
+	tap_check(ok && (esr >> 26) == 0x25 && (esr & 0x3f) == 0x10,
+		  "guest takes a synchronous external abort on the store",
+		  "%s (ESR %#llx)", vmm_describe_exit(&vcpu),
+		  (unsigned long long)esr);
+	/* The Arm ARM's WnR for an abort caused by a write */
+	if (vmm_is_modkvm())
+		tap_check(esr & (1U << 6), "... which says it was a write (WnR)",
+			  "ESR %#llx", (unsigned long long)esr);
+	else
+		tap_skip("... which says it was a write (WnR)",
+			 "the in-kernel KVM leaves WnR clear");
+	ok = vmm_expect_mmio(&vcpu, VMM_MMIO_BASE + 0x48, 8, true, &v);
+	tap_check(ok && v == VMM_MMIO_BASE + 0x30, "... at the store's address",
+		  "FAR %#llx", (unsigned long long)v);
+	ok = vmm_expect_mmio(&vcpu, VMM_MMIO_BASE + 0x38, 8, true, &v);
+	tap_check(ok, "... and the guest carries on after the store", "%s",
 		  vmm_describe_exit(&vcpu));
 }
 

@@ -28,6 +28,7 @@ static const unsigned long modkvm_caps_one[] = {
 	KVM_CAP_ARM_USER_IRQ,		/* version 1: vtimer, ptimer bits */
 	KVM_CAP_CHECK_EXTENSION_VM,
 	KVM_CAP_ARM_NISV_TO_USER,
+	KVM_CAP_ARM_INJECT_EXT_DABT,	/* after MMIO/NISV exits: mmio.c */
 	KVM_CAP_BINARY_STATS_FD,
 	KVM_CAP_ARM_SYSTEM_SUSPEND,	/* PSCI SYSTEM_SUSPEND to userspace */
 	KVM_CAP_SET_GUEST_DEBUG,	/* single-step, BRK, hardware: debug.c */

@@ -62,6 +62,14 @@ static u64 get_data(const u8 *buf, unsigned int len, bool be)
 	return val;
 }
 
+/* The access under way may still be answered with an abort (see below) */
+static void mmio_note_insn(struct modkvm_vcpu *vcpu)
+{
+	vcpu->mmio.insn_pc = vcpu->arch.gp.pc;
+	vcpu->mmio.insn_pstate = vcpu->arch.gp.pstate;
+	vcpu->mmio.far = vcpu->arch.exit.far;
+}
+
 static int mmio_no_syndrome(struct modkvm_vcpu *vcpu, u64 ipa)
 {
 	struct kvm_run *run = vcpu->run;
@@ -79,6 +87,8 @@ static int mmio_no_syndrome(struct modkvm_vcpu *vcpu, u64 ipa)
 	run->exit_reason = KVM_EXIT_ARM_NISV;
 	run->arm_nisv.esr_iss = esr & ESR_ELx_ISS_MASK;
 	run->arm_nisv.fault_ipa = ipa;
+	mmio_note_insn(vcpu);
+	vcpu->mmio.abortable = true;
 	return 0;
 }
 
@@ -102,6 +112,7 @@ int modkvm_mmio_exit(struct modkvm_vcpu *vcpu, u64 ipa)
 		/* Rt = 31 is WZR/XZR here, which modkvm_get_reg() reads as 0 */
 		put_data(data, len, modkvm_get_reg(&vcpu->arch, rt),
 			 guest_data_be(vcpu));
+		mmio_note_insn(vcpu);
 		modkvm_skip_instr(&vcpu->arch);
 		/* A doorbell first: it must not wait in the coalesced ring */
 		if (modkvm_ioeventfd_write(vcpu->vm, ipa, len, data)) {
@@ -116,6 +127,7 @@ int modkvm_mmio_exit(struct modkvm_vcpu *vcpu, u64 ipa)
 		run->mmio.len = len;
 		run->mmio.is_write = true;
 		memcpy(run->mmio.data, data, sizeof(run->mmio.data));
+		vcpu->mmio.abortable = true;
 		return 0;
 	}
 
@@ -125,6 +137,8 @@ int modkvm_mmio_exit(struct modkvm_vcpu *vcpu, u64 ipa)
 	run->mmio.is_write = false;
 	memset(run->mmio.data, 0, sizeof(run->mmio.data));
 
+	mmio_note_insn(vcpu);
+	vcpu->mmio.abortable = true;
 	vcpu->mmio.pending = true;
 	vcpu->mmio.rt = rt;
 	vcpu->mmio.len = len;
@@ -156,4 +170,24 @@ void modkvm_mmio_complete(struct modkvm_vcpu *vcpu)
 		val = lower_32_bits(val);	/* Wt: upper half zeroed */
 	modkvm_set_reg(&vcpu->arch, vcpu->mmio.rt, val);	/* 31: XZR */
 	modkvm_skip_instr(&vcpu->arch);
+}
+
+/*
+ * KVM_SET_VCPU_EVENTS with ext_dabt_pending (api.rst: for an access
+ * userspace could not handle): the access of the last MMIO or NISV exit
+ * becomes a synchronous external abort taken at its instruction, a load
+ * left uncompleted and a store's step past it undone, with its address
+ * in FAR. -EINVAL if the vCPU has run since, or its last exit was no such
+ * access ("a programming error" for api.rst).
+ */
+int modkvm_mmio_abort(struct modkvm_vcpu *vcpu)
+{
+	if (!vcpu->mmio.abortable)
+		return -EINVAL;
+	vcpu->mmio.abortable = false;
+	vcpu->mmio.pending = false;
+	vcpu->arch.gp.pc = vcpu->mmio.insn_pc;
+	vcpu->arch.gp.pstate = vcpu->mmio.insn_pstate;
+	modkvm_inject_dabt(vcpu, vcpu->mmio.far);
+	return 0;
 }

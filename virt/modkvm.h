@@ -152,6 +152,14 @@ struct modkvm_vcpu {
 		bool sixty_four;	/* Xt rather than Wt */
 		u8 rt;
 		u8 len;
+		/*
+		 * Until the next KVM_RUN, the access of the last MMIO or
+		 * NISV exit may be answered with an external abort
+		 * (KVM_SET_VCPU_EVENTS ext_dabt_pending): where its
+		 * instruction is, and the address it used.
+		 */
+		bool abortable;
+		u64 insn_pc, insn_pstate, far;
 	} mmio;
 
 	/* PV time: the stolen-time record in guest memory (pvtime.c) */
@@ -248,6 +256,7 @@ void modkvm_flush_guest_dcache(struct modkvm_vm *vm);
 /* mmio.c */
 int modkvm_mmio_exit(struct modkvm_vcpu *vcpu, u64 ipa);
 void modkvm_mmio_complete(struct modkvm_vcpu *vcpu);
+int modkvm_mmio_abort(struct modkvm_vcpu *vcpu);
 
 /* coalesced_mmio.c */
 int modkvm_coalesced_init(struct modkvm_vm *vm);

@@ -183,6 +183,7 @@ static int modkvm_vcpu_run(struct modkvm_vcpu *vcpu)
 	if (!vcpu->initialized)
 		return -ENOEXEC;
 
+	vcpu->mmio.abortable = false;	/* the exit is answered */
 	if (vcpu->mmio.pending)
 		modkvm_mmio_complete(vcpu);
 
@@ -355,10 +356,10 @@ static int modkvm_vcpu_set_events(struct modkvm_vcpu *vcpu,
 		return -EINVAL;
 	if (ev.exception.serror_pending && ev.exception.ext_dabt_pending)
 		return -EINVAL;
+	if (ev.exception.ext_dabt_pending)
+		return modkvm_mmio_abort(vcpu);
 	if (ev.exception.serror_pending)
 		vcpu->arch.serror_pending = true;
-	if (ev.exception.ext_dabt_pending)
-		modkvm_inject_dabt(vcpu, vcpu->arch.sys[SR_FAR_EL1]);
 	return 0;
 }
 
@@ -398,6 +399,7 @@ static long modkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 		if (!ret) {
 			vcpu->initialized = true;
 			vcpu->mmio.pending = false;
+			vcpu->mmio.abortable = false;
 			WRITE_ONCE(vcpu->suspended, false);
 			/* a reset after running: see modkvm_mmu_reset() */
 			if (vcpu->ran_since_init)

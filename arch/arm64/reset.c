@@ -180,6 +180,7 @@ void modkvm_arch_vcpu_reset(struct modkvm_vcpu *vcpu)
 	a->serror_pending = false;
 	a->reset_be = false;
 	vcpu->mmio.pending = false;
+	vcpu->mmio.abortable = false;
 }
 
 int modkvm_arch_vcpu_init(struct modkvm_vcpu *vcpu,
