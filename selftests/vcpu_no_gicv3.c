@@ -23,9 +23,9 @@
 #include "guest.h"
 
 /*
- * x25 holds the bit of the access under way; the sync handler adds it to
- * x24 (accesses that trapped) and, unless EC is 0, to x27; then it skips
- * the instruction.
+ * x25 holds the bit of the access under way; the vectors
+ * (GUEST_PROBE_VECTORS) collect it in x24 if it trapped and in x27 unless
+ * EC was 0, and skip the instruction.
  */
 #define ACC(n, insn)	"	mov	x25, #(1 << " #n ")\n" "	" insn "\n"
 
@@ -99,19 +99,7 @@ GUEST_CODE(icc,
 	"	str	x27, [x20, #0x20]\n"
 	"	str	x0, [x20, #0x28]\n"
 	"	b	.\n"
-	"	.balign	2048\n"
-	"vectors:\n"
-	"	.org	vectors + 0x200\n"	/* synchronous, EL1 with SP_EL1 */
-	"	orr	x24, x24, x25\n"
-	"	mrs	x1, esr_el1\n"
-	"	lsr	x1, x1, #26\n"
-	"	cbz	x1, 1f\n"
-	"	orr	x27, x27, x25\n"
-	"1:	mrs	x1, elr_el1\n"
-	"	add	x1, x1, #4\n"
-	"	msr	elr_el1, x1\n"
-	"	eret\n"
-	"	.org	vectors + 0x800\n");
+	GUEST_PROBE_VECTORS);
 
 #define REG_AA64PFR0	VMM_SYS_REG(3, 0, 0, 4, 0)
 #define PFR0_GIC(v)	(((v) >> 24) & 0xf)

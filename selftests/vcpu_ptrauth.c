@@ -172,19 +172,7 @@ GUEST_CODE(pa,
 	"	str	x4, [x20, #0x228]\n"
 	"	str	x24, [x20, #0x230]\n"
 	"	b	2b\n"
-	"	.balign	2048\n"
-	"vectors:\n"
-	"	.org	vectors + 0x200\n"	/* synchronous, EL1 with SP_EL1 */
-	"	orr	x24, x24, x25\n"
-	"	mrs	x1, esr_el1\n"
-	"	lsr	x1, x1, #26\n"
-	"	cbz	x1, 1f\n"
-	"	orr	x27, x27, x25\n"
-	"1:	mrs	x1, elr_el1\n"
-	"	add	x1, x1, #4\n"
-	"	msr	elr_el1, x1\n"
-	"	eret\n"
-	"	.org	vectors + 0x800\n");
+	GUEST_PROBE_VECTORS);
 
 #define REG_ISAR1	VMM_SYS_REG(3, 0, 0, 6, 1)
 #define REG_ISAR2	VMM_SYS_REG(3, 0, 0, 6, 2)

@@ -55,6 +55,28 @@ asm(".macro mov64 reg, imm\n"
 	".endm\n");
 
 /*
+ * A vector table (label "vectors", for VBAR_EL1) for guests that probe
+ * whether instructions trap: x25 holds the bit of the probe under way;
+ * a synchronous exception at EL1 adds it to x24 (it trapped) and, unless
+ * EC is 0 ("unknown": an UNDEF), to x27; then the instruction is skipped.
+ * Clobbers x1. End of a GUEST_CODE body.
+ */
+#define GUEST_PROBE_VECTORS						\
+	"	.balign	2048\n"						\
+	"vectors:\n"							\
+	"	.org	vectors + 0x200\n"	/* synchronous, EL1, SP_EL1 */	\
+	"	orr	x24, x24, x25\n"					\
+	"	mrs	x1, esr_el1\n"						\
+	"	lsr	x1, x1, #26\n"						\
+	"	cbz	x1, 1f\n"						\
+	"	orr	x27, x27, x25\n"					\
+	"1:	mrs	x1, elr_el1\n"						\
+	"	add	x1, x1, #4\n"						\
+	"	msr	elr_el1, x1\n"						\
+	"	eret\n"							\
+	"	.org	vectors + 0x800\n"
+
+/*
  * SMCCC / PSCI function identifiers and return codes used by the tests
  * (plain numbers, so that they can be pasted into guest code with
  * GUEST_STR; <linux/psci.h> has PSCI_RET_* and friends).
