@@ -389,6 +389,22 @@ if [ "$SMP" -eq 1 ]; then want_online=0; else want_online="0-$((SMP - 1))"; fi
 if [ "$cpus" = "online=$want_online nproc=$SMP" ]; then ok "guest has $SMP CPUs online ($cpus)"
 else not_ok "guest has $SMP CPUs online"; diag "guest said: ${cpus:-nothing}"; fi
 
+# The second boot (QB_RESET=1, QB_REBOOT=1): its time, exactly two boots
+# (check named $1), and all vCPUs online again after $2.
+second_boot() {
+	[ -n "$t_marker2" ] && [ -s "$KEEP/t_reset" ] &&
+		echo "# guest reboot time: $(dt "$(cat "$KEEP/t_reset")" "$t_marker2") s"
+	if [ "$nboot" = 2 ]; then ok "$1"
+	else not_ok "$1"; diag "boot markers: $nboot"; fi
+	cpus2=$(sed -n 's/^@G CPUS //p' "$KEEP/console" | sed -n 2p)
+	if [ "$cpus2" = "online=$want_online nproc=$SMP" ]; then
+		ok "after $2: guest has $SMP CPUs online again ($cpus2)"
+	else
+		not_ok "after $2: guest has $SMP CPUs online again"
+		diag "second boot said: ${cpus2:-nothing}"
+	fi
+}
+
 if [ "$RESET" = 1 ]; then
 	if [ -s "$KEEP/ctl.tap" ]; then
 		while IFS= read -r l; do
@@ -401,34 +417,15 @@ if [ "$RESET" = 1 ]; then
 	else
 		not_ok "QMP: the monitor side ran"
 	fi
-	[ -n "$t_marker2" ] && [ -s "$KEEP/t_reset" ] &&
-		echo "# guest reboot time: $(dt "$(cat "$KEEP/t_reset")" "$t_marker2") s"
-	if [ "$nboot" = 2 ]; then ok "guest booted exactly twice (no reboot of its own)"
-	else not_ok "guest booted exactly twice (no reboot of its own)"; diag "boot markers: $nboot"; fi
-	cpus2=$(sed -n 's/^@G CPUS //p' "$KEEP/console" | sed -n 2p)
-	if [ "$cpus2" = "online=$want_online nproc=$SMP" ]; then
-		ok "after system_reset: guest has $SMP CPUs online again ($cpus2)"
-	else
-		not_ok "after system_reset: guest has $SMP CPUs online again"
-		diag "second boot said: ${cpus2:-nothing}"
-	fi
+	second_boot "guest booted exactly twice (no reboot of its own)" system_reset
 fi
 
 if [ "$REBOOT" = 1 ]; then
 	nreboot=$(grep -c '^@G REBOOT ' "$KEEP/console")
 	if [ "$nreboot" = 1 ]; then ok "guest rebooted itself once (reboot -f: PSCI SYSTEM_RESET)"
 	else not_ok "guest rebooted itself once (reboot -f: PSCI SYSTEM_RESET)"; diag "REBOOT markers: $nreboot"; fi
-	[ -n "$t_marker2" ] && [ -s "$KEEP/t_reset" ] &&
-		echo "# guest reboot time: $(dt "$(cat "$KEEP/t_reset")" "$t_marker2") s"
-	if [ "$nboot" = 2 ]; then ok "QEMU reset the machine: the guest booted a second time, and only then"
-	else not_ok "QEMU reset the machine: the guest booted a second time, and only then"; diag "boot markers: $nboot"; fi
-	cpus2=$(sed -n 's/^@G CPUS //p' "$KEEP/console" | sed -n 2p)
-	if [ "$cpus2" = "online=$want_online nproc=$SMP" ]; then
-		ok "after the guest's reboot: $SMP CPUs online again ($cpus2)"
-	else
-		not_ok "after the guest's reboot: $SMP CPUs online again"
-		diag "second boot said: ${cpus2:-nothing}"
-	fi
+	second_boot "QEMU reset the machine: the guest booted a second time, and only then" \
+		"the guest's reboot"
 fi
 
 disk=$(guest DISK)
