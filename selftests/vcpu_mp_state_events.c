@@ -91,6 +91,35 @@ static void mp_state(void)
 	TAP_EQ(get_mp(), KVM_MP_STATE_RUNNABLE, "GET_MP_STATE reads RUNNABLE");
 }
 
+/*
+ * After an injected external abort on the guest's MMIO @access at @addr:
+ * its handler reports ESR (0x40) and FAR (0x48), and the guest goes on
+ * with its next MMIO store, at @next. Returns the ESR.
+ */
+static uint64_t expect_ext_abort(const char *access, uint64_t addr,
+				 uint64_t next)
+{
+	uint64_t esr = 0, far = 0, v;
+	char name[96];
+	bool ok;
+
+	ok = vmm_expect_mmio(&vcpu, VMM_MMIO_BASE + 0x40, 8, true, &esr);
+	snprintf(name, sizeof(name),
+		 "guest takes a synchronous external abort on the %s", access);
+	tap_check(ok && (esr >> 26) == 0x25 && (esr & 0x3f) == 0x10, name,
+		  "%s (ESR %#llx)", vmm_describe_exit(&vcpu),
+		  (unsigned long long)esr);
+	ok = vmm_expect_mmio(&vcpu, VMM_MMIO_BASE + 0x48, 8, true, &far);
+	snprintf(name, sizeof(name), "... at the %s's address", access);
+	tap_check(ok && far == addr, name, "FAR %#llx",
+		  (unsigned long long)far);
+	ok = vmm_expect_mmio(&vcpu, next, 8, true, &v);
+	snprintf(name, sizeof(name), "... and the guest carries on after the %s",
+		 access);
+	tap_check(ok, name, "%s", vmm_describe_exit(&vcpu));
+	return esr;
+}
+
 static void vcpu_events(bool has_esr_cap, bool ext_dabt_cap)
 {
 	struct kvm_vcpu_events ev, got;
@@ -190,17 +219,7 @@ static void vcpu_events(bool has_esr_cap, bool ext_dabt_cap)
 	ev.exception.ext_dabt_pending = 1;
 	rc = ioctl(vcpu.fd, KVM_SET_VCPU_EVENTS, &ev);
 	TAP_EQ(rc, 0, "SET_VCPU_EVENTS ext_dabt_pending after the MMIO exit");
-	ok = vmm_expect_mmio(&vcpu, VMM_MMIO_BASE + 0x40, 8, true, &esr);
-	tap_check(ok && (esr >> 26) == 0x25 && (esr & 0x3f) == 0x10,
-		  "guest takes a synchronous external data abort",
-		  "%s (ESR %#llx)", vmm_describe_exit(&vcpu),
-		  (unsigned long long)esr);
-	ok = vmm_expect_mmio(&vcpu, VMM_MMIO_BASE + 0x48, 8, true, &v);
-	tap_check(ok && v == VMM_MMIO_BASE + 0x10, "... at the MMIO address",
-		  "FAR %#llx", (unsigned long long)v);
-	ok = vmm_expect_mmio(&vcpu, VMM_MMIO_BASE + 0x18, 8, true, &v);
-	tap_check(ok, "... and the guest carries on after its handler", "%s",
-		  vmm_describe_exit(&vcpu));
+	expect_ext_abort("load", VMM_MMIO_BASE + 0x10, VMM_MMIO_BASE + 0x18);
 
 	/* The same for an MMIO store the VMM cannot take. */
 	vmm_run(&vcpu);
@@ -218,11 +237,8 @@ static void vcpu_events(bool has_esr_cap, bool ext_dabt_cap)
 		tap_skip("the same exit answered twice",
 			 "the in-kernel KVM does not check");
 	}
-	ok = vmm_expect_mmio(&vcpu, VMM_MMIO_BASE + 0x40, 8, true, &esr);
-	tap_check(ok && (esr >> 26) == 0x25 && (esr & 0x3f) == 0x10,
-		  "guest takes a synchronous external abort on the store",
-		  "%s (ESR %#llx)", vmm_describe_exit(&vcpu),
-		  (unsigned long long)esr);
+	esr = expect_ext_abort("store", VMM_MMIO_BASE + 0x30,
+			       VMM_MMIO_BASE + 0x38);
 	/* The Arm ARM's WnR for an abort caused by a write */
 	if (vmm_is_modkvm())
 		tap_check(esr & (1U << 6), "... which says it was a write (WnR)",
@@ -230,12 +246,6 @@ static void vcpu_events(bool has_esr_cap, bool ext_dabt_cap)
 	else
 		tap_skip("... which says it was a write (WnR)",
 			 "the in-kernel KVM leaves WnR clear");
-	ok = vmm_expect_mmio(&vcpu, VMM_MMIO_BASE + 0x48, 8, true, &v);
-	tap_check(ok && v == VMM_MMIO_BASE + 0x30, "... at the store's address",
-		  "FAR %#llx", (unsigned long long)v);
-	ok = vmm_expect_mmio(&vcpu, VMM_MMIO_BASE + 0x38, 8, true, &v);
-	tap_check(ok, "... and the guest carries on after the store", "%s",
-		  vmm_describe_exit(&vcpu));
 }
 
 int main(void)
