@@ -442,27 +442,24 @@ static void on_alarm(int sig)
 
 /* The counts the checks are made from */
 static struct {
-	unsigned long vms, aa32_vms, pauth_vms, doorbells, runs, mmio_r, mmio_w, sysev, eintr, enosys;
+	unsigned long vms, aa32_vms, pauth_vms, doorbells;
+	unsigned long runs, mmio_r, mmio_w, sysev, eintr, enosys;
 	unsigned long bad_run, reg_sets, reg_bad, get_bad, other_bad;
 } st;
 
 static void bad(unsigned long *counter, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* A problem, counted and shown (tap_count) with where it happened */
 static void bad(unsigned long *counter, const char *fmt, ...)
 {
-	static unsigned int shown;
-	char msg[256];
+	char msg[200];
 	va_list ap;
 
-	(*counter)++;
-	if (shown >= 8)
-		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	tap_diag("problem %u (VM %lu, run %lu): %s", ++shown, st.vms,
-		 st.runs, msg);
+	tap_count(counter, "(VM %lu, run %lu) %s", st.vms, st.runs, msg);
 }
 
 static uint64_t *reg_ids;

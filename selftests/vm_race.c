@@ -5,9 +5,8 @@
  * hypercalls and reports a counter by MMIO; meanwhile other threads drop
  * the guest's pages (MADV_DONTNEED), make them read-only for a moment
  * (mprotect), delete and re-add the other slot, switch dirty logging on
- * and off and fetch the log, read the statistics, and send the vCPU
- * threads signals. At the end the VM fd is closed while the vCPUs still
- * run.
+ * and off and fetch the log, and send the vCPU threads signals. At the
+ * end the VM fd is closed while the vCPUs still run.
  *
  * What must hold: each MMIO report is larger than the last and matches
  * what the guest stored to memory just before (the host's view of guest
@@ -85,27 +84,6 @@ static struct {
 	unsigned long incoherent, backwards, mem_ops, slot_ops, log_ops;
 	unsigned long kicks, other_bad;
 } st;
-static pthread_mutex_t st_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void note(unsigned long *c, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void note(unsigned long *c, const char *fmt, ...)
-{
-	static unsigned int shown;
-	char msg[200];
-	va_list ap;
-
-	pthread_mutex_lock(&st_lock);
-	(*c)++;
-	if (fmt && shown < 8) {
-		va_start(ap, fmt);
-		vsnprintf(msg, sizeof(msg), fmt, ap);
-		va_end(ap);
-		tap_diag("problem %u: %s", ++shown, msg);
-	}
-	pthread_mutex_unlock(&st_lock);
-}
 
 static void on_kick(int sig)
 {
@@ -125,34 +103,34 @@ static void *vcpu_thread(void *arg)
 		switch (rc) {
 		case KVM_EXIT_MMIO:
 			if (!vcpu->run->mmio.is_write) {
-				note(&st.mmio_reads, NULL);
+				tap_count(&st.mmio_reads, NULL);
 				vmm_mmio_reply(vcpu, 0);
 				break;
 			}
 			v = vmm_mmio_data(vcpu);
-			note(&st.reports, NULL);
+			tap_count(&st.reports, NULL);
 			if (v != *mailbox)
-				note(&st.incoherent,
-				     "vCPU %u reported %llu, its mailbox says %llu",
-				     vcpu->id, (unsigned long long)v,
-				     (unsigned long long)*mailbox);
+				tap_count(&st.incoherent,
+					  "vCPU %u reported %llu, its mailbox says %llu",
+					  vcpu->id, (unsigned long long)v,
+					  (unsigned long long)*mailbox);
 			if (!first && v <= last)
-				note(&st.backwards, "vCPU %u: %llu after %llu",
-				     vcpu->id, (unsigned long long)v,
-				     (unsigned long long)last);
+				tap_count(&st.backwards, "vCPU %u: %llu after %llu",
+					  vcpu->id, (unsigned long long)v,
+					  (unsigned long long)last);
 			first = false;
 			last = v;
 			break;
 		case -EINTR:
-			note(&st.eintr, NULL);
+			tap_count(&st.eintr, NULL);
 			break;
 		case -EFAULT:	/* the data slot is read-only for a moment */
-			note(&st.efault, NULL);
+			tap_count(&st.efault, NULL);
 			usleep(1000);
 			break;
 		default:
-			note(&st.bad_run, "vCPU %u: %s", vcpu->id,
-			     vmm_describe_exit(vcpu));
+			tap_count(&st.bad_run, "vCPU %u: %s", vcpu->id,
+				  vmm_describe_exit(vcpu));
 			usleep(1000);
 			break;
 		}
@@ -178,14 +156,14 @@ static void *mem_thread(void *arg)
 			len = DATA_SIZE - off;
 		if (rn(8)) {
 			if (madvise(data + off, len, MADV_DONTNEED))
-				note(&st.other_bad, "madvise: %s",
-				     strerror(errno));
+				tap_count(&st.other_bad, "madvise: %s",
+					  strerror(errno));
 		} else {
 			mprotect(data + off, len, PROT_READ);
 			usleep(2000);
 			mprotect(data + off, len, PROT_READ | PROT_WRITE);
 		}
-		note(&st.mem_ops, NULL);
+		tap_count(&st.mem_ops, NULL);
 		usleep(500);
 	}
 	return NULL;
@@ -208,9 +186,9 @@ static void *slot_thread(void *arg)
 			rc = rc ?: vmm_set_region(&vm, 3, 0, HOLE_GPA,
 						  HOLE_SIZE, hole);
 			if (rc)
-				note(&st.other_bad, "slot 3: %s",
-				     strerror(-rc));
-			note(&st.slot_ops, NULL);
+				tap_count(&st.other_bad, "slot 3: %s",
+					  strerror(-rc));
+			tap_count(&st.slot_ops, NULL);
 			break;
 		case 1:		/* dirty logging on or off */
 			logging = !logging;
@@ -218,16 +196,16 @@ static void *slot_thread(void *arg)
 					    logging ? KVM_MEM_LOG_DIRTY_PAGES : 0,
 					    DATA_GPA, DATA_SIZE, data);
 			if (rc)
-				note(&st.other_bad, "slot 2 flags: %s",
-				     strerror(-rc));
-			note(&st.slot_ops, NULL);
+				tap_count(&st.other_bad, "slot 2 flags: %s",
+					  strerror(-rc));
+			tap_count(&st.slot_ops, NULL);
 			break;
 		default:
 			rc = ioctl(vm.fd, KVM_GET_DIRTY_LOG, &log);
 			if (rc && !(errno == ENOENT && !logging))
-				note(&st.other_bad, "GET_DIRTY_LOG: %s",
-				     strerror(errno));
-			note(&st.log_ops, NULL);
+				tap_count(&st.other_bad, "GET_DIRTY_LOG: %s",
+					  strerror(errno));
+			tap_count(&st.log_ops, NULL);
 			break;
 		}
 		usleep(1000);
@@ -240,7 +218,7 @@ static void *kick_thread(void *arg)
 	(void)arg;
 	while (!stop_helpers) {
 		pthread_kill(vcpu_threads[rn(2)], SIGUSR1);
-		note(&st.kicks, NULL);
+		tap_count(&st.kicks, NULL);
 		usleep(1000 + rn(3000));
 	}
 	return NULL;

@@ -10,6 +10,7 @@
 #define MODKVM_TAP_H
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,32 @@ static inline void tap_diag(const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	printf("\n");
+}
+
+/*
+ * Count an event in *counter, for checks made on the counts at the end.
+ * With @fmt it is a problem: the first 8 problems (of all counters) are
+ * shown as "# problem N: ..." lines. Safe from several threads.
+ */
+static inline void tap_count(unsigned long *counter, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static inline void tap_count(unsigned long *counter, const char *fmt, ...)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static unsigned int shown;
+	char msg[256];
+	va_list ap;
+
+	pthread_mutex_lock(&lock);
+	(*counter)++;
+	if (fmt && shown < 8) {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		tap_diag("problem %u: %s", ++shown, msg);
+	}
+	pthread_mutex_unlock(&lock);
 }
 
 /* Report one check; returns its result so callers can stop early. */
