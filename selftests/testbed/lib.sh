@@ -77,8 +77,10 @@ tb_host_pkgs() {
 	local -a pkgs missing=()
 	local p installed
 	read -r -d '' -a pkgs <<<"$TB_HOST_PKGS" || true
+	# dpkg-query exits 1 when any of them is not installed at all: that is
+	# the answer we are asking for, not an error.
 	installed=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${pkgs[@]}" 2>/dev/null |
-		awk '$2 ~ /^ii/ { print $1 }')
+		awk '$2 ~ /^ii/ { print $1 }' || true)
 	for p in "${pkgs[@]}"; do
 		grep -qx -- "$p" <<<"$installed" || missing+=("$p")
 	done
