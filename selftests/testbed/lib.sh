@@ -34,6 +34,43 @@ tb_now() { date +%s.%N; }
 tb_fmt_dt() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 tb_since() { awk -v a="$1" -v b="$(tb_now)" 'BEGIN { printf "%.1f", b - a }'; }
 
+# ---------------------------------------------------------------- errors
+# No silent exit.  Every script that sources this file runs under
+# `set -euo pipefail`; the ERR trap below (inherited by functions: set -E)
+# reports the command that stopped it: which step it was in (tb_step), the
+# command, its exit status, file:line and the calls that led there, and
+# what to do.  Failures that errexit ignores (if/||/&&, inside $(...)) are
+# not reported: they do not stop the script; nor are those in subshells
+# (pipelines, <(...), ( ... )): the command that runs them is reported if
+# it fails.  MODKVM_TRACE=1 traces every command (set -x).
+TB_TOP=$(cd "$TB_DIR/../.." && pwd)
+TB_PROG=$(realpath -m --relative-to="$TB_TOP" "$0" 2>/dev/null || echo "${0##*/}")
+TB_STEP="" TB_HINT=""
+# usage: tb_step "what is being done" ["what to do if it fails"]
+tb_step() { TB_STEP=$1; TB_HINT=${2:-}; }
+tb_on_err() {
+	local rc=$1 cmd=$2 i where="" logs
+	[[ $- == *e* ]] && ((BASH_SUBSHELL == 0)) || return 0
+	local what="a command"
+	[[ -n $TB_STEP ]] && what="step \"$TB_STEP\""
+	for ((i = 1; i < ${#FUNCNAME[@]}; i++)); do
+		[[ -n $where ]] && where+=" <- "
+		where+="$(realpath -m --relative-to="$TB_TOP" "${BASH_SOURCE[i]}" 2>/dev/null ||
+			echo "${BASH_SOURCE[i]}"):${BASH_LINENO[i - 1]}"
+		[[ ${FUNCNAME[i]} == main ]] || where+=" (${FUNCNAME[i]})"
+	done
+	logs=${TB_CACHE:-${MODKVM_CACHE:-${HOME:-/tmp}/.cache/modkvm}}/logs
+	{
+		printf '%s: error: %s failed: `%s` exited with status %s\n' "$TB_PROG" \
+			"$what" "$cmd" "$rc"
+		printf '%s:   at %s\n' "$TB_PROG" "$where"
+		printf '%s:   what to do: %s\n' "$TB_PROG" "${TB_HINT:-the messages above say why; logs of failed steps are in $logs; MODKVM_TRACE=1 $TB_PROG shows every command}"
+	} >&2
+}
+set -E
+trap 'tb_on_err $? "$BASH_COMMAND"' ERR
+if [[ ${MODKVM_TRACE:-0} == 1 ]]; then set -x; fi
+
 tb_init_cache() {
 	local c=${MODKVM_CACHE:-${HOME:-/tmp}/.cache/modkvm}
 	mkdir -p "$c" || tb_die "cannot create cache dir $c"
@@ -76,6 +113,7 @@ tb_logged() {
 tb_host_pkgs() {
 	local -a pkgs missing=()
 	local p installed
+	tb_step "checking the host packages" "dpkg-query must work on this Debian host"
 	read -r -d '' -a pkgs <<<"$TB_HOST_PKGS" || true
 	# dpkg-query exits 1 when any of them is not installed at all: that is
 	# the answer we are asking for, not an error.
@@ -89,6 +127,8 @@ tb_host_pkgs() {
 		tb_die "missing host packages: ${missing[*]} (run as root: apt-get install ${missing[*]})"
 	fi
 	tb_msg "installing host packages: ${missing[*]}"
+	tb_step "installing host packages" \
+		"apt-get must reach the mirrors of /etc/apt/sources.list*; try: apt-get update && apt-get install ${missing[*]}"
 	tb_logged host-apt-update 900 apt-get update -q
 	tb_logged host-apt-install 1800 env DEBIAN_FRONTEND=noninteractive \
 		apt-get install -y -q --no-install-recommends "${missing[@]}"
@@ -251,6 +291,8 @@ tb_load_selection() {
 # Make sure a version selection exists; refresh lists when stale/forced.
 tb_ensure_selection() {
 	local force=${1:-0}
+	tb_step "reading the Debian arm64 package lists" \
+		"the package lists come from the host's apt sources (private apt config in $TB_CACHE/apt); check that apt-get update works"
 	tb_apt_setup
 	if tb_apt_update "$force" || ! tb_load_selection; then
 		tb_select_versions
@@ -324,6 +366,8 @@ tb_ensure_kernel() {
 		return 0
 	fi
 	tb_lock
+	tb_step "fetching and checking kernel $krel" \
+		"check the apt sources and the space in $TB_CACHE; prepare --refresh re-reads the package lists"
 	t0=$(tb_now)
 	local -a pk=("$hdr=$ver" "$common=$ver" "$kbuild:$TB_HOSTARCH=$kbver")
 	[[ -n $img ]] && pk+=("$img=$ver")
@@ -363,6 +407,7 @@ tb_ensure_busybox() {
 		return 0
 	fi
 	tb_lock
+	tb_step "fetching busybox-static $ver" "check the apt sources; prepare --refresh re-reads the package lists"
 	tb_msg "fetching busybox-static $ver..."
 	local dl="$TB_CACHE/debs/busybox"
 	tb_download "$dl" "busybox-static=$ver"
@@ -419,6 +464,8 @@ tb_ensure_full() {
 		return 0
 	fi
 	tb_lock
+	tb_step "building the full arm64 userland (mmdebstrap)" \
+		"mmdebstrap needs root and the host's apt sources; prepare --rebuild-full starts it over"
 	t0=$(tb_now)
 	local -a srcs
 	mapfile -t srcs < <(tb_host_sources)
