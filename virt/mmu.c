@@ -167,13 +167,40 @@ void modkvm_mmu_reset(struct modkvm_vm *vm)
 	spin_unlock(&vm->mmu_lock);
 }
 
+/* Fault status codes (ESR_ELx.{D,I}FSC) with FEAT_LPA2's level -1 */
+#define FSC_TRANS_LM1		0x2b	/* translation fault, level -1 */
+
+/*
+ * A fault that mapping the page answers (Arm ARM, ISS encoding for an
+ * exception from a Data or Instruction Abort): a translation fault at
+ * levels 0 to 3 (0b0001LL) or, with FEAT_LPA2, at level -1 (0b101011),
+ * an access flag fault (0b0010LL) or a permission fault (0b0011LL).
+ * A stage-2 fault taken on the guest's own stage-1 walk reports the
+ * level of its stage-1 lookup: a guest with 52-bit virtual addresses on
+ * 4 KiB pages (TCR_EL1.DS) walks from level -1, and a VM restored from a
+ * snapshot, whose stage 2 starts empty, faults on that level first.
+ */
 static bool esr_is_translation_or_perm(u64 esr)
 {
 	u64 fsc = esr & ESR_ELx_FSC;
 
-	/* translation, access flag, permission fault, at any level */
 	return (fsc & ~3ULL) == 0x04 || (fsc & ~3ULL) == 0x08 ||
-	       (fsc & ~3ULL) == 0x0c;
+	       (fsc & ~3ULL) == 0x0c || fsc == FSC_TRANS_LM1;
+}
+
+/*
+ * Does the guest need write permission at stage 2? A stage-2 permission
+ * fault on its stage-1 walk means the walker had to write a descriptor
+ * (the hardware access flag or dirty state updates, TCR_EL1.HA and HD),
+ * whether the walk was for a load, a store or an instruction fetch; any
+ * other fault on the walk is a read. Otherwise only a data abort on a
+ * store is, not a cache maintenance operation.
+ */
+static bool abort_is_write(u64 esr, bool iabt)
+{
+	if (esr & ESR_ELx_S1PTW)
+		return (esr & ESR_ELx_FSC_TYPE) == ESR_ELx_FSC_PERM;
+	return !iabt && (esr & ESR_ELx_WNR) && !(esr & ESR_ELx_CM);
 }
 
 int modkvm_handle_guest_abort(struct modkvm_vcpu *vcpu)
@@ -181,9 +208,8 @@ int modkvm_handle_guest_abort(struct modkvm_vcpu *vcpu)
 	struct modkvm_vm *vm = vcpu->vm;
 	u64 esr = vcpu->arch.exit.esr;
 	bool iabt = ESR_ELx_EC(esr) == ESR_ELx_EC_IABT_LOW;
-	bool s1ptw = !iabt && (esr & ESR_ELx_S1PTW);
-	bool write = !iabt && !s1ptw && (esr & ESR_ELx_WNR) &&
-		     !(esr & ESR_ELx_CM);
+	bool s1ptw = esr & ESR_ELx_S1PTW;
+	bool write = abort_is_write(esr, iabt);
 	u64 ipa = ((vcpu->arch.exit.hpfar & MK_HPFAR_FIPA_MASK) << 8) |
 		  (vcpu->arch.exit.far & ~PAGE_MASK);
 	u64 gfn = ipa >> PAGE_SHIFT;
@@ -265,7 +291,7 @@ int modkvm_handle_guest_abort(struct modkvm_vcpu *vcpu)
 	 * memory executable costs instruction cache maintenance.
 	 */
 	prot = MODKVM_S2_R | (writable ? MODKVM_S2_W : 0) |
-	       (iabt ? MODKVM_S2_X : 0);
+	       (iabt && !s1ptw ? MODKVM_S2_X : 0);
 	if (block && modkvm_backed_by_block(vm->mm, hva, page, writable))
 		size = MODKVM_S2_BLOCK_SIZE;
 
