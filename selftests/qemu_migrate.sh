@@ -1,0 +1,191 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Job script (inside the emulated Arm server, `testbed/run --full`): a
+# running guest under upstream QEMU is rebuilt from its saved state in a
+# new QEMU, a new process and a new VM, and must go on where it was:
+#   1. save and restore: QEMU's monitor stops the guest and migrates it to
+#      a file ("migrate exec:cat > FILE"); a second QEMU started with
+#      -incoming from that file continues it ("cont");
+#   2. live migration: a busy guest (its console counter ticking, a loop
+#      rewriting 8 MiB of its memory) moves to a second QEMU over TCP on
+#      127.0.0.1 while it runs; the destination goes on by itself.
+# Either way its tick counter must continue on the new QEMU's console
+# from the number after the last one the old QEMU printed, and keep going.
+# Prints TAP ("ok - ..." / "not ok - ..."), and the migration's total
+# time, downtime and transferred RAM as "# ..." lines.
+#
+# /dev/kvm: if it is missing and ./modkvm.ko exists, the module is loaded.
+# Files: guest/Image, guest/initramfs.cpio.gz (userspace/guest/build).
+# Environment: QM_SMP=2 QM_MEM=256 QM_TIMEOUT=240 (seconds per wait),
+# QM_KEEP=/tmp/qemu_migrate (consoles, monitor logs, the state file).
+if [ -r ./lib/tap.sh ]; then
+	. ./lib/tap.sh
+else
+	tap_failed=0
+	ok() { echo "ok - $*"; }
+	not_ok() { tap_failed=$((tap_failed + 1)); echo "not ok - $*"; }
+	diag() { echo "$*" | sed 's/^/# /'; }
+	tap_exit() { [ "$tap_failed" -eq 0 ]; }
+fi
+
+SMP=${QM_SMP:-2}
+MEM=${QM_MEM:-256}
+TMO=${QM_TIMEOUT:-240}
+KEEP=${QM_KEEP:-/tmp/qemu_migrate}
+PORT=4444
+rm -rf "$KEEP"
+mkdir -p "$KEEP"
+progress() { echo "# qemu_migrate: $*"; }
+
+if [ ! -e /dev/kvm ] && [ -e ./modkvm.ko ]; then
+	insmod ./modkvm.ko 2>"$KEEP/insmod.err" || diag "insmod: $(cat "$KEEP/insmod.err")"
+fi
+if [ -c /dev/kvm ]; then
+	if grep -q "^modkvm " /proc/modules; then who="modkvm"; else who="the in-kernel KVM"; fi
+	ok "/dev/kvm is there ($who)"
+else
+	not_ok "/dev/kvm is there"
+	exit 1
+fi
+command -v qemu-system-aarch64 >/dev/null || { not_ok "qemu-system-aarch64 is installed (testbed --full)"; exit 1; }
+
+# qemu_start NAME [QEMU-ARGS...]: a guest whose console goes to NAME.con
+# and whose human monitor is a pipe chardev: commands to NAME.in (kept
+# open on a file descriptor by the caller), answers in NAME.log.
+qemu_start() {
+	_n=$1
+	shift
+	mkfifo "$KEEP/$_n.in" "$KEEP/$_n.out"
+	qemu-system-aarch64 -M virt,gic-version=2,kernel_irqchip=off -cpu host -accel kvm \
+		-smp "$SMP" -m "$MEM" -nodefaults -display none -no-reboot \
+		-serial "file:$KEEP/$_n.con" \
+		-chardev "pipe,id=mon,path=$KEEP/$_n" -mon chardev=mon,mode=readline \
+		-kernel guest/Image -initrd guest/initramfs.cpio.gz \
+		-append "console=ttyAMA0 rdinit=/init panic=-1 modkvm.token=migrate modkvm.ticks=1 modkvm.busy=1" \
+		"$@" 2>"$KEEP/$_n.err" &
+	eval "pid_$_n=\$!"
+	cat "$KEEP/$_n.out" >"$KEEP/$_n.log" &
+}
+pid_of() { eval "echo \$pid_$1"; }
+alive() { kill -0 "$(pid_of "$1")" 2>/dev/null; }
+# mon FD COMMAND: one monitor command
+mon() { echo "$2" >&"$1"; }
+# wait_for SECONDS CMD...: poll CMD every 0.5 s; 1 on timeout
+wait_for() {
+	_end=$(($(date +%s) + $1))
+	shift
+	until "$@"; do
+		[ "$(date +%s)" -lt "$_end" ] || return 1
+		sleep 0.5
+	done
+}
+# The tick numbers a console shows: first and last ("- -" if none)
+ticks() { awk '/^@G TICK / { n = $3; if (f == "") f = n } END { print (f == "" ? "-" : f), (n == "" ? "-" : n) }' "$KEEP/$1.con" 2>/dev/null || echo "- -"; }
+last_tick() { set -- $(ticks "$1"); echo "$2"; }
+first_tick() { set -- $(ticks "$1"); echo "$1"; }
+ticked() { _l=$(last_tick "$1"); [ "$_l" != - ] && [ "$_l" -ge "$2" ]; }
+# The monitor log with the line editor's echo taken out
+monlog() { tr -d '\r' <"$KEEP/$1.log" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g'; }
+mig_status() { monlog "$1" | sed -n 's/^Migration status: *//p' | tail -n 1; }
+mig_done() {
+	mon "$2" "info migrate"
+	sleep 0.5
+	case $(mig_status "$1") in completed | failed | cancelled) return 0 ;; esac
+	return 1
+}
+mig_field() { monlog "$1" | sed -n "s/^$2: *//p" | tail -n 1; }
+run_state() { monlog "$1" | sed -n 's/^VM status: *//p' | tail -n 1; }
+status_is() {
+	mon "$2" "info status"
+	sleep 0.5
+	[ "$(run_state "$1")" = "$3" ]
+}
+quit_qemu() {	# NAME FD
+	mon "$2" quit 2>/dev/null
+	wait_for 30 sh -c "! kill -0 $(pid_of "$1") 2>/dev/null" || kill -9 "$(pid_of "$1")" 2>/dev/null
+}
+# goes_on OLD NEW WHAT: the counter goes on on NEW's console after OLD's
+goes_on() {
+	_last=$(last_tick "$1")
+	if ! wait_for "$TMO" ticked "$2" $((_last + 10)); then
+		not_ok "$3: the guest goes on in the new QEMU"
+		diag "last tick before: $_last; after: $(ticks "$2") (first last)"
+		diag "new QEMU: $(cat "$KEEP/$2.err"); run state: $(run_state "$2")"
+		return 1
+	fi
+	ok "$3: the guest goes on in the new QEMU (ticks $_last -> $(last_tick "$2"))"
+	_first=$(first_tick "$2")
+	if [ "$_first" -le $((_last + 1)) ]; then
+		ok "$3: its counter continues from where it was (first tick after: $_first)"
+	else
+		not_ok "$3: its counter continues from where it was"
+		diag "last tick in the old QEMU $_last, first in the new one $_first"
+	fi
+}
+
+# ------------------------------------------------------------ 1. save, restore
+progress "save/restore: starting the guest"
+qemu_start A
+exec 5<>"$KEEP/A.in"
+if ! wait_for "$TMO" ticked A 10; then
+	not_ok "save/restore: the guest boots and ticks"
+	diag "$(cat "$KEEP/A.err"; tail -n 5 "$KEEP/A.con")"
+	quit_qemu A 5
+	exit 1
+fi
+ok "save/restore: the guest boots and ticks (tick $(last_tick A))"
+mon 5 stop
+sleep 1
+mon 5 "migrate \"exec:cat > $KEEP/state\""
+if wait_for "$TMO" mig_done A 5 && [ "$(mig_status A)" = completed ]; then
+	ok "save/restore: QEMU saved the stopped guest to a file ($(du -k "$KEEP/state" | cut -f1) KiB)"
+else
+	not_ok "save/restore: QEMU saved the stopped guest to a file"
+	diag "migration status: $(mig_status A)"
+fi
+quit_qemu A 5
+exec 5>&-
+qemu_start B -incoming "exec:cat $KEEP/state"
+exec 6<>"$KEEP/B.in"
+if wait_for "$TMO" status_is B 6 paused; then
+	ok "save/restore: a new QEMU loaded the state (paused)"
+else
+	not_ok "save/restore: a new QEMU loaded the state"
+	diag "run state: $(run_state B); $(cat "$KEEP/B.err")"
+fi
+mon 6 cont
+goes_on A B "save/restore"
+quit_qemu B 6
+exec 6>&-
+
+# ------------------------------------------------------------ 2. live migration
+progress "live migration: starting the source and the destination"
+qemu_start C
+exec 7<>"$KEEP/C.in"
+qemu_start D -incoming "tcp:127.0.0.1:$PORT"
+exec 8<>"$KEEP/D.in"
+if ! wait_for "$TMO" ticked C 10; then
+	not_ok "live migration: the source guest boots and ticks"
+	diag "$(cat "$KEEP/C.err"; tail -n 5 "$KEEP/C.con")"
+else
+	ok "live migration: the source guest boots and ticks (tick $(last_tick C))"
+	mon 7 "migrate -d tcp:127.0.0.1:$PORT"
+	if wait_for "$TMO" mig_done C 7 && [ "$(mig_status C)" = completed ]; then
+		ok "live migration: completed while the guest ran"
+		diag "live migration: total time $(mig_field C 'total time'), downtime $(mig_field C downtime), transferred RAM $(mig_field C 'transferred ram')"
+	else
+		not_ok "live migration: completed while the guest ran"
+		diag "migration status: $(mig_status C); $(cat "$KEEP/C.err" "$KEEP/D.err")"
+	fi
+	if wait_for 60 status_is D 8 running; then
+		ok "live migration: the destination runs"
+	else
+		not_ok "live migration: the destination runs"
+		diag "run state: $(run_state D)"
+	fi
+	goes_on C D "live migration"
+fi
+quit_qemu C 7
+quit_qemu D 8
+exec 7>&- 8>&-
+tap_exit
