@@ -69,7 +69,7 @@ int modkvm_psci_version(struct modkvm_vm *vm)
  * mitigation to offer, so a workaround is either not required (the CPU
  * says it is not affected) or not available.
  */
-u64 modkvm_fw_workaround_state(unsigned int n)
+static u64 fw_workaround_host(unsigned int n)
 {
 	u64 pfr0 = modkvm_guest_id_reg(SYS_ID_AA64PFR0_EL1);
 	u64 mmfr1 = modkvm_guest_id_reg(SYS_ID_AA64MMFR1_EL1);
@@ -89,6 +89,25 @@ u64 modkvm_fw_workaround_state(unsigned int n)
 	}
 }
 
+/*
+ * Each VM's answers are fixed when it is created, so that the calls, their
+ * SMCCC_ARCH_FEATURES answers (also given inside the world switch:
+ * modkvm_smccc_fast_update()) and the firmware registers agree for its
+ * whole life, even if a CPU brought up later lowers the system's ID fields.
+ */
+void modkvm_fw_workaround_init(struct modkvm_vm *vm)
+{
+	unsigned int n;
+
+	for (n = 1; n <= ARRAY_SIZE(vm->fw_workaround); n++)
+		vm->fw_workaround[n - 1] = fw_workaround_host(n);
+}
+
+u64 modkvm_fw_workaround_state(const struct modkvm_vm *vm, unsigned int n)
+{
+	return vm->fw_workaround[n - 1];
+}
+
 static void set_ret(struct modkvm_vcpu *vcpu, long val)
 {
 	modkvm_set_reg(&vcpu->arch, 0, (u64)val);
@@ -104,9 +123,9 @@ static u64 smccc_arg(struct modkvm_vcpu *vcpu, u32 fn, unsigned int n)
 
 /* ---- SMCCC architecture calls (owner 0) ---- */
 
-static long smccc_wa_features(unsigned int n)
+static long smccc_wa_features(struct modkvm_vm *vm, unsigned int n)
 {
-	u64 state = modkvm_fw_workaround_state(n);
+	u64 state = modkvm_fw_workaround_state(vm, n);
 
 	/* WORKAROUND_1/3 use the same encoding: 2 = not required */
 	if (n != 2 &&
@@ -115,27 +134,27 @@ static long smccc_wa_features(unsigned int n)
 	return SMCCC_RET_NOT_SUPPORTED;
 }
 
-static long smccc_wa_call(unsigned int n)
+static long smccc_wa_call(struct modkvm_vm *vm, unsigned int n)
 {
 	/* Nothing to do on a CPU that is not affected */
-	return smccc_wa_features(n) == SMCCC_RET_NOT_SUPPORTED ?
+	return smccc_wa_features(vm, n) == SMCCC_RET_NOT_SUPPORTED ?
 	       SMCCC_RET_NOT_SUPPORTED : SMCCC_RET_SUCCESS;
 }
 
-static long smccc_arch_features(struct modkvm_vcpu *vcpu, u32 feature)
+static long smccc_arch_features(struct modkvm_vm *vm, u32 feature)
 {
 	switch (feature) {
 	case ARM_SMCCC_VERSION_FUNC_ID:
 	case ARM_SMCCC_ARCH_FEATURES_FUNC_ID:
 		return SMCCC_RET_SUCCESS;
 	case ARM_SMCCC_ARCH_WORKAROUND_1:
-		return smccc_wa_features(1);
+		return smccc_wa_features(vm, 1);
 	case ARM_SMCCC_ARCH_WORKAROUND_2:
-		return smccc_wa_features(2);
+		return smccc_wa_features(vm, 2);
 	case ARM_SMCCC_ARCH_WORKAROUND_3:
-		return smccc_wa_features(3);
+		return smccc_wa_features(vm, 3);
 	default:	/* PV time is discovered here too (smccc.c) */
-		return modkvm_smccc_service_feature(vcpu, feature);
+		return modkvm_smccc_service_feature(vm, feature);
 	}
 }
 
@@ -145,13 +164,13 @@ static long smccc_arch_call(struct modkvm_vcpu *vcpu, u32 fn)
 	case ARM_SMCCC_VERSION_FUNC_ID:
 		return ARM_SMCCC_VERSION_1_1;
 	case ARM_SMCCC_ARCH_FEATURES_FUNC_ID:
-		return smccc_arch_features(vcpu, smccc_arg(vcpu, fn, 1));
+		return smccc_arch_features(vcpu->vm, smccc_arg(vcpu, fn, 1));
 	case ARM_SMCCC_ARCH_WORKAROUND_1:
-		return smccc_wa_call(1);
+		return smccc_wa_call(vcpu->vm, 1);
 	case ARM_SMCCC_ARCH_WORKAROUND_2:
-		return smccc_wa_call(2);
+		return smccc_wa_call(vcpu->vm, 2);
 	case ARM_SMCCC_ARCH_WORKAROUND_3:
-		return smccc_wa_call(3);
+		return smccc_wa_call(vcpu->vm, 3);
 	default:
 		return SMCCC_RET_NOT_SUPPORTED;
 	}

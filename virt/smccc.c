@@ -167,10 +167,10 @@ int modkvm_smccc_service_call(struct modkvm_vcpu *vcpu, u32 fn)
  * discovered this way (TRNG has TRNG_VERSION/FEATURES, the vendor service
  * its Call UID).
  */
-long modkvm_smccc_service_feature(struct modkvm_vcpu *vcpu, u32 fn)
+long modkvm_smccc_service_feature(struct modkvm_vm *vm, u32 fn)
 {
 	if (fn == ARM_SMCCC_HV_PV_TIME_FEATURES &&
-	    offered(&vcpu->vm->fw_bmap.std_hyp, STD_HYP_PVTIME))
+	    offered(&vm->fw_bmap.std_hyp, STD_HYP_PVTIME))
 		return SMCCC_RET_SUCCESS;
 	return SMCCC_RET_NOT_SUPPORTED;
 }
