@@ -22,7 +22,9 @@
  * fast calls go to smccc.c (TRNG, PV time, KVM's vendor calls, as the
  * firmware bitmap registers allow); no yielding calls: NOT_SUPPORTED (-1).
  * Userspace's SMCCC filter (smccc_filter.c) is applied to every call
- * before any of this.
+ * before any of this. The calls that only ask a question (SMCCC_VERSION,
+ * SMCCC_ARCH_FEATURES, PSCI_VERSION, MIGRATE_INFO_TYPE, PSCI_FEATURES)
+ * are answered by smccc_query(), from the VM alone.
  * A guest in AArch32 uses the SMC32/HVC32 calls, with 32-bit arguments
  * and results in R0-R3; the 64-bit function IDs answer NOT_SUPPORTED
  * there (SMCCC), and a CPU_ON entry point's bit 0 selects T32 for a VM
@@ -158,13 +160,10 @@ static long smccc_arch_features(struct modkvm_vm *vm, u32 feature)
 	}
 }
 
+/* The architecture calls but the queries (smccc_query()) */
 static long smccc_arch_call(struct modkvm_vcpu *vcpu, u32 fn)
 {
 	switch (fn) {
-	case ARM_SMCCC_VERSION_FUNC_ID:
-		return ARM_SMCCC_VERSION_1_1;
-	case ARM_SMCCC_ARCH_FEATURES_FUNC_ID:
-		return smccc_arch_features(vcpu->vm, smccc_arg(vcpu, fn, 1));
 	case ARM_SMCCC_ARCH_WORKAROUND_1:
 		return smccc_wa_call(vcpu->vm, 1);
 	case ARM_SMCCC_ARCH_WORKAROUND_2:
@@ -383,9 +382,6 @@ static int psci_call(struct modkvm_vcpu *vcpu, u32 fn, u32 ver)
 	}
 
 	switch (fn) {
-	case PSCI_0_2_FN_PSCI_VERSION:
-		ret = ver;
-		break;
 	case PSCI_0_2_FN_CPU_SUSPEND:
 	case PSCI_0_2_FN64_CPU_SUSPEND:
 		set_ret(vcpu, PSCI_RET_SUCCESS);
@@ -400,9 +396,6 @@ static int psci_call(struct modkvm_vcpu *vcpu, u32 fn, u32 ver)
 	case PSCI_0_2_FN64_AFFINITY_INFO:
 		ret = psci_affinity_info(vcpu, a1, a2);
 		break;
-	case PSCI_0_2_FN_MIGRATE_INFO_TYPE:
-		ret = PSCI_0_2_TOS_MP;	/* no Trusted OS to migrate */
-		break;
 	case PSCI_0_2_FN_SYSTEM_OFF:
 		return psci_system_event(vcpu, KVM_SYSTEM_EVENT_SHUTDOWN, 0);
 	case PSCI_0_2_FN_SYSTEM_RESET:
@@ -410,14 +403,61 @@ static int psci_call(struct modkvm_vcpu *vcpu, u32 fn, u32 ver)
 	case PSCI_1_1_FN_SYSTEM_RESET2:
 	case PSCI_1_1_FN64_SYSTEM_RESET2:
 		return psci_reset2(vcpu, fn);
-	case PSCI_1_0_FN_PSCI_FEATURES:
-		ret = psci_features(vcpu->vm, a1, ver);
-		break;
-	default:
+	default:	/* the queries: smccc_query() */
 		ret = PSCI_RET_NOT_SUPPORTED;
 	}
 	set_ret(vcpu, ret);
 	return 1;
+}
+
+/*
+ * Calls that only ask a question, whose answer depends on the VM alone
+ * and on W1 (all are SMC32/HVC32 Fast Calls): no lock, no sleep, no
+ * other vCPU, no userspace. The world switch answers them before it
+ * switches back to the host (arch/arm64/switch.c), so a guest polling
+ * them costs one trip to EL2 and back.
+ */
+static bool smccc_is_query(u32 fn)
+{
+	switch (fn) {
+	case ARM_SMCCC_VERSION_FUNC_ID:
+	case ARM_SMCCC_ARCH_FEATURES_FUNC_ID:
+	case PSCI_0_2_FN_PSCI_VERSION:
+	case PSCI_0_2_FN_MIGRATE_INFO_TYPE:
+	case PSCI_1_0_FN_PSCI_FEATURES:
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The answer to query @fn with argument @arg (W1) for a guest of @vm, as
+ * modkvm_smccc_call() gives it to a call the SMCCC filter lets through.
+ * Before PSCI 0.2 the PSCI IDs are no calls at all: NOT_SUPPORTED, as
+ * for any other unknown Standard Secure Service call.
+ */
+static long smccc_query(struct modkvm_vm *vm, u32 fn, u32 arg)
+{
+	u32 ver = modkvm_psci_version(vm);
+
+	switch (fn) {
+	case ARM_SMCCC_VERSION_FUNC_ID:
+		return ARM_SMCCC_VERSION_1_1;
+	case ARM_SMCCC_ARCH_FEATURES_FUNC_ID:
+		return smccc_arch_features(vm, arg);
+	}
+	if (ver < PSCI_V0_2)
+		return SMCCC_RET_NOT_SUPPORTED;
+	if (!psci_fn_offered(fn, ver))
+		return PSCI_RET_NOT_SUPPORTED;
+	switch (fn) {
+	case PSCI_0_2_FN_PSCI_VERSION:
+		return ver;
+	case PSCI_0_2_FN_MIGRATE_INFO_TYPE:
+		return PSCI_0_2_TOS_MP;		/* no Trusted OS to migrate */
+	default:	/* PSCI_1_0_FN_PSCI_FEATURES */
+		return psci_features(vm, arg, ver);
+	}
 }
 
 /* PSCI 0.1 with KVM's function IDs: 64-bit arguments, no context ID */
@@ -465,6 +505,11 @@ int modkvm_smccc_call(struct modkvm_vcpu *vcpu)
 		return 1;
 	}
 
+	if (smccc_is_query(fn)) {
+		set_ret(vcpu, smccc_query(vcpu->vm, fn, smccc_arg(vcpu, fn, 1)));
+		return 1;
+	}
+
 	switch (ARM_SMCCC_OWNER_NUM(fn)) {
 	case ARM_SMCCC_OWNER_ARCH:
 		set_ret(vcpu, smccc_arch_call(vcpu, fn));
@@ -480,28 +525,9 @@ int modkvm_smccc_call(struct modkvm_vcpu *vcpu)
 }
 
 /*
- * Calls that only ask a question whose answer needs no lock, no sleep, no
- * other vCPU and no userspace. The world switch answers them before it
- * switches back to the host (arch/arm64/switch.c), so a guest polling
- * them costs one trip to EL2 and back.
- */
-static bool smccc_is_query(u32 fn)
-{
-	switch (fn) {
-	case ARM_SMCCC_VERSION_FUNC_ID:
-	case ARM_SMCCC_ARCH_FEATURES_FUNC_ID:
-	case PSCI_0_2_FN_PSCI_VERSION:
-	case PSCI_0_2_FN_MIGRATE_INFO_TYPE:
-	case PSCI_1_0_FN_PSCI_FEATURES:
-		return true;
-	}
-	return false;
-}
-
-/*
- * Handle the SMCCC call in x0 if it is such a query, from the guest's
- * context at EL2 with interrupts off: returns true if it was answered,
- * false to leave it to modkvm_smccc_call() after the full switch.
+ * Handle the SMCCC call in x0 if it is a query, from the guest's context
+ * at EL2 with interrupts off: returns true if it was answered, false to
+ * leave it to modkvm_smccc_call() after the full switch.
  */
 bool modkvm_smccc_fast(struct modkvm_vcpu *vcpu)
 {
