@@ -115,6 +115,12 @@ struct modkvm_vm {
 	 * fixed when it is created (psci.c)
 	 */
 	u64 fw_workaround[3];
+	/*
+	 * The SMCCC queries the world switch answers (hyp/smccc_fast.h):
+	 * recomputed under vm->lock by modkvm_smccc_fast_update() whenever
+	 * what they depend on changes
+	 */
+	struct modkvm_smccc_fast smccc_fast;
 
 	struct modkvm_arch_vm arch;
 };
@@ -307,7 +313,8 @@ static inline u8 modkvm_smccc_filter_action(struct modkvm_vm *vm, u32 fn)
 
 /* psci.c: HVC/SMC calls (PSCI, SMCCC) */
 int modkvm_smccc_call(struct modkvm_vcpu *vcpu);
-bool modkvm_smccc_fast(struct modkvm_vcpu *vcpu);
+void modkvm_smccc_fast_init(struct modkvm_vm *vm);
+void modkvm_smccc_fast_update(struct modkvm_vm *vm);
 int modkvm_psci_version(struct modkvm_vm *vm);
 void modkvm_fw_workaround_init(struct modkvm_vm *vm);
 /* KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_<n> value the guests of @vm are offered */

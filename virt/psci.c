@@ -24,7 +24,9 @@
  * Userspace's SMCCC filter (smccc_filter.c) is applied to every call
  * before any of this. The calls that only ask a question (SMCCC_VERSION,
  * SMCCC_ARCH_FEATURES, PSCI_VERSION, MIGRATE_INFO_TYPE, PSCI_FEATURES)
- * are answered by smccc_query(), from the VM alone.
+ * are answered by smccc_query(), here and, in advance, for the world
+ * switch, which answers them from a table in the VM without leaving the
+ * guest's context (modkvm_smccc_fast_update(), hyp/smccc_fast.h).
  * A guest in AArch32 uses the SMC32/HVC32 calls, with 32-bit arguments
  * and results in R0-R3; the 64-bit function IDs answer NOT_SUPPORTED
  * there (SMCCC), and a CPU_ON entry point's bit 0 selects T32 for a VM
@@ -36,6 +38,7 @@
  */
 #include <linux/arm-smccc.h>
 #include <linux/bitfield.h>
+#include <linux/build_bug.h>
 #include <linux/kernel.h>
 #include <linux/kvm.h>
 #include <linux/mutex.h>
@@ -413,9 +416,8 @@ static int psci_call(struct modkvm_vcpu *vcpu, u32 fn, u32 ver)
 /*
  * Calls that only ask a question, whose answer depends on the VM alone
  * and on W1 (all are SMC32/HVC32 Fast Calls): no lock, no sleep, no
- * other vCPU, no userspace. The world switch answers them before it
- * switches back to the host (arch/arm64/switch.c), so a guest polling
- * them costs one trip to EL2 and back.
+ * other vCPU, no userspace. The world switch answers them from a table
+ * computed from here in advance (modkvm_smccc_fast_update()).
  */
 static bool smccc_is_query(u32 fn)
 {
@@ -525,17 +527,100 @@ int modkvm_smccc_call(struct modkvm_vcpu *vcpu)
 }
 
 /*
- * Handle the SMCCC call in x0 if it is a query, from the guest's context
- * at EL2 with interrupts off: returns true if it was answered, false to
- * leave it to modkvm_smccc_call() after the full switch.
+ * The keys of the table the world switch answers the queries from
+ * (hyp/smccc_fast.h), in the order it searches them: each query, the two
+ * FEATURES calls first with every function ID that smccc_arch_features()
+ * and psci_features() know, then with any other, which they all answer
+ * NOT_SUPPORTED. A function ID they learn must be added here.
  */
-bool modkvm_smccc_fast(struct modkvm_vcpu *vcpu)
-{
-	u32 fn = lower_32_bits(modkvm_get_reg(&vcpu->arch, 0));
+#define FAST_ANY(f)		{ .fn = (f), .any_arg = true }
+#define FAST_ARG(f, a)		{ .fn = (f), .arg = (a) }
+#define ARCH_FEAT(a)		FAST_ARG(ARM_SMCCC_ARCH_FEATURES_FUNC_ID, (a))
+#define PSCI_FEAT(a)		FAST_ARG(PSCI_1_0_FN_PSCI_FEATURES, (a))
 
-	/* A call userspace wants to see takes the full way out. */
-	if (!smccc_is_query(fn) ||
-	    modkvm_smccc_filter_action(vcpu->vm, fn) == MODKVM_SMCCC_FWD_TO_USER)
-		return false;
-	return modkvm_smccc_call(vcpu) == 1;
+static const struct modkvm_smccc_fast_entry fast_keys[] = {
+	FAST_ANY(ARM_SMCCC_VERSION_FUNC_ID),
+
+	ARCH_FEAT(ARM_SMCCC_VERSION_FUNC_ID),
+	ARCH_FEAT(ARM_SMCCC_ARCH_FEATURES_FUNC_ID),
+	ARCH_FEAT(ARM_SMCCC_ARCH_WORKAROUND_1),
+	ARCH_FEAT(ARM_SMCCC_ARCH_WORKAROUND_2),
+	ARCH_FEAT(ARM_SMCCC_ARCH_WORKAROUND_3),
+	ARCH_FEAT(ARM_SMCCC_HV_PV_TIME_FEATURES),
+	FAST_ANY(ARM_SMCCC_ARCH_FEATURES_FUNC_ID),
+
+	FAST_ANY(PSCI_0_2_FN_PSCI_VERSION),
+	FAST_ANY(PSCI_0_2_FN_MIGRATE_INFO_TYPE),
+
+	PSCI_FEAT(ARM_SMCCC_VERSION_FUNC_ID),
+	PSCI_FEAT(PSCI_0_2_FN_PSCI_VERSION),
+	PSCI_FEAT(PSCI_0_2_FN_CPU_SUSPEND),
+	PSCI_FEAT(PSCI_0_2_FN64_CPU_SUSPEND),
+	PSCI_FEAT(PSCI_0_2_FN_CPU_OFF),
+	PSCI_FEAT(PSCI_0_2_FN_CPU_ON),
+	PSCI_FEAT(PSCI_0_2_FN64_CPU_ON),
+	PSCI_FEAT(PSCI_0_2_FN_AFFINITY_INFO),
+	PSCI_FEAT(PSCI_0_2_FN64_AFFINITY_INFO),
+	PSCI_FEAT(PSCI_0_2_FN_MIGRATE_INFO_TYPE),
+	PSCI_FEAT(PSCI_0_2_FN_SYSTEM_OFF),
+	PSCI_FEAT(PSCI_0_2_FN_SYSTEM_RESET),
+	PSCI_FEAT(PSCI_1_0_FN_PSCI_FEATURES),
+	PSCI_FEAT(PSCI_1_1_FN_SYSTEM_RESET2),
+	PSCI_FEAT(PSCI_1_1_FN64_SYSTEM_RESET2),
+	PSCI_FEAT(PSCI_1_0_FN_SYSTEM_SUSPEND),
+	PSCI_FEAT(PSCI_1_0_FN64_SYSTEM_SUSPEND),
+	FAST_ANY(PSCI_1_0_FN_PSCI_FEATURES),
+};
+
+/* A W1 for the FAST_ANY keys: no function ID the FEATURES calls know */
+#define FAST_OTHER_ARG		0
+
+static void smccc_fast_answers(struct modkvm_vm *vm)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(fast_keys); i++) {
+		struct modkvm_smccc_fast_entry *e = &vm->smccc_fast.e[i];
+		s64 ret;
+
+		switch (modkvm_smccc_filter_action(vm, e->fn)) {
+		case MODKVM_SMCCC_DENY:
+			ret = SMCCC_RET_NOT_SUPPORTED;
+			break;
+		case MODKVM_SMCCC_FWD_TO_USER:
+			ret = MODKVM_SMCCC_FAST_SLOW;
+			break;
+		default:
+			ret = smccc_query(vm, e->fn, e->any_arg ?
+					  FAST_OTHER_ARG : e->arg);
+		}
+		WRITE_ONCE(e->ret, ret);
+	}
+}
+
+/* At KVM_CREATE_VM, before anything else can see the VM */
+void modkvm_smccc_fast_init(struct modkvm_vm *vm)
+{
+	unsigned int i;
+
+	BUILD_BUG_ON(ARRAY_SIZE(fast_keys) != MODKVM_SMCCC_FAST_NR);
+	for (i = 0; i < ARRAY_SIZE(fast_keys); i++) {
+		vm->smccc_fast.e[i].fn = fast_keys[i].fn;
+		vm->smccc_fast.e[i].arg = fast_keys[i].arg;
+		vm->smccc_fast.e[i].any_arg = fast_keys[i].any_arg;
+	}
+	smccc_fast_answers(vm);
+}
+
+/*
+ * Recompute the answers after a change to what they depend on: the PSCI
+ * version, the firmware bitmaps, KVM_CAP_ARM_SYSTEM_SUSPEND or the SMCCC
+ * filter (the Spectre workaround answers are fixed at creation). Under
+ * vm->lock. Only KVM_CAP_ARM_SYSTEM_SUSPEND changes an answer once a vCPU
+ * has run, and a vCPU in the guest then sees the old or the new one.
+ */
+void modkvm_smccc_fast_update(struct modkvm_vm *vm)
+{
+	lockdep_assert_held(&vm->lock);
+	smccc_fast_answers(vm);
 }

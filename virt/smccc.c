@@ -81,10 +81,12 @@ int modkvm_fw_bmap_set(struct modkvm_vm *vm, u64 id, u64 val)
 	if (val & ~fw_bmap_limit(id))
 		return -EINVAL;
 	mutex_lock(&vm->lock);
-	if (val != *bmap && vm->ran)
+	if (val != *bmap && vm->ran) {
 		ret = -EBUSY;
-	else
+	} else {
 		WRITE_ONCE(*bmap, val);
+		modkvm_smccc_fast_update(vm);	/* PV time's ARCH_FEATURES */
+	}
 	mutex_unlock(&vm->lock);
 	return ret;
 }

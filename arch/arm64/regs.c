@@ -531,10 +531,12 @@ static int set_psci_version(struct modkvm_vcpu *vcpu, u64 val)
 		return -EINVAL;
 
 	mutex_lock(&vm->lock);
-	if (vm->ran)
+	if (vm->ran) {
 		ret = -EBUSY;
-	else
+	} else {
 		WRITE_ONCE(vm->arch.psci_version, (u32)val);
+		modkvm_smccc_fast_update(vm);
+	}
 	mutex_unlock(&vm->lock);
 	return ret;
 }
