@@ -7,6 +7,7 @@
  * that changes one.
  */
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "lib/tap.h"
 #include "vmm.h"
@@ -116,7 +117,8 @@ static void workaround(uint64_t fn, uint64_t regid, const char *name)
  * modkvm answers SMCCC_VERSION, SMCCC_ARCH_FEATURES, PSCI_VERSION,
  * MIGRATE_INFO_TYPE and PSCI_FEATURES by HVC inside the world switch,
  * from answers computed in advance, and by SMC after the full exit: both
- * must agree, for any function ID asked about (only W1 counts).
+ * must agree, for any function ID asked about (only W1 counts). On
+ * modkvm each HVC query counts as a fast exit.
  */
 static void hvc_equals_smc(const char *what)
 {
@@ -132,9 +134,18 @@ static void hvc_equals_smc(const char *what)
 		0xffffffff,
 	};
 	unsigned int f, i, n, calls = 0, bad = 0;
+	uint64_t arg, fast0 = 0, fast1 = 0;
 	int64_t rh, rs;
-	uint64_t arg;
 	char buf[128];
+	int sfd = -1, rc;
+
+	if (vmm_is_modkvm()) {
+		sfd = ioctl(vcpu.fd, KVM_GET_STATS_FD, NULL);
+		if (sfd >= 0 && vmm_stat(sfd, "fast_exits", &fast0)) {
+			close(sfd);
+			sfd = -1;
+		}
+	}
 
 	for (f = 0; f < sizeof(fns) / sizeof(fns[0]); f++) {
 		/* the FEATURES calls: every PSCI function ID and others */
@@ -161,6 +172,15 @@ static void hvc_equals_smc(const char *what)
 	snprintf(buf, sizeof(buf), "%s: HVC and SMC answer the queries alike",
 		 what);
 	tap_check(!bad, buf, "%u of %u differ", bad, calls);
+	if (sfd < 0)
+		return;
+	rc = vmm_stat(sfd, "fast_exits", &fast1);
+	close(sfd);
+	snprintf(buf, sizeof(buf),
+		 "%s: each HVC query answered inside the world switch", what);
+	tap_check(!rc && fast1 - fast0 == calls, buf,
+		  "rc %d, fast_exits up by %llu for %u calls", rc,
+		  (unsigned long long)(fast1 - fast0), calls);
 }
 
 int main(void)
