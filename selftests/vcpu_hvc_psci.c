@@ -2,9 +2,12 @@
 /*
  * SMCCC calls from the guest, by HVC and by SMC: PSCI_VERSION,
  * PSCI_FEATURES, SMCCC_VERSION, SMCCC_ARCH_FEATURES, unknown function
- * ids, and PSCI SYSTEM_OFF / SYSTEM_RESET as KVM_EXIT_SYSTEM_EVENT.
+ * ids, and PSCI SYSTEM_OFF / SYSTEM_RESET as KVM_EXIT_SYSTEM_EVENT; the
+ * queries give the same answers by HVC and by SMC in each configuration
+ * that changes one.
  */
 #include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "lib/tap.h"
 #include "vmm.h"
@@ -108,6 +111,76 @@ static void workaround(uint64_t fn, uint64_t regid, const char *name)
 		  (unsigned long long)reg);
 	tap_diag("%s: register %llu, ARCH_FEATURES %lld", name,
 		 (unsigned long long)reg, (long long)r);
+}
+
+/*
+ * modkvm answers SMCCC_VERSION, SMCCC_ARCH_FEATURES, PSCI_VERSION,
+ * MIGRATE_INFO_TYPE and PSCI_FEATURES by HVC inside the world switch,
+ * from answers computed in advance, and by SMC after the full exit: both
+ * must agree, for any function ID asked about (only W1 counts). On
+ * modkvm each HVC query counts as a fast exit.
+ */
+static void hvc_equals_smc(const char *what)
+{
+	static const uint64_t fns[] = {
+		SMCCC_FN_VERSION, PSCI_FN_VERSION, 0x84000006,
+		SMCCC_FN_ARCH_FEATURES, PSCI_FN_FEATURES,
+	};
+	static const uint64_t other[] = {
+		0, SMCCC_FN_VERSION, SMCCC_FN_ARCH_FEATURES,
+		SMCCC_FN_ARCH_WORKAROUND_1, SMCCC_FN_ARCH_WORKAROUND_2,
+		SMCCC_FN_ARCH_WORKAROUND_3, 0xc5000020 /* PV_TIME_FEATURES */,
+		0x8000ffff, 0xc4000100, 0x100000000ULL | PSCI_FN_VERSION,
+		0xffffffff,
+	};
+	unsigned int f, i, n, calls = 0, bad = 0;
+	uint64_t arg, fast0 = 0, fast1 = 0;
+	int64_t rh, rs;
+	char buf[128];
+	int sfd = -1, rc;
+
+	if (vmm_is_modkvm()) {
+		sfd = ioctl(vcpu.fd, KVM_GET_STATS_FD, NULL);
+		if (sfd >= 0 && vmm_stat(sfd, "fast_exits", &fast0)) {
+			close(sfd);
+			sfd = -1;
+		}
+	}
+
+	for (f = 0; f < sizeof(fns) / sizeof(fns[0]); f++) {
+		/* the FEATURES calls: every PSCI function ID and others */
+		n = f < 3 ? 1 : 2 * 0x20 + sizeof(other) / sizeof(other[0]);
+		for (i = 0; i < n; i++) {
+			if (i < 0x20)
+				arg = 0x84000000 + i;
+			else if (i < 0x40)
+				arg = 0xc4000000 + i - 0x20;
+			else
+				arg = other[i - 0x40];
+			rh = rs = 0x7777;
+			calls++;
+			if (call(HVC, fns[f], arg, 0, 0, &rh) &&
+			    call(SMC, fns[f], arg, 0, 0, &rs) && rh == rs)
+				continue;
+			if (bad++ < 4)
+				tap_diag("%#llx(%#llx): HVC %lld, SMC %lld",
+					 (unsigned long long)fns[f],
+					 (unsigned long long)arg,
+					 (long long)rh, (long long)rs);
+		}
+	}
+	snprintf(buf, sizeof(buf), "%s: HVC and SMC answer the queries alike",
+		 what);
+	tap_check(!bad, buf, "%u of %u differ", bad, calls);
+	if (sfd < 0)
+		return;
+	rc = vmm_stat(sfd, "fast_exits", &fast1);
+	close(sfd);
+	snprintf(buf, sizeof(buf),
+		 "%s: each HVC query answered inside the world switch", what);
+	tap_check(!rc && fast1 - fast0 == calls, buf,
+		  "rc %d, fast_exits up by %llu for %u calls", rc,
+		  (unsigned long long)(fast1 - fast0), calls);
 }
 
 int main(void)
@@ -231,6 +304,45 @@ int main(void)
 		  "PSCI 0.2 VM: SYSTEM_RESET exits RESET", "%s",
 		  vmm_describe_exit(&vcpu));
 
+	vmm_vcpu_destroy(&vcpu);
+	vmm_vm_destroy(&vm);
+
+	/* HVC and SMC alike, in each configuration that changes an answer */
+	rc = new_vm(&vm);
+	TAP_REQUIRE(!rc, "VM for HVC = SMC", "%s", strerror(-rc));
+	hvc_equals_smc("PSCI 1.1");
+	if (vmm_sys_check_cap(KVM_CAP_ARM_SYSTEM_SUSPEND) > 0) {
+		TAP_EQ(vmm_enable_cap(&vm, KVM_CAP_ARM_SYSTEM_SUSPEND, 0), 0,
+		       "KVM_ENABLE_CAP(ARM_SYSTEM_SUSPEND) after the guest ran");
+		hvc_equals_smc("PSCI 1.1 with SYSTEM_SUSPEND");
+	}
+	vmm_vcpu_destroy(&vcpu);
+	vmm_vm_destroy(&vm);
+
+	rc = new_vm(&vm);
+	TAP_REQUIRE(!rc, "VM for HVC = SMC", "%s", strerror(-rc));
+	v = 0x10000;
+	TAP_EQ(vmm_set_reg(&vcpu, KVM_REG_ARM_PSCI_VERSION, &v), 0,
+	       "KVM_REG_ARM_PSCI_VERSION set to 1.0");
+	v = 0;
+	TAP_EQ(vmm_set_reg(&vcpu, KVM_REG_ARM_STD_HYP_BMAP, &v), 0,
+	       "KVM_REG_ARM_STD_HYP_BMAP set to 0 (no PV time)");
+	hvc_equals_smc("PSCI 1.0, no PV time");
+	vmm_vcpu_destroy(&vcpu);
+	vmm_vm_destroy(&vm);
+
+	rc = new_vm(&vm);
+	TAP_REQUIRE(!rc, "VM for HVC = SMC", "%s", strerror(-rc));
+	v = 0x2;
+	TAP_EQ(vmm_set_reg(&vcpu, KVM_REG_ARM_PSCI_VERSION, &v), 0,
+	       "KVM_REG_ARM_PSCI_VERSION set to 0.2");
+	hvc_equals_smc("PSCI 0.2");
+	vmm_vcpu_destroy(&vcpu);
+	vmm_vm_destroy(&vm);
+
+	rc = vmm_simple_vm(&vm, &vcpu, caller_start, GUEST_SIZE(caller), 0);
+	TAP_REQUIRE(!rc, "VM of PSCI 0.1 vCPUs", "%s", strerror(-rc));
+	hvc_equals_smc("PSCI 0.1");
 	vmm_vcpu_destroy(&vcpu);
 	vmm_vm_destroy(&vm);
 	return tap_done();

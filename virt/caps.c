@@ -10,6 +10,7 @@
 #include <linux/cpumask.h>
 #include <linux/kernel.h>
 #include <linux/kvm.h>
+#include <linux/mutex.h>
 
 #include "modkvm.h"
 
@@ -86,7 +87,10 @@ int modkvm_vm_enable_cap(struct modkvm_vm *vm, const struct kvm_enable_cap *cap)
 		vm->nisv_to_user = true;
 		return 0;
 	case KVM_CAP_ARM_SYSTEM_SUSPEND:
+		mutex_lock(&vm->lock);
 		WRITE_ONCE(vm->system_suspend, true);
+		modkvm_smccc_fast_update(vm);	/* PSCI_FEATURES */
+		mutex_unlock(&vm->lock);
 		return 0;
 	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
 		return modkvm_enable_manual_protect(vm, cap->args[0]);

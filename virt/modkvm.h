@@ -110,6 +110,17 @@ struct modkvm_vm {
 		u64 std_hyp;		/* KVM_REG_ARM_STD_HYP_BMAP */
 		u64 vendor_hyp;		/* KVM_REG_ARM_VENDOR_HYP_BMAP */
 	} fw_bmap;
+	/*
+	 * KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_1..3 as offered to this VM,
+	 * fixed when it is created (psci.c)
+	 */
+	u64 fw_workaround[3];
+	/*
+	 * The SMCCC queries the world switch answers (hyp/smccc_fast.h):
+	 * recomputed under vm->lock by modkvm_smccc_fast_update() whenever
+	 * what they depend on changes
+	 */
+	struct modkvm_smccc_fast smccc_fast;
 
 	struct modkvm_arch_vm arch;
 };
@@ -302,10 +313,12 @@ static inline u8 modkvm_smccc_filter_action(struct modkvm_vm *vm, u32 fn)
 
 /* psci.c: HVC/SMC calls (PSCI, SMCCC) */
 int modkvm_smccc_call(struct modkvm_vcpu *vcpu);
-bool modkvm_smccc_fast(struct modkvm_vcpu *vcpu);
+void modkvm_smccc_fast_init(struct modkvm_vm *vm);
+void modkvm_smccc_fast_update(struct modkvm_vm *vm);
 int modkvm_psci_version(struct modkvm_vm *vm);
-/* KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_<n> value the guest is offered */
-u64 modkvm_fw_workaround_state(unsigned int n);
+void modkvm_fw_workaround_init(struct modkvm_vm *vm);
+/* KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_<n> value the guests of @vm are offered */
+u64 modkvm_fw_workaround_state(const struct modkvm_vm *vm, unsigned int n);
 
 /*
  * smccc.c: the optional services (TRNG, PV time, KVM vendor calls), the
@@ -313,7 +326,7 @@ u64 modkvm_fw_workaround_state(unsigned int n);
  */
 void modkvm_smccc_vm_init(struct modkvm_vm *vm);
 int modkvm_smccc_service_call(struct modkvm_vcpu *vcpu, u32 fn);
-long modkvm_smccc_service_feature(struct modkvm_vcpu *vcpu, u32 fn);
+long modkvm_smccc_service_feature(struct modkvm_vm *vm, u32 fn);
 u64 modkvm_fw_bmap_get(struct modkvm_vm *vm, u64 id);
 int modkvm_fw_bmap_set(struct modkvm_vm *vm, u64 id, u64 val);
 

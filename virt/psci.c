@@ -22,7 +22,11 @@
  * fast calls go to smccc.c (TRNG, PV time, KVM's vendor calls, as the
  * firmware bitmap registers allow); no yielding calls: NOT_SUPPORTED (-1).
  * Userspace's SMCCC filter (smccc_filter.c) is applied to every call
- * before any of this.
+ * before any of this. The calls that only ask a question (SMCCC_VERSION,
+ * SMCCC_ARCH_FEATURES, PSCI_VERSION, MIGRATE_INFO_TYPE, PSCI_FEATURES)
+ * are answered by smccc_query(), here and, in advance, for the world
+ * switch, which answers them from a table in the VM without leaving the
+ * guest's context (modkvm_smccc_fast_update(), hyp/smccc_fast.h).
  * A guest in AArch32 uses the SMC32/HVC32 calls, with 32-bit arguments
  * and results in R0-R3; the 64-bit function IDs answer NOT_SUPPORTED
  * there (SMCCC), and a CPU_ON entry point's bit 0 selects T32 for a VM
@@ -34,6 +38,7 @@
  */
 #include <linux/arm-smccc.h>
 #include <linux/bitfield.h>
+#include <linux/build_bug.h>
 #include <linux/kernel.h>
 #include <linux/kvm.h>
 #include <linux/mutex.h>
@@ -69,7 +74,7 @@ int modkvm_psci_version(struct modkvm_vm *vm)
  * mitigation to offer, so a workaround is either not required (the CPU
  * says it is not affected) or not available.
  */
-u64 modkvm_fw_workaround_state(unsigned int n)
+static u64 fw_workaround_host(unsigned int n)
 {
 	u64 pfr0 = modkvm_guest_id_reg(SYS_ID_AA64PFR0_EL1);
 	u64 mmfr1 = modkvm_guest_id_reg(SYS_ID_AA64MMFR1_EL1);
@@ -89,6 +94,25 @@ u64 modkvm_fw_workaround_state(unsigned int n)
 	}
 }
 
+/*
+ * Each VM's answers are fixed when it is created, so that the calls, their
+ * SMCCC_ARCH_FEATURES answers (also given inside the world switch:
+ * modkvm_smccc_fast_update()) and the firmware registers agree for its
+ * whole life, even if a CPU brought up later lowers the system's ID fields.
+ */
+void modkvm_fw_workaround_init(struct modkvm_vm *vm)
+{
+	unsigned int n;
+
+	for (n = 1; n <= ARRAY_SIZE(vm->fw_workaround); n++)
+		vm->fw_workaround[n - 1] = fw_workaround_host(n);
+}
+
+u64 modkvm_fw_workaround_state(const struct modkvm_vm *vm, unsigned int n)
+{
+	return vm->fw_workaround[n - 1];
+}
+
 static void set_ret(struct modkvm_vcpu *vcpu, long val)
 {
 	modkvm_set_reg(&vcpu->arch, 0, (u64)val);
@@ -104,9 +128,9 @@ static u64 smccc_arg(struct modkvm_vcpu *vcpu, u32 fn, unsigned int n)
 
 /* ---- SMCCC architecture calls (owner 0) ---- */
 
-static long smccc_wa_features(unsigned int n)
+static long smccc_wa_features(struct modkvm_vm *vm, unsigned int n)
 {
-	u64 state = modkvm_fw_workaround_state(n);
+	u64 state = modkvm_fw_workaround_state(vm, n);
 
 	/* WORKAROUND_1/3 use the same encoding: 2 = not required */
 	if (n != 2 &&
@@ -115,43 +139,40 @@ static long smccc_wa_features(unsigned int n)
 	return SMCCC_RET_NOT_SUPPORTED;
 }
 
-static long smccc_wa_call(unsigned int n)
+static long smccc_wa_call(struct modkvm_vm *vm, unsigned int n)
 {
 	/* Nothing to do on a CPU that is not affected */
-	return smccc_wa_features(n) == SMCCC_RET_NOT_SUPPORTED ?
+	return smccc_wa_features(vm, n) == SMCCC_RET_NOT_SUPPORTED ?
 	       SMCCC_RET_NOT_SUPPORTED : SMCCC_RET_SUCCESS;
 }
 
-static long smccc_arch_features(struct modkvm_vcpu *vcpu, u32 feature)
+static long smccc_arch_features(struct modkvm_vm *vm, u32 feature)
 {
 	switch (feature) {
 	case ARM_SMCCC_VERSION_FUNC_ID:
 	case ARM_SMCCC_ARCH_FEATURES_FUNC_ID:
 		return SMCCC_RET_SUCCESS;
 	case ARM_SMCCC_ARCH_WORKAROUND_1:
-		return smccc_wa_features(1);
+		return smccc_wa_features(vm, 1);
 	case ARM_SMCCC_ARCH_WORKAROUND_2:
-		return smccc_wa_features(2);
+		return smccc_wa_features(vm, 2);
 	case ARM_SMCCC_ARCH_WORKAROUND_3:
-		return smccc_wa_features(3);
+		return smccc_wa_features(vm, 3);
 	default:	/* PV time is discovered here too (smccc.c) */
-		return modkvm_smccc_service_feature(vcpu, feature);
+		return modkvm_smccc_service_feature(vm, feature);
 	}
 }
 
+/* The architecture calls but the queries (smccc_query()) */
 static long smccc_arch_call(struct modkvm_vcpu *vcpu, u32 fn)
 {
 	switch (fn) {
-	case ARM_SMCCC_VERSION_FUNC_ID:
-		return ARM_SMCCC_VERSION_1_1;
-	case ARM_SMCCC_ARCH_FEATURES_FUNC_ID:
-		return smccc_arch_features(vcpu, smccc_arg(vcpu, fn, 1));
 	case ARM_SMCCC_ARCH_WORKAROUND_1:
-		return smccc_wa_call(1);
+		return smccc_wa_call(vcpu->vm, 1);
 	case ARM_SMCCC_ARCH_WORKAROUND_2:
-		return smccc_wa_call(2);
+		return smccc_wa_call(vcpu->vm, 2);
 	case ARM_SMCCC_ARCH_WORKAROUND_3:
-		return smccc_wa_call(3);
+		return smccc_wa_call(vcpu->vm, 3);
 	default:
 		return SMCCC_RET_NOT_SUPPORTED;
 	}
@@ -364,9 +385,6 @@ static int psci_call(struct modkvm_vcpu *vcpu, u32 fn, u32 ver)
 	}
 
 	switch (fn) {
-	case PSCI_0_2_FN_PSCI_VERSION:
-		ret = ver;
-		break;
 	case PSCI_0_2_FN_CPU_SUSPEND:
 	case PSCI_0_2_FN64_CPU_SUSPEND:
 		set_ret(vcpu, PSCI_RET_SUCCESS);
@@ -381,9 +399,6 @@ static int psci_call(struct modkvm_vcpu *vcpu, u32 fn, u32 ver)
 	case PSCI_0_2_FN64_AFFINITY_INFO:
 		ret = psci_affinity_info(vcpu, a1, a2);
 		break;
-	case PSCI_0_2_FN_MIGRATE_INFO_TYPE:
-		ret = PSCI_0_2_TOS_MP;	/* no Trusted OS to migrate */
-		break;
 	case PSCI_0_2_FN_SYSTEM_OFF:
 		return psci_system_event(vcpu, KVM_SYSTEM_EVENT_SHUTDOWN, 0);
 	case PSCI_0_2_FN_SYSTEM_RESET:
@@ -391,14 +406,60 @@ static int psci_call(struct modkvm_vcpu *vcpu, u32 fn, u32 ver)
 	case PSCI_1_1_FN_SYSTEM_RESET2:
 	case PSCI_1_1_FN64_SYSTEM_RESET2:
 		return psci_reset2(vcpu, fn);
-	case PSCI_1_0_FN_PSCI_FEATURES:
-		ret = psci_features(vcpu->vm, a1, ver);
-		break;
-	default:
+	default:	/* the queries: smccc_query() */
 		ret = PSCI_RET_NOT_SUPPORTED;
 	}
 	set_ret(vcpu, ret);
 	return 1;
+}
+
+/*
+ * Calls that only ask a question, whose answer depends on the VM alone
+ * and on W1 (all are SMC32/HVC32 Fast Calls): no lock, no sleep, no
+ * other vCPU, no userspace. The world switch answers them from a table
+ * computed from here in advance (modkvm_smccc_fast_update()).
+ */
+static bool smccc_is_query(u32 fn)
+{
+	switch (fn) {
+	case ARM_SMCCC_VERSION_FUNC_ID:
+	case ARM_SMCCC_ARCH_FEATURES_FUNC_ID:
+	case PSCI_0_2_FN_PSCI_VERSION:
+	case PSCI_0_2_FN_MIGRATE_INFO_TYPE:
+	case PSCI_1_0_FN_PSCI_FEATURES:
+		return true;
+	}
+	return false;
+}
+
+/*
+ * The answer to query @fn with argument @arg (W1) for a guest of @vm, as
+ * modkvm_smccc_call() gives it to a call the SMCCC filter lets through.
+ * Before PSCI 0.2 the PSCI IDs are no calls at all: NOT_SUPPORTED, as
+ * for any other unknown Standard Secure Service call.
+ */
+static long smccc_query(struct modkvm_vm *vm, u32 fn, u32 arg)
+{
+	u32 ver = modkvm_psci_version(vm);
+
+	switch (fn) {
+	case ARM_SMCCC_VERSION_FUNC_ID:
+		return ARM_SMCCC_VERSION_1_1;
+	case ARM_SMCCC_ARCH_FEATURES_FUNC_ID:
+		return smccc_arch_features(vm, arg);
+	}
+	if (ver < PSCI_V0_2)
+		return SMCCC_RET_NOT_SUPPORTED;
+	if (!psci_fn_offered(fn, ver))
+		return PSCI_RET_NOT_SUPPORTED;
+	switch (fn) {
+	case PSCI_0_2_FN_PSCI_VERSION:
+		return ver;
+	case PSCI_0_2_FN_MIGRATE_INFO_TYPE:
+		return PSCI_0_2_TOS_MP;		/* no Trusted OS to migrate */
+	default:	/* PSCI_1_0_FN_PSCI_FEATURES */
+		return psci_features(vm, arg, ver);
+	}
 }
 
 /* PSCI 0.1 with KVM's function IDs: 64-bit arguments, no context ID */
@@ -446,6 +507,11 @@ int modkvm_smccc_call(struct modkvm_vcpu *vcpu)
 		return 1;
 	}
 
+	if (smccc_is_query(fn)) {
+		set_ret(vcpu, smccc_query(vcpu->vm, fn, smccc_arg(vcpu, fn, 1)));
+		return 1;
+	}
+
 	switch (ARM_SMCCC_OWNER_NUM(fn)) {
 	case ARM_SMCCC_OWNER_ARCH:
 		set_ret(vcpu, smccc_arch_call(vcpu, fn));
@@ -461,36 +527,100 @@ int modkvm_smccc_call(struct modkvm_vcpu *vcpu)
 }
 
 /*
- * Calls that only ask a question whose answer needs no lock, no sleep, no
- * other vCPU and no userspace. The world switch answers them before it
- * switches back to the host (arch/arm64/switch.c), so a guest polling
- * them costs one trip to EL2 and back.
+ * The keys of the table the world switch answers the queries from
+ * (hyp/smccc_fast.h), in the order it searches them: each query, the two
+ * FEATURES calls first with every function ID that smccc_arch_features()
+ * and psci_features() know, then with any other, which they all answer
+ * NOT_SUPPORTED. A function ID they learn must be added here.
  */
-static bool smccc_is_query(u32 fn)
+#define FAST_ANY(f)		{ .fn = (f), .any_arg = true }
+#define FAST_ARG(f, a)		{ .fn = (f), .arg = (a) }
+#define ARCH_FEAT(a)		FAST_ARG(ARM_SMCCC_ARCH_FEATURES_FUNC_ID, (a))
+#define PSCI_FEAT(a)		FAST_ARG(PSCI_1_0_FN_PSCI_FEATURES, (a))
+
+static const struct modkvm_smccc_fast_entry fast_keys[] = {
+	FAST_ANY(ARM_SMCCC_VERSION_FUNC_ID),
+
+	ARCH_FEAT(ARM_SMCCC_VERSION_FUNC_ID),
+	ARCH_FEAT(ARM_SMCCC_ARCH_FEATURES_FUNC_ID),
+	ARCH_FEAT(ARM_SMCCC_ARCH_WORKAROUND_1),
+	ARCH_FEAT(ARM_SMCCC_ARCH_WORKAROUND_2),
+	ARCH_FEAT(ARM_SMCCC_ARCH_WORKAROUND_3),
+	ARCH_FEAT(ARM_SMCCC_HV_PV_TIME_FEATURES),
+	FAST_ANY(ARM_SMCCC_ARCH_FEATURES_FUNC_ID),
+
+	FAST_ANY(PSCI_0_2_FN_PSCI_VERSION),
+	FAST_ANY(PSCI_0_2_FN_MIGRATE_INFO_TYPE),
+
+	PSCI_FEAT(ARM_SMCCC_VERSION_FUNC_ID),
+	PSCI_FEAT(PSCI_0_2_FN_PSCI_VERSION),
+	PSCI_FEAT(PSCI_0_2_FN_CPU_SUSPEND),
+	PSCI_FEAT(PSCI_0_2_FN64_CPU_SUSPEND),
+	PSCI_FEAT(PSCI_0_2_FN_CPU_OFF),
+	PSCI_FEAT(PSCI_0_2_FN_CPU_ON),
+	PSCI_FEAT(PSCI_0_2_FN64_CPU_ON),
+	PSCI_FEAT(PSCI_0_2_FN_AFFINITY_INFO),
+	PSCI_FEAT(PSCI_0_2_FN64_AFFINITY_INFO),
+	PSCI_FEAT(PSCI_0_2_FN_MIGRATE_INFO_TYPE),
+	PSCI_FEAT(PSCI_0_2_FN_SYSTEM_OFF),
+	PSCI_FEAT(PSCI_0_2_FN_SYSTEM_RESET),
+	PSCI_FEAT(PSCI_1_0_FN_PSCI_FEATURES),
+	PSCI_FEAT(PSCI_1_1_FN_SYSTEM_RESET2),
+	PSCI_FEAT(PSCI_1_1_FN64_SYSTEM_RESET2),
+	PSCI_FEAT(PSCI_1_0_FN_SYSTEM_SUSPEND),
+	PSCI_FEAT(PSCI_1_0_FN64_SYSTEM_SUSPEND),
+	FAST_ANY(PSCI_1_0_FN_PSCI_FEATURES),
+};
+
+/* A W1 for the FAST_ANY keys: no function ID the FEATURES calls know */
+#define FAST_OTHER_ARG		0
+
+static void smccc_fast_answers(struct modkvm_vm *vm)
 {
-	switch (fn) {
-	case ARM_SMCCC_VERSION_FUNC_ID:
-	case ARM_SMCCC_ARCH_FEATURES_FUNC_ID:
-	case PSCI_0_2_FN_PSCI_VERSION:
-	case PSCI_0_2_FN_MIGRATE_INFO_TYPE:
-	case PSCI_1_0_FN_PSCI_FEATURES:
-		return true;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(fast_keys); i++) {
+		struct modkvm_smccc_fast_entry *e = &vm->smccc_fast.e[i];
+		s64 ret;
+
+		switch (modkvm_smccc_filter_action(vm, e->fn)) {
+		case MODKVM_SMCCC_DENY:
+			ret = SMCCC_RET_NOT_SUPPORTED;
+			break;
+		case MODKVM_SMCCC_FWD_TO_USER:
+			ret = MODKVM_SMCCC_FAST_SLOW;
+			break;
+		default:
+			ret = smccc_query(vm, e->fn, e->any_arg ?
+					  FAST_OTHER_ARG : e->arg);
+		}
+		WRITE_ONCE(e->ret, ret);
 	}
-	return false;
+}
+
+/* At KVM_CREATE_VM, before anything else can see the VM */
+void modkvm_smccc_fast_init(struct modkvm_vm *vm)
+{
+	unsigned int i;
+
+	BUILD_BUG_ON(ARRAY_SIZE(fast_keys) != MODKVM_SMCCC_FAST_NR);
+	for (i = 0; i < ARRAY_SIZE(fast_keys); i++) {
+		vm->smccc_fast.e[i].fn = fast_keys[i].fn;
+		vm->smccc_fast.e[i].arg = fast_keys[i].arg;
+		vm->smccc_fast.e[i].any_arg = fast_keys[i].any_arg;
+	}
+	smccc_fast_answers(vm);
 }
 
 /*
- * Handle the SMCCC call in x0 if it is such a query, from the guest's
- * context at EL2 with interrupts off: returns true if it was answered,
- * false to leave it to modkvm_smccc_call() after the full switch.
+ * Recompute the answers after a change to what they depend on: the PSCI
+ * version, the firmware bitmaps, KVM_CAP_ARM_SYSTEM_SUSPEND or the SMCCC
+ * filter (the Spectre workaround answers are fixed at creation). Under
+ * vm->lock. Only KVM_CAP_ARM_SYSTEM_SUSPEND changes an answer once a vCPU
+ * has run, and a vCPU in the guest then sees the old or the new one.
  */
-bool modkvm_smccc_fast(struct modkvm_vcpu *vcpu)
+void modkvm_smccc_fast_update(struct modkvm_vm *vm)
 {
-	u32 fn = lower_32_bits(modkvm_get_reg(&vcpu->arch, 0));
-
-	/* A call userspace wants to see takes the full way out. */
-	if (!smccc_is_query(fn) ||
-	    modkvm_smccc_filter_action(vcpu->vm, fn) == MODKVM_SMCCC_FWD_TO_USER)
-		return false;
-	return modkvm_smccc_call(vcpu) == 1;
+	lockdep_assert_held(&vm->lock);
+	smccc_fast_answers(vm);
 }

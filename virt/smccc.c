@@ -81,10 +81,12 @@ int modkvm_fw_bmap_set(struct modkvm_vm *vm, u64 id, u64 val)
 	if (val & ~fw_bmap_limit(id))
 		return -EINVAL;
 	mutex_lock(&vm->lock);
-	if (val != *bmap && vm->ran)
+	if (val != *bmap && vm->ran) {
 		ret = -EBUSY;
-	else
+	} else {
 		WRITE_ONCE(*bmap, val);
+		modkvm_smccc_fast_update(vm);	/* PV time's ARCH_FEATURES */
+	}
 	mutex_unlock(&vm->lock);
 	return ret;
 }
@@ -167,10 +169,10 @@ int modkvm_smccc_service_call(struct modkvm_vcpu *vcpu, u32 fn)
  * discovered this way (TRNG has TRNG_VERSION/FEATURES, the vendor service
  * its Call UID).
  */
-long modkvm_smccc_service_feature(struct modkvm_vcpu *vcpu, u32 fn)
+long modkvm_smccc_service_feature(struct modkvm_vm *vm, u32 fn)
 {
 	if (fn == ARM_SMCCC_HV_PV_TIME_FEATURES &&
-	    offered(&vcpu->vm->fw_bmap.std_hyp, STD_HYP_PVTIME))
+	    offered(&vm->fw_bmap.std_hyp, STD_HYP_PVTIME))
 		return SMCCC_RET_SUCCESS;
 	return SMCCC_RET_NOT_SUPPORTED;
 }

@@ -176,11 +176,15 @@ static int filter_set(struct modkvm_vm *vm, const struct kvm_smccc_filter *uf)
 		return -EEXIST;
 
 	mutex_lock(&vm->lock);
-	if (vm->ran)
+	if (vm->ran) {
 		ret = -EBUSY;
-	else
+	} else {
 		ret = filter_insert(&vm->smccc_filter, uf->base, last,
 				    uf->action);
+		/* A denied or forwarded query is not answered in advance */
+		if (!ret)
+			modkvm_smccc_fast_update(vm);
+	}
 	mutex_unlock(&vm->lock);
 	return ret;
 }

@@ -266,6 +266,8 @@ int modkvm_create_vm(unsigned long type)
 	if (ret)
 		goto err;
 	modkvm_smccc_vm_init(vm);
+	modkvm_fw_workaround_init(vm);
+	modkvm_smccc_fast_init(vm);
 	ret = modkvm_mmu_init(vm, ipa_bits);
 	if (ret)
 		goto err;

@@ -15,6 +15,7 @@
 #include <asm/ptrace.h>
 
 #include "switch_asm.h"
+#include "hyp/smccc_fast.h"
 
 struct modkvm_vm;
 struct modkvm_vcpu;

@@ -507,11 +507,11 @@ static u64 fw_get(struct modkvm_vcpu *vcpu, u64 id)
 	case KVM_REG_ARM_PSCI_VERSION:
 		return modkvm_psci_version(vcpu->vm);
 	case KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_1:
-		return modkvm_fw_workaround_state(1);
+		return modkvm_fw_workaround_state(vcpu->vm, 1);
 	case KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_2:
-		return modkvm_fw_workaround_state(2);
+		return modkvm_fw_workaround_state(vcpu->vm, 2);
 	case KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_3:
-		return modkvm_fw_workaround_state(3);
+		return modkvm_fw_workaround_state(vcpu->vm, 3);
 	default:	/* the service bitmaps (smccc.c) */
 		return modkvm_fw_bmap_get(vcpu->vm, id);
 	}
@@ -531,10 +531,12 @@ static int set_psci_version(struct modkvm_vcpu *vcpu, u64 val)
 		return -EINVAL;
 
 	mutex_lock(&vm->lock);
-	if (vm->ran)
+	if (vm->ran) {
 		ret = -EBUSY;
-	else
+	} else {
 		WRITE_ONCE(vm->arch.psci_version, (u32)val);
+		modkvm_smccc_fast_update(vm);
+	}
 	mutex_unlock(&vm->lock);
 	return ret;
 }
@@ -544,9 +546,9 @@ static int set_psci_version(struct modkvm_vcpu *vcpu, u64 val)
  * with less (userspace migrating from a host that offered less), never
  * with more.
  */
-static int set_workaround(unsigned int n, u64 val)
+static int set_workaround(struct modkvm_vm *vm, unsigned int n, u64 val)
 {
-	u64 ours = modkvm_fw_workaround_state(n);
+	u64 ours = modkvm_fw_workaround_state(vm, n);
 
 	if (n == 2)
 		return val == KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_2_NOT_AVAIL ||
@@ -567,11 +569,11 @@ static int fw_set(struct modkvm_vcpu *vcpu, u64 id, u64 val)
 	case KVM_REG_ARM_PSCI_VERSION:
 		return set_psci_version(vcpu, val);
 	case KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_1:
-		return set_workaround(1, val);
+		return set_workaround(vcpu->vm, 1, val);
 	case KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_2:
-		return set_workaround(2, val);
+		return set_workaround(vcpu->vm, 2, val);
 	case KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_3:
-		return set_workaround(3, val);
+		return set_workaround(vcpu->vm, 3, val);
 	default:	/* the service bitmaps (smccc.c) */
 		return modkvm_fw_bmap_set(vcpu->vm, id, val);
 	}

@@ -229,6 +229,7 @@ int modkvm_arch_vcpu_init(struct modkvm_vcpu *vcpu,
 		WRITE_ONCE(vm->arch.psci_version,
 			   (features & FEAT(PSCI_0_2)) ? PSCI_VERSION(1, 1) :
 							 PSCI_VERSION(0, 1));
+		modkvm_smccc_fast_update(vm);
 	}
 	vcpu->arch.target = init->target;
 	vcpu->arch.features = features;

@@ -232,17 +232,22 @@ static u64 far_to_hpfar(u64 far)
 
 /*
  * An exit the switch answers itself, still in the guest's context with
- * interrupts off, before any of the host's state comes back: an HVC that
- * only asks a question (modkvm_smccc_fast()). Whatever else the guest did,
- * and any host interrupt (it makes the guest exit at once), goes the full
- * way back to the run loop.
+ * interrupts off, before any of the host's state comes back: an HVC #0
+ * from AArch64 that only asks a question whose answer the VM has in
+ * advance (hyp/smccc_fast.h). Whatever else the guest did, and any host
+ * interrupt (it makes the guest exit at once), goes the full way back to
+ * the run loop. An HVC returns past itself: only X0 changes.
  */
 static bool fast_exit(struct modkvm_vcpu *vcpu, u32 code)
 {
+	struct modkvm_gp_regs *gp = &vcpu->arch.gp;
 	u64 esr = vcpu->arch.exit.esr;
 
 	if (code != MODKVM_EXIT_SYNC || ESR_ELx_EC(esr) != ESR_ELx_EC_HVC64 ||
-	    (esr & 0xffff) || !modkvm_smccc_fast(vcpu))
+	    (esr & 0xffff) ||
+	    !modkvm_hyp_smccc_fast(&vcpu->vm->smccc_fast,
+				   lower_32_bits(gp->x[0]),
+				   lower_32_bits(gp->x[1]), &gp->x[0]))
 		return false;
 	vcpu->stat.exits++;
 	vcpu->stat.hvc_exits++;
