@@ -142,7 +142,7 @@ struct modkvm_arch_vm {
 	u64 ich_hcr;		/* ICH_HCR_EL2 then, 0: not touched */
 	/*
 	 * ID_AA64PFR0_EL1.GIC as userspace sees it until the first KVM_RUN
-	 * (sysregs.c: modkvm_user_id_reg()); under vm->lock
+	 * (id_regs.c: modkvm_user_id_reg()); under vm->lock
 	 */
 	u8 user_gic;
 	u32 psci_version;	/* KVM_REG_ARM_PSCI_VERSION */
@@ -348,6 +348,8 @@ long modkvm_vcpu_attr_ioctl(struct modkvm_vcpu *vcpu, unsigned int ioctl,
 int modkvm_handle_sysreg(struct modkvm_vcpu *vcpu);
 bool modkvm_sysreg_emulate(struct modkvm_vcpu *vcpu, u32 encoding, bool read,
 			   u64 *val);
+
+/* id_regs.c: the feature ID registers */
 u64 modkvm_guest_id_reg(u32 encoding);
 u64 modkvm_vm_id_reg(const struct modkvm_vm *vm, u32 encoding);
 bool modkvm_id_reg_user_wi(const struct modkvm_vm *vm, u32 encoding);

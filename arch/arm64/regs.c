@@ -664,7 +664,7 @@ int modkvm_set_one_reg(struct modkvm_vcpu *vcpu, const struct kvm_one_reg *reg)
 	if (is_id_reg(reg->id, &enc)) {
 		if (modkvm_id_reg_user_wi(vcpu->vm, enc))  /* AArch32: RAZ/WI */
 			return 0;
-		/* read-only but for what sysregs.c lets userspace lower */
+		/* read-only but for what id_regs.c lets userspace lower */
 		return modkvm_set_user_id_reg(vcpu->vm, enc, val);
 	}
 	return sysreg_set(vcpu, reg->id, val);
