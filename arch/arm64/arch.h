@@ -344,7 +344,7 @@ int modkvm_get_reg_list(struct modkvm_vcpu *vcpu,
 long modkvm_vcpu_attr_ioctl(struct modkvm_vcpu *vcpu, unsigned int ioctl,
 			    void __user *argp);
 
-/* sysregs.c: trapped system register accesses (EC 0x18) */
+/* sys_regs.c: trapped system register accesses (EC 0x18) */
 int modkvm_handle_sysreg(struct modkvm_vcpu *vcpu);
 bool modkvm_sysreg_emulate(struct modkvm_vcpu *vcpu, u32 encoding, bool read,
 			   u64 *val);
