@@ -32,10 +32,14 @@ struct modkvm_gp_regs {
 };
 
 /*
- * Guest system registers kept by modkvm. The first group is the EL1 state
- * that lives in the hardware while the guest runs (through the *_EL12
- * names, or by plain name for registers VHE does not redirect); the rest
- * is trapped and emulated, never loaded into the hardware.
+ * Where the guest system registers kept by modkvm live in
+ * modkvm_arch_vcpu.sys[]; what each is (encoding, write mask, reset,
+ * emulation, ONE_REG) is described by its entry in sys_regs.c's table,
+ * which checks at load that every slot has one (but SP_EL1, ELR_EL1 and
+ * SPSR_EL1, core registers). The first group is the EL1 state that lives
+ * in the hardware while the guest runs (through the *_EL12 names, or by
+ * plain name for registers VHE does not redirect); the rest is trapped
+ * and emulated, never loaded into the hardware.
  */
 enum modkvm_sysreg {
 	/* loaded through the *_EL12 names */
@@ -90,7 +94,7 @@ enum modkvm_sysreg {
 	SR_DBGWVR15_EL1 = SR_DBGWVR0_EL1 + 15,
 	SR_DBGWCR0_EL1,
 	SR_DBGWCR15_EL1 = SR_DBGWCR0_EL1 + 15,
-	/* kept for KVM_{GET,SET}_ONE_REG only, never loaded (regs.c) */
+	/* kept for KVM_{GET,SET}_ONE_REG only, never loaded (sys_regs.c) */
 	SR_DISR_EL1,
 	SR_DBGVCR32_EL2,
 	SR_DACR32_EL2,

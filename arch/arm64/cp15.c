@@ -7,7 +7,7 @@
  * What traps is set by HCR_EL2 (reset.c), MDCR_EL2, CPTR_EL2 and
  * CNTHCTL_EL2 (switch.c); everything else the guest reaches natively.
  * The registers emulated here are those that map onto AArch64 registers
- * sysregs.c already emulates, and are handled there by their AArch64
+ * sys_regs.c already emulates, and are handled there by their AArch64
  * encoding:
  *   - the feature ID registers (TID3): MRC p15, 0, <Rt>, c0, c1-c3 and
  *     VMRS of MVFR0/1/2, the AArch32 view of modkvm_vm_id_reg();

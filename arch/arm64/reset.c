@@ -110,7 +110,7 @@ int modkvm_arch_vm_init(struct modkvm_vm *vm, unsigned long type)
 	 * No GIC system register interface for the guest: its ID_AA64PFR0_EL1
 	 * says so (id_regs.c), but on a host with one (and SRE on at EL2, as
 	 * Linux sets it) the guest would reach the virtual CPU interface's
-	 * registers. ICH_HCR_EL2 traps all of them (sysregs.c makes them
+	 * registers. ICH_HCR_EL2 traps all of them (sys_regs.c makes them
 	 * UNDEF), with the virtual interface itself left disabled.
 	 * ICC_SRE_EL1 is not trapped; it reads with SRE set.
 	 */
