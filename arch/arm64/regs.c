@@ -274,14 +274,20 @@ static int fw_set(struct modkvm_vcpu *vcpu, u64 id, u64 val)
 
 /* ---- the ioctls ---- */
 
-/* A 64-bit register id other than core: classify; 0 if known */
-static int u64_reg_lookup(struct modkvm_vcpu *vcpu, u64 id)
+/*
+ * A 64-bit register id other than core: classify; 0 if known, with *@sr
+ * the descriptor of a system register (NULL for a firmware one)
+ */
+static int u64_reg_lookup(struct modkvm_vcpu *vcpu, u64 id,
+			  const struct modkvm_sys_reg **sr)
 {
 	u64 id64 = (id & ~KVM_REG_SIZE_MASK) | KVM_REG_SIZE_U64;
 
+	*sr = NULL;
 	switch (id & KVM_REG_ARM_COPROC_MASK) {
 	case KVM_REG_ARM64_SYSREG:
-		if (!modkvm_sys_reg_user_find(vcpu, id64))
+		*sr = modkvm_sys_reg_user_find(vcpu, id64);
+		if (!*sr)
 			return -ENOENT;
 		break;
 	case KVM_REG_ARM_FW:
@@ -310,6 +316,7 @@ static int one_reg_check(const struct kvm_one_reg *reg)
 int modkvm_get_one_reg(struct modkvm_vcpu *vcpu, const struct kvm_one_reg *reg)
 {
 	u64 __user *uaddr = u64_to_user_ptr(reg->addr);
+	const struct modkvm_sys_reg *sr;
 	u64 val = 0;
 	int ret;
 
@@ -318,15 +325,14 @@ int modkvm_get_one_reg(struct modkvm_vcpu *vcpu, const struct kvm_one_reg *reg)
 		return ret;
 	if ((reg->id & KVM_REG_ARM_COPROC_MASK) == KVM_REG_ARM_CORE)
 		return core_access(vcpu, reg, false);
-	ret = u64_reg_lookup(vcpu, reg->id);
+	ret = u64_reg_lookup(vcpu, reg->id, &sr);
 	if (ret)
 		return ret;
 
-	if ((reg->id & KVM_REG_ARM_COPROC_MASK) != KVM_REG_ARM64_SYSREG)
-		val = fw_get(vcpu, reg->id);
+	if (sr)
+		ret = modkvm_sys_reg_get_user(vcpu, sr, &val);
 	else
-		ret = modkvm_sys_reg_get_user(vcpu,
-				modkvm_sys_reg_user_find(vcpu, reg->id), &val);
+		val = fw_get(vcpu, reg->id);
 	if (ret)
 		return ret;
 	return put_user(val, uaddr) ? -EFAULT : 0;
@@ -335,6 +341,7 @@ int modkvm_get_one_reg(struct modkvm_vcpu *vcpu, const struct kvm_one_reg *reg)
 int modkvm_set_one_reg(struct modkvm_vcpu *vcpu, const struct kvm_one_reg *reg)
 {
 	u64 __user *uaddr = u64_to_user_ptr(reg->addr);
+	const struct modkvm_sys_reg *sr;
 	u64 val;
 	int ret;
 
@@ -343,16 +350,15 @@ int modkvm_set_one_reg(struct modkvm_vcpu *vcpu, const struct kvm_one_reg *reg)
 		return ret;
 	if ((reg->id & KVM_REG_ARM_COPROC_MASK) == KVM_REG_ARM_CORE)
 		return core_access(vcpu, reg, true);
-	ret = u64_reg_lookup(vcpu, reg->id);
+	ret = u64_reg_lookup(vcpu, reg->id, &sr);
 	if (ret)
 		return ret;
 	if (get_user(val, uaddr))
 		return -EFAULT;
 
-	if ((reg->id & KVM_REG_ARM_COPROC_MASK) != KVM_REG_ARM64_SYSREG)
-		return fw_set(vcpu, reg->id, val);
-	return modkvm_sys_reg_set_user(vcpu,
-			modkvm_sys_reg_user_find(vcpu, reg->id), val);
+	if (sr)
+		return modkvm_sys_reg_set_user(vcpu, sr, val);
+	return fw_set(vcpu, reg->id, val);
 }
 
 /*
