@@ -32,10 +32,14 @@ struct modkvm_gp_regs {
 };
 
 /*
- * Guest system registers kept by modkvm. The first group is the EL1 state
- * that lives in the hardware while the guest runs (through the *_EL12
- * names, or by plain name for registers VHE does not redirect); the rest
- * is trapped and emulated, never loaded into the hardware.
+ * Where the guest system registers kept by modkvm live in
+ * modkvm_arch_vcpu.sys[]; what each is (encoding, write mask, reset,
+ * emulation, ONE_REG) is described by its entry in sys_regs.c's table,
+ * which checks at load that every slot has one (but SP_EL1, ELR_EL1 and
+ * SPSR_EL1, core registers). The first group is the EL1 state that lives
+ * in the hardware while the guest runs (through the *_EL12 names, or by
+ * plain name for registers VHE does not redirect); the rest is trapped
+ * and emulated, never loaded into the hardware.
  */
 enum modkvm_sysreg {
 	/* loaded through the *_EL12 names */
@@ -90,7 +94,7 @@ enum modkvm_sysreg {
 	SR_DBGWVR15_EL1 = SR_DBGWVR0_EL1 + 15,
 	SR_DBGWCR0_EL1,
 	SR_DBGWCR15_EL1 = SR_DBGWCR0_EL1 + 15,
-	/* kept for KVM_{GET,SET}_ONE_REG only, never loaded (regs.c) */
+	/* kept for KVM_{GET,SET}_ONE_REG only, never loaded (sys_regs.c) */
 	SR_DISR_EL1,
 	SR_DBGVCR32_EL2,
 	SR_DACR32_EL2,
@@ -142,7 +146,7 @@ struct modkvm_arch_vm {
 	u64 ich_hcr;		/* ICH_HCR_EL2 then, 0: not touched */
 	/*
 	 * ID_AA64PFR0_EL1.GIC as userspace sees it until the first KVM_RUN
-	 * (sysregs.c: modkvm_user_id_reg()); under vm->lock
+	 * (id_regs.c: modkvm_user_id_reg()); under vm->lock
 	 */
 	u8 user_gic;
 	u32 psci_version;	/* KVM_REG_ARM_PSCI_VERSION */
@@ -344,10 +348,12 @@ int modkvm_get_reg_list(struct modkvm_vcpu *vcpu,
 long modkvm_vcpu_attr_ioctl(struct modkvm_vcpu *vcpu, unsigned int ioctl,
 			    void __user *argp);
 
-/* sysregs.c: trapped system register accesses (EC 0x18) */
+/* sys_regs.c: trapped system register accesses (EC 0x18) */
 int modkvm_handle_sysreg(struct modkvm_vcpu *vcpu);
 bool modkvm_sysreg_emulate(struct modkvm_vcpu *vcpu, u32 encoding, bool read,
 			   u64 *val);
+
+/* id_regs.c: the feature ID registers */
 u64 modkvm_guest_id_reg(u32 encoding);
 u64 modkvm_vm_id_reg(const struct modkvm_vm *vm, u32 encoding);
 bool modkvm_id_reg_user_wi(const struct modkvm_vm *vm, u32 encoding);

@@ -65,7 +65,11 @@ struct host_regs {
 	u64 tpidr_el0, tpidrro_el0, tpidr_el1, sp_el1, par_el1, csselr_el1;
 };
 
-/* EL1 registers switched through their *_EL12 names */
+/*
+ * EL1 registers switched through their *_EL12 names. These lists stay
+ * here rather than in sys_regs.c's table: straight-line accesses by name,
+ * not a table walk, on every entry and exit.
+ */
 static void load_guest_el1(const u64 *sys)
 {
 	write_sysreg_s(sys[SR_SCTLR_EL1], SYS_SCTLR_EL12);
@@ -181,7 +185,7 @@ static void restore_host_shared(const struct host_regs *h)
 
 /*
  * Traps while the guest runs: debug, trace, statistical profiling and
- * PMU registers all trap to us (sysregs.c emulates or UNDEFs them);
+ * PMU registers all trap to us (sys_regs.c emulates or UNDEFs them);
  * HPMN stays the host's so its counters keep their split. TDE stays
  * clear (the guest's debug exceptions go to its EL1) unless userspace
  * debugs the guest: modkvm_debug_enter() adds it then.
