@@ -10,6 +10,7 @@
 #include <linux/hrtimer.h>
 #include <linux/kvm.h>
 #include <linux/types.h>
+#include <asm/barrier.h>
 #include <asm/esr.h>
 #include <asm/fpsimd.h>
 #include <asm/ptrace.h>
@@ -380,5 +381,36 @@ void modkvm_arch_s2_free(struct modkvm_s2 *s2);
 void modkvm_tlb_flush_ipa(struct modkvm_s2 *s2, u64 ipa);
 void modkvm_tlb_flush_vmid(struct modkvm_s2 *s2);
 unsigned int modkvm_host_ipa_limit(void);
+
+/*
+ * ---- hooks for virt/ ----
+ *
+ * virt/ is shared with a future 32-bit arch/arm (ARMv7-A with LPAE, HYP
+ * mode): it runs no arm64 instruction, decodes no syndrome and reads no
+ * system register itself. What it needs of the CPU and of the guest's
+ * state it asks here. Guest registers and addresses are u64 whatever the
+ * host's word size: a 32-bit guest's values are zero-extended.
+ */
+
+/*
+ * Stage-2 descriptors (stage2.c) are 64 bits on both flavours and must be
+ * read and written whole, as the table walker may be reading them; a
+ * table change is made visible to the walker before the TLB is flushed
+ * or the guest may use it.
+ */
+static inline u64 modkvm_s2_read_desc(u64 *p)
+{
+	return READ_ONCE(*p);
+}
+
+static inline void modkvm_s2_write_desc(u64 *p, u64 desc)
+{
+	WRITE_ONCE(*p, desc);
+}
+
+static inline void modkvm_s2_sync(void)
+{
+	dsb(ishst);
+}
 
 #endif /* MODKVM_ARCH_H */
