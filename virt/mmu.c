@@ -20,7 +20,6 @@
 #include <linux/slab.h>
 #include <linux/mmu_notifier.h>
 #include <linux/sched/mm.h>
-#include <asm/cacheflush.h>
 #include <asm/esr.h>
 
 #include "modkvm.h"
@@ -30,32 +29,6 @@
 static bool block_mappings = true;
 module_param(block_mappings, bool, 0644);
 MODULE_PARM_DESC(block_mappings, "map 2 MiB stage-2 blocks over huge pages");
-
-/* ---- cache maintenance ---- */
-
-static void modkvm_clean_inval_poc(void *va, size_t size)
-{
-	u64 line = 4U << ((read_sysreg(ctr_el0) >> 16) & 0xf);	/* DminLine */
-	unsigned long p = (unsigned long)va & ~(line - 1);
-	unsigned long end = (unsigned long)va + size;
-
-	for (; p < end; p += line)
-		asm volatile("dc civac, %0" : : "r"(p) : "memory");
-	dsb(ish);
-}
-
-/* Called by the stage-2 walker, under vm->mmu_lock: nothing sleeps. */
-void modkvm_s2_prepare_new(phys_addr_t pa, u64 size)
-{
-	modkvm_clean_inval_poc(phys_to_virt(pa), size);
-}
-
-void modkvm_s2_prepare_exec(phys_addr_t pa, u64 size)
-{
-	unsigned long va = (unsigned long)phys_to_virt(pa);
-
-	caches_clean_inval_pou(va, va + size);
-}
 
 /*
  * May the 2 MiB block around @gfn be mapped at once? Only if the whole
@@ -126,7 +99,7 @@ out:
 
 static void modkvm_flush_one(phys_addr_t pa, void *arg)
 {
-	modkvm_clean_inval_poc(phys_to_virt(pa), PAGE_SIZE);
+	modkvm_dcache_clean_inval(pa, PAGE_SIZE);
 }
 
 void modkvm_flush_guest_dcache(struct modkvm_vm *vm)

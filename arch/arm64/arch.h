@@ -413,4 +413,15 @@ static inline void modkvm_s2_sync(void)
 	dsb(ishst);
 }
 
+/*
+ * cache.c: cache maintenance for guest memory. The stage-2 walker asks for
+ * @pa..+@size as it becomes visible to the guest for the first time (clean
+ * to the point of coherency, for a guest running with its caches off) or
+ * executable (no stale instructions); the guest's set/way operations have
+ * all of its memory cleaned and invalidated to the point of coherency.
+ */
+void modkvm_s2_prepare_new(phys_addr_t pa, u64 size);
+void modkvm_s2_prepare_exec(phys_addr_t pa, u64 size);
+void modkvm_dcache_clean_inval(phys_addr_t pa, u64 size);
+
 #endif /* MODKVM_ARCH_H */
