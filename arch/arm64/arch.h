@@ -392,6 +392,48 @@ unsigned int modkvm_host_ipa_limit(void);
  * host's word size: a 32-bit guest's values are zero-extended.
  */
 
+/* The guest's PC and PSTATE (CPSR in AArch32), to rewind an access */
+static inline u64 modkvm_get_pc(const struct modkvm_arch_vcpu *a)
+{
+	return a->gp.pc;
+}
+
+static inline void modkvm_set_pc(struct modkvm_arch_vcpu *a, u64 pc)
+{
+	a->gp.pc = pc;
+}
+
+static inline u64 modkvm_get_pstate(const struct modkvm_arch_vcpu *a)
+{
+	return a->gp.pstate;
+}
+
+static inline void modkvm_set_pstate(struct modkvm_arch_vcpu *a, u64 pstate)
+{
+	a->gp.pstate = pstate;
+}
+
+/* SCTLR_EL1 data endianness: EE for EL1, E0E for EL0 */
+#define MODKVM_SCTLR_E0E	BIT_ULL(24)
+#define MODKVM_SCTLR_EE		BIT_ULL(25)
+
+/*
+ * Is a data access by the guest, in its current state, big-endian?
+ * AArch64 EL0 follows SCTLR_EL1.E0E, AArch64 EL1 SCTLR_EL1.EE, AArch32
+ * the E bit of its CPSR.
+ */
+static inline bool modkvm_guest_data_be(const struct modkvm_arch_vcpu *a)
+{
+	u64 pstate = a->gp.pstate, sctlr = a->sys[SR_SCTLR_EL1];
+
+	if (!(pstate & PSR_MODE32_BIT) &&
+	    (pstate & PSR_MODE_MASK) == PSR_MODE_EL0t)
+		return sctlr & MODKVM_SCTLR_E0E;
+	if (pstate & PSR_MODE32_BIT)		/* AArch32 EL0: CPSR.E */
+		return pstate & PSR_AA32_E_BIT;
+	return sctlr & MODKVM_SCTLR_EE;
+}
+
 /*
  * Stage-2 descriptors (stage2.c) are 64 bits on both flavours and must be
  * read and written whole, as the table walker may be reading them; a
@@ -423,5 +465,11 @@ static inline void modkvm_s2_sync(void)
 void modkvm_s2_prepare_new(phys_addr_t pa, u64 size);
 void modkvm_s2_prepare_exec(phys_addr_t pa, u64 size);
 void modkvm_dcache_clean_inval(phys_addr_t pa, u64 size);
+
+/*
+ * abort.c: a data or instruction abort from the guest, decoded into a
+ * struct modkvm_abort (virt/modkvm.h) for modkvm_handle_guest_abort()
+ */
+int modkvm_handle_abort(struct modkvm_vcpu *vcpu);
 
 #endif /* MODKVM_ARCH_H */
