@@ -434,6 +434,23 @@ static inline bool modkvm_guest_data_be(const struct modkvm_arch_vcpu *a)
 	return sctlr & MODKVM_SCTLR_EE;
 }
 
+/* PSCI CPU_ON: @t starts with the data endianness of @caller's EL1 */
+static inline void
+modkvm_inherit_el1_endianness(struct modkvm_arch_vcpu *t,
+			      const struct modkvm_arch_vcpu *caller)
+{
+	t->reset_be = caller->sys[SR_SCTLR_EL1] & MODKVM_SCTLR_EE;
+}
+
+/* MPIDR affinity fields, how PSCI names a CPU: Aff3 [39:32], Aff2-0 [23:0] */
+#define MODKVM_MPIDR_AFF_MASK	(GENMASK_ULL(39, 32) | GENMASK_ULL(23, 0))
+
+/* The affinity of a vCPU; read by other vCPUs (PSCI CPU_ON, AFFINITY_INFO) */
+static inline u64 modkvm_vcpu_affinity(const struct modkvm_arch_vcpu *a)
+{
+	return READ_ONCE(a->sys[SR_MPIDR_EL1]) & MODKVM_MPIDR_AFF_MASK;
+}
+
 /*
  * Stage-2 descriptors (stage2.c) are 64 bits on both flavours and must be
  * read and written whole, as the table walker may be reading them; a
@@ -471,5 +488,11 @@ void modkvm_dcache_clean_inval(phys_addr_t pa, u64 size);
  * struct modkvm_abort (virt/modkvm.h) for modkvm_handle_guest_abort()
  */
 int modkvm_handle_abort(struct modkvm_vcpu *vcpu);
+
+/*
+ * fw_workaround.c: KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_<n> as the CPU
+ * deserves it, which a new VM keeps (modkvm_fw_workaround_init(), psci.c)
+ */
+u64 modkvm_arch_fw_workaround(unsigned int n);
 
 #endif /* MODKVM_ARCH_H */
