@@ -229,8 +229,6 @@ void modkvm_vcpu_free(struct modkvm_vcpu *vcpu);
 void modkvm_vcpu_kick(struct modkvm_vcpu *vcpu);
 void modkvm_vcpu_wake(struct modkvm_vcpu *vcpu);
 int modkvm_vcpu_block(struct modkvm_vcpu *vcpu);
-void modkvm_fp_get(struct modkvm_vcpu *vcpu);
-void modkvm_fp_put(struct modkvm_vcpu *vcpu);
 
 /* memslot.c */
 int modkvm_set_memory_region(struct modkvm_vm *vm,

@@ -10,6 +10,7 @@
 #include <linux/hrtimer.h>
 #include <linux/kvm.h>
 #include <linux/types.h>
+#include <linux/version.h>
 #include <asm/barrier.h>
 #include <asm/esr.h>
 #include <asm/fpsimd.h>
@@ -494,5 +495,16 @@ int modkvm_handle_abort(struct modkvm_vcpu *vcpu);
  * deserves it, which a new VM keeps (modkvm_fw_workaround_init(), psci.c)
  */
 u64 modkvm_arch_fw_workaround(unsigned int n);
+
+/*
+ * fpsimd.c: the guest's FP/SIMD registers, in the hardware from the first
+ * modkvm_fp_get() to the next modkvm_fp_put(). Lazy (loaded at the guest's
+ * first FP use, kept across exits) where kernel-mode NEON may sleep, from
+ * 6.8 on; before, the run loop loads them for each entry and saves them
+ * after it.
+ */
+#define MODKVM_FP_LAZY	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0))
+void modkvm_fp_get(struct modkvm_vcpu *vcpu);
+void modkvm_fp_put(struct modkvm_vcpu *vcpu);
 
 #endif /* MODKVM_ARCH_H */
