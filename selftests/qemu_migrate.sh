@@ -15,18 +15,11 @@
 # time, downtime and transferred RAM as "# ..." lines.
 #
 # /dev/kvm: if it is missing and ./modkvm.ko exists, the module is loaded.
-# Files: guest/Image, guest/initramfs.cpio.gz (userspace/guest/build).
+# Files: guest/Image, guest/initramfs.cpio.gz (userspace/guest/build),
+# lib/tap.sh (the job dir that userspace/demo --make-job makes has them).
 # Environment: QM_SMP=2 QM_MEM=256 QM_TIMEOUT=240 (seconds per wait),
 # QM_KEEP=/tmp/qemu_migrate (consoles, monitor logs, the state file).
-if [ -r ./lib/tap.sh ]; then
-	. ./lib/tap.sh
-else
-	tap_failed=0
-	ok() { echo "ok - $*"; }
-	not_ok() { tap_failed=$((tap_failed + 1)); echo "not ok - $*"; }
-	diag() { echo "$*" | sed 's/^/# /'; }
-	tap_exit() { [ "$tap_failed" -eq 0 ]; }
-fi
+. ./lib/tap.sh
 
 SMP=${QM_SMP:-2}
 MEM=${QM_MEM:-256}
