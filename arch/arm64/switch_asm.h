@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Offsets and codes shared by switch.S and C (checked in switch.c).
+ * Offsets and codes shared by the assembly (switch_entry.S, fpsimd.S) and C
+ * (checked in switch.c).
  */
 #ifndef MODKVM_SWITCH_ASM_H
 #define MODKVM_SWITCH_ASM_H
