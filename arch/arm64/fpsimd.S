@@ -10,7 +10,7 @@
 #include <linux/linkage.h>
 #include <asm/assembler.h>
 
-#include "switch_asm.h"
+#include "hyp/switch_asm.h"
 
 	.text
 

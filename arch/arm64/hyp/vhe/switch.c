@@ -10,7 +10,7 @@
  * without an in-kernel KVM leaves 0, is set and cleared) and the few EL0/EL1
  * registers VHE does not redirect (TPIDR*, SP_EL1, PAR, CSSELR, and the
  * debug registers: debug.c). The host's SP_EL0 ("current") and
- * callee-saved registers are kept by switch_entry.S, and so are, for a VM
+ * callee-saved registers are kept by hyp/entry.S, and so are, for a VM
  * with pointer authentication, the key registers: the host signs its
  * return addresses with them, so the guest's may be loaded only where no
  * C runs (see there). PSTATE.D is masked from
@@ -36,7 +36,7 @@
 
 #include "modkvm.h"
 #include "el2_regs.h"
-#include "switch_asm.h"
+#include "hyp/switch_asm.h"
 
 u32 __modkvm_guest_enter(struct modkvm_gp_regs *ctxt, u64 *keys);
 
@@ -266,9 +266,9 @@ static bool fast_exit(struct modkvm_vcpu *vcpu, u32 code)
  * not redirect (6) are saved and restored, the guest's EL1 state (18
  * EL12 and EL02 registers) and those 6 are loaded and saved again, 9 EL2
  * registers are set for the guest, and 31 general registers go each way
- * in switch_entry.S: about 90 system register accesses (and the 10
+ * in hyp/entry.S: about 90 system register accesses (and the 10
  * pointer authentication keys each way for a VM that has them, in
- * switch_entry.S on every entry and exit), and MDSCR_EL1
+ * hyp/entry.S on every entry and exit), and MDSCR_EL1
  * three times (debug.c; all breakpoints and watchpoints too, four
  * accesses each, while the guest or userspace has them enabled). An exit
  * answered by fast_exit() costs only the 31 general registers and ESR
@@ -324,7 +324,7 @@ int modkvm_arch_enter_guest(struct modkvm_vcpu *vcpu)
 	write_sysreg(hcr, hcr_el2);
 	isb();
 
-	/* The guest's keys, switched by switch_entry.S alone: no C sees them */
+	/* The guest's keys, switched by hyp/entry.S alone: no C sees them */
 	keys = vm->arch.ptrauth ? &a->sys[SR_APIAKEYLO_EL1] : NULL;
 	for (n = 0; ; n++) {
 		code = __modkvm_guest_enter(&a->gp, keys);
