@@ -127,6 +127,7 @@ struct modkvm_s2 {
 	unsigned int start_level;
 	unsigned int ipa_bits;
 	u64 vtcr;
+	u64 vttbr;		/* VTTBR_EL2: pgd's address and the VMID */
 	u16 vmid;
 	/*
 	 * FEAT_S2FWB in use (HCR_EL2.FWB): leaves force Normal write-back,

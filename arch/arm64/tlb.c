@@ -173,6 +173,8 @@ int modkvm_arch_s2_init(struct modkvm_s2 *s2, unsigned int ipa_bits)
 		return vmid;
 	}
 	s2->vmid = vmid;
+	/* Computed once: the world switch does no address translation. */
+	s2->vttbr = virt_to_phys(s2->pgd) | ((u64)vmid << MK_VTTBR_VMID_SHIFT);
 
 	/* SL0 for 4 KiB pages: 0 = level 2, 1 = level 1, 2 = level 0 */
 	s2->vtcr = MK_VTCR_T0SZ(64 - ipa_bits) | MK_VTCR_SL0(2 - s2->start_level) |
