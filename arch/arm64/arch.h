@@ -14,6 +14,7 @@
 #include <asm/fpsimd.h>
 #include <asm/ptrace.h>
 
+#include "hyp/call.h"
 #include "hyp/switch_asm.h"
 #include "hyp/smccc_fast.h"
 
@@ -299,8 +300,15 @@ static inline bool modkvm_smccc_by_smc(const struct modkvm_arch_vcpu *a)
 
 /* ---- arch/arm64 functions used by the core ---- */
 
-/* hyp/vhe/switch.c */
-int modkvm_arch_enter_guest(struct modkvm_vcpu *vcpu);
+/*
+ * One trip into the guest and back (hyp/vhe/switch.c); the exit code,
+ * which is also left in vcpu->arch.exit.
+ */
+static inline int modkvm_arch_enter_guest(struct modkvm_vcpu *vcpu)
+{
+	return modkvm_call_hyp_ret(vcpu_run, vcpu);
+}
+
 void modkvm_arch_vcpu_load(struct modkvm_vcpu *vcpu);
 void modkvm_arch_vcpu_put(struct modkvm_vcpu *vcpu);
 

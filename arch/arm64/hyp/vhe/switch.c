@@ -42,6 +42,7 @@
 
 #include "modkvm.h"
 #include "el2_regs.h"
+#include "hyp/call.h"
 #include "hyp/switch_asm.h"
 #include "hyp/switch.h"
 
@@ -76,8 +77,9 @@ static __always_inline u64 vhe_guest_cptr(bool fp_loaded)
 }
 
 /*
- * One trip into the guest and back. Returns the exit code; the exception
- * syndrome is left in vcpu->arch.exit.
+ * One trip into the guest and back, called through modkvm_call_hyp_ret()
+ * (hyp/call.h) with preemption and interrupts disabled. Returns the exit
+ * code; the exception syndrome is left in vcpu->arch.exit.
  *
  * Per trip the host's EL2 controls (5) and the EL0/EL1 registers VHE does
  * not redirect (6) are saved and restored, the guest's EL1 state (18
@@ -99,7 +101,7 @@ static __always_inline u64 vhe_guest_cptr(bool fp_loaded)
  * as an __always_inline helper under hyp/, with the host's debug state
  * kept in memory mapped at EL2.
  */
-int modkvm_arch_enter_guest(struct modkvm_vcpu *vcpu)
+int __modkvm_hyp_vcpu_run(struct modkvm_vcpu *vcpu)
 {
 	struct modkvm_arch_vcpu *a = &vcpu->arch;
 	struct modkvm_vm *vm = vcpu->vm;
