@@ -8,6 +8,13 @@
  * exception masked around the switch; the host's VBAR is restored before
  * returning to C.
  *
+ * What is VHE's own here: VBAR_EL2 is reached as VBAR_EL1 (E2H redirects
+ * it) and swapped with the host's on each trip, and the host's SP_EL0 is
+ * the kernel's "current". An nVHE switch keeps its EL2 vectors installed
+ * for as long as it holds EL2 and is entered by an HVC through them; the
+ * general-register and key switching, the exit path and the guest's
+ * vectors are what it can share.
+ *
  * The host stack (SP_EL2) is untouched by the guest, so the frame pushed
  * on entry is found again at exit:
  *
