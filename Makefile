@@ -4,6 +4,7 @@
 #
 #   make            build modkvm.ko (KDIR=<kernel build dir> to override)
 #   make check      run the test suite in the emulated Arm server
+#   make check-virt virt/ holds no arm64 code (also part of make check)
 #   make demo       the main job: emulated Arm server, modkvm, a guest
 #   make bench      modkvm vs the in-kernel KVM (QUICK=1 for a short run)
 #   make W=1 / C=1  extra warnings / sparse, as for any kernel module
@@ -37,7 +38,7 @@ fi; \
 	exit 1; }
 endef
 
-.PHONY: all modules clean check demo bench help
+.PHONY: all modules clean check check-virt demo bench help
 
 all: modules
 
@@ -62,6 +63,9 @@ clean:
 
 check:
 	@$(CURDIR)/selftests/run-all
+
+check-virt:
+	@$(CURDIR)/scripts/check-virt-arch-free
 
 demo:
 	@$(CURDIR)/userspace/demo

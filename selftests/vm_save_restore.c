@@ -175,7 +175,7 @@ struct vcpu_snap {
 struct snap {
 	struct vcpu_snap v[2];
 	bool line;		/* vCPU 0's IRQ line, as the VMM had it */
-	uint64_t cnt;		/* KVM_REG_ARM_TIMER_CNT when saved */
+	uint64_t cnt;		/* the TIMER_CNT the restore writes last */
 	uint8_t *mem;
 };
 
@@ -210,6 +210,18 @@ static uint64_t cntfrq;
 static void on_alarm(int sig)
 {
 	(void)sig;
+}
+
+/* In the restoring child: say where it crashed, for the parent to report */
+static struct outcome *child_out;
+
+static void on_segv(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig;
+	(void)uc;
+	snprintf(child_out->why, sizeof(child_out->why),
+		 "the child took SIGSEGV at address %p", si->si_addr);
+	_exit(139);
 }
 
 static uint64_t rd64(struct inst *in, uint64_t gpa)
@@ -637,6 +649,8 @@ static void check_outcome(const char *where, const struct outcome *o,
 int main(void)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
+	struct sigaction segv = { .sa_sigaction = on_segv,
+				  .sa_flags = SA_SIGINFO };
 	struct kvm_dirty_log log = { .slot = 0 };
 	struct outcome *shared;
 	static uint64_t bitmap[NPAGES / 64];
@@ -727,7 +741,14 @@ int main(void)
 	TAP_EQ(s.v[1].mp.mp_state, KVM_MP_STATE_RUNNABLE,
 	       "vCPU 1 is RUNNABLE at the save");
 	s.line = src.line;
-	vmm_get64(&src.v[0], KVM_REG_ARM_TIMER_CNT, &s.cnt);
+	/*
+	 * The virtual counter is the VM's, and each vCPU's list has it:
+	 * the restore writes vCPU 1's last, so the new VM's counter starts
+	 * there.
+	 */
+	for (p = 0; p < s.v[1].n; p++)
+		if (s.v[1].ids[p] == KVM_REG_ARM_TIMER_CNT)
+			memcpy(&s.cnt, s.v[1].vals[p], sizeof(s.cnt));
 	c0_saved = rd64(&src, DATA + D_COUNT0);
 	tap_diag("saved at step %llu, %llu timer IRQs, vCPU 1 at %llu",
 		 (unsigned long long)c0_saved,
@@ -747,13 +768,16 @@ int main(void)
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
+		child_out = shared;
+		sigaction(SIGSEGV, &segv, NULL);
 		restore_and_run(&s, shared);
 		_exit(0);
 	}
 	TAP_REQUIRE(pid > 0, "fork", "%s", strerror(errno));
 	waitpid(pid, &status, 0);
 	tap_check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		  "the other process ended cleanly", "status %#x", status);
+		  "the other process ended cleanly", "status %#x: %s", status,
+		  shared->why);
 	check_outcome("restored in another process", shared, c0_saved);
 	return tap_done();
 }

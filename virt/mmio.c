@@ -22,26 +22,8 @@
  */
 #include <linux/kernel.h>
 #include <linux/string.h>
-#include <asm/esr.h>
-#include <asm/ptrace.h>
 
 #include "modkvm.h"
-
-#define SCTLR_E0E	BIT_ULL(24)
-#define SCTLR_EE	BIT_ULL(25)
-
-/* Is a data access by the guest, in its current state, big-endian? */
-static bool guest_data_be(struct modkvm_vcpu *vcpu)
-{
-	u64 pstate = vcpu->arch.gp.pstate, sctlr = vcpu->arch.sys[SR_SCTLR_EL1];
-
-	if (!(pstate & PSR_MODE32_BIT) &&
-	    (pstate & PSR_MODE_MASK) == PSR_MODE_EL0t)
-		return sctlr & SCTLR_E0E;
-	if (pstate & PSR_MODE32_BIT)		/* AArch32 EL0: CPSR.E */
-		return pstate & PSR_AA32_E_BIT;
-	return sctlr & SCTLR_EE;
-}
 
 /* Lay out @len bytes of @val as a store of that width would in memory. */
 static void put_data(u8 *buf, unsigned int len, u64 val, bool be)
@@ -63,20 +45,20 @@ static u64 get_data(const u8 *buf, unsigned int len, bool be)
 }
 
 /* The access under way may still be answered with an abort (see below) */
-static void mmio_note_insn(struct modkvm_vcpu *vcpu)
+static void mmio_note_insn(struct modkvm_vcpu *vcpu, u64 far)
 {
-	vcpu->mmio.insn_pc = vcpu->arch.gp.pc;
-	vcpu->mmio.insn_pstate = vcpu->arch.gp.pstate;
-	vcpu->mmio.far = vcpu->arch.exit.far;
+	vcpu->mmio.insn_pc = modkvm_get_pc(&vcpu->arch);
+	vcpu->mmio.insn_pstate = modkvm_get_pstate(&vcpu->arch);
+	vcpu->mmio.far = far;
 }
 
-static int mmio_no_syndrome(struct modkvm_vcpu *vcpu, u64 ipa)
+static int mmio_no_syndrome(struct modkvm_vcpu *vcpu,
+			    const struct modkvm_abort *ab)
 {
 	struct kvm_run *run = vcpu->run;
-	u64 esr = vcpu->arch.exit.esr;
 
 	/* DC CIVAC and friends on device memory: nothing to do */
-	if (esr & ESR_ELx_CM) {
+	if (ab->is_cache_op) {
 		modkvm_skip_instr(&vcpu->arch);
 		return 1;
 	}
@@ -85,34 +67,29 @@ static int mmio_no_syndrome(struct modkvm_vcpu *vcpu, u64 ipa)
 		return -ENOSYS;
 
 	run->exit_reason = KVM_EXIT_ARM_NISV;
-	run->arm_nisv.esr_iss = esr & ESR_ELx_ISS_MASK;
-	run->arm_nisv.fault_ipa = ipa;
-	mmio_note_insn(vcpu);
+	run->arm_nisv.esr_iss = ab->iss;
+	run->arm_nisv.fault_ipa = ab->ipa;
+	mmio_note_insn(vcpu, ab->far);
 	vcpu->mmio.abortable = true;
 	return 0;
 }
 
-int modkvm_mmio_exit(struct modkvm_vcpu *vcpu, u64 ipa)
+int modkvm_mmio_exit(struct modkvm_vcpu *vcpu, const struct modkvm_abort *ab)
 {
 	struct kvm_run *run = vcpu->run;
-	u64 esr = vcpu->arch.exit.esr;
-	unsigned int len, rt;
-	bool write;
+	unsigned int len = ab->len, rt = ab->rt;
+	u64 ipa = ab->ipa;
 
-	if (!(esr & ESR_ELx_ISV))
-		return mmio_no_syndrome(vcpu, ipa);
+	if (!ab->has_syndrome)
+		return mmio_no_syndrome(vcpu, ab);
 
-	len = 1U << ((esr & ESR_ELx_SAS) >> ESR_ELx_SAS_SHIFT);
-	rt = (esr & ESR_ELx_SRT_MASK) >> ESR_ELx_SRT_SHIFT;
-	write = esr & ESR_ELx_WNR;
-
-	if (write) {
+	if (ab->store) {
 		u8 data[sizeof(run->mmio.data)] = { 0 };
 
 		/* Rt = 31 is WZR/XZR here, which modkvm_get_reg() reads as 0 */
 		put_data(data, len, modkvm_get_reg(&vcpu->arch, rt),
-			 guest_data_be(vcpu));
-		mmio_note_insn(vcpu);
+			 modkvm_guest_data_be(&vcpu->arch));
+		mmio_note_insn(vcpu, ab->far);
 		modkvm_skip_instr(&vcpu->arch);
 		/* A doorbell first: it must not wait in the coalesced ring */
 		if (modkvm_ioeventfd_write(vcpu->vm, ipa, len, data)) {
@@ -137,13 +114,13 @@ int modkvm_mmio_exit(struct modkvm_vcpu *vcpu, u64 ipa)
 	run->mmio.is_write = false;
 	memset(run->mmio.data, 0, sizeof(run->mmio.data));
 
-	mmio_note_insn(vcpu);
+	mmio_note_insn(vcpu, ab->far);
 	vcpu->mmio.abortable = true;
 	vcpu->mmio.pending = true;
 	vcpu->mmio.rt = rt;
 	vcpu->mmio.len = len;
-	vcpu->mmio.sign_extend = esr & ESR_ELx_SSE;
-	vcpu->mmio.sixty_four = esr & ESR_ELx_SF;
+	vcpu->mmio.sign_extend = ab->sign_extend;
+	vcpu->mmio.sixty_four = ab->sixty_four;
 	return 0;
 }
 
@@ -163,7 +140,8 @@ void modkvm_mmio_complete(struct modkvm_vcpu *vcpu)
 	if (len != 1 && len != 2 && len != 4 && len != 8)
 		return;		/* cannot happen: set by modkvm_mmio_exit() */
 
-	val = get_data(vcpu->run->mmio.data, len, guest_data_be(vcpu));
+	val = get_data(vcpu->run->mmio.data, len,
+		       modkvm_guest_data_be(&vcpu->arch));
 	if (vcpu->mmio.sign_extend && len < 8)
 		val = sign_extend64(val, len * 8 - 1);
 	if (!vcpu->mmio.sixty_four)
@@ -186,8 +164,8 @@ int modkvm_mmio_abort(struct modkvm_vcpu *vcpu)
 		return -EINVAL;
 	vcpu->mmio.abortable = false;
 	vcpu->mmio.pending = false;
-	vcpu->arch.gp.pc = vcpu->mmio.insn_pc;
-	vcpu->arch.gp.pstate = vcpu->mmio.insn_pstate;
+	modkvm_set_pc(&vcpu->arch, vcpu->mmio.insn_pc);
+	modkvm_set_pstate(&vcpu->arch, vcpu->mmio.insn_pstate);
 	modkvm_inject_dabt(vcpu, vcpu->mmio.far);
 	return 0;
 }

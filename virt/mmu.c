@@ -20,42 +20,13 @@
 #include <linux/slab.h>
 #include <linux/mmu_notifier.h>
 #include <linux/sched/mm.h>
-#include <asm/cacheflush.h>
-#include <asm/esr.h>
 
 #include "modkvm.h"
-#include "el2_regs.h"
 #include "stage2.h"
 
 static bool block_mappings = true;
 module_param(block_mappings, bool, 0644);
 MODULE_PARM_DESC(block_mappings, "map 2 MiB stage-2 blocks over huge pages");
-
-/* ---- cache maintenance ---- */
-
-static void modkvm_clean_inval_poc(void *va, size_t size)
-{
-	u64 line = 4U << ((read_sysreg(ctr_el0) >> 16) & 0xf);	/* DminLine */
-	unsigned long p = (unsigned long)va & ~(line - 1);
-	unsigned long end = (unsigned long)va + size;
-
-	for (; p < end; p += line)
-		asm volatile("dc civac, %0" : : "r"(p) : "memory");
-	dsb(ish);
-}
-
-/* Called by the stage-2 walker, under vm->mmu_lock: nothing sleeps. */
-void modkvm_s2_prepare_new(phys_addr_t pa, u64 size)
-{
-	modkvm_clean_inval_poc(phys_to_virt(pa), size);
-}
-
-void modkvm_s2_prepare_exec(phys_addr_t pa, u64 size)
-{
-	unsigned long va = (unsigned long)phys_to_virt(pa);
-
-	caches_clean_inval_pou(va, va + size);
-}
 
 /*
  * May the 2 MiB block around @gfn be mapped at once? Only if the whole
@@ -126,7 +97,7 @@ out:
 
 static void modkvm_flush_one(phys_addr_t pa, void *arg)
 {
-	modkvm_clean_inval_poc(phys_to_virt(pa), PAGE_SIZE);
+	modkvm_dcache_clean_inval(pa, PAGE_SIZE);
 }
 
 void modkvm_flush_guest_dcache(struct modkvm_vm *vm)
@@ -167,51 +138,20 @@ void modkvm_mmu_reset(struct modkvm_vm *vm)
 	spin_unlock(&vm->mmu_lock);
 }
 
-/* Fault status codes (ESR_ELx.{D,I}FSC) with FEAT_LPA2's level -1 */
-#define FSC_TRANS_LM1		0x2b	/* translation fault, level -1 */
-
 /*
- * A fault that mapping the page answers (Arm ARM, ISS encoding for an
- * exception from a Data or Instruction Abort): a translation fault at
- * levels 0 to 3 (0b0001LL) or, with FEAT_LPA2, at level -1 (0b101011),
- * an access flag fault (0b0010LL) or a permission fault (0b0011LL).
- * A stage-2 fault taken on the guest's own stage-1 walk reports the
- * level of its stage-1 lookup: a guest with 52-bit virtual addresses on
- * 4 KiB pages (TCR_EL1.DS) walks from level -1, and a VM restored from a
- * snapshot, whose stage 2 starts empty, faults on that level first.
+ * A stage-2 fault, decoded by the arch (modkvm_handle_abort()): map the
+ * page, or hand the access to the MMIO emulation, or give the fault back
+ * to the guest. A fault that mapping answers is a translation, access
+ * flag or permission fault; anything else is the guest's.
  */
-static bool esr_is_translation_or_perm(u64 esr)
-{
-	u64 fsc = esr & ESR_ELx_FSC;
-
-	return (fsc & ~3ULL) == 0x04 || (fsc & ~3ULL) == 0x08 ||
-	       (fsc & ~3ULL) == 0x0c || fsc == FSC_TRANS_LM1;
-}
-
-/*
- * Does the guest need write permission at stage 2? A stage-2 permission
- * fault on its stage-1 walk means the walker had to write a descriptor
- * (the hardware access flag or dirty state updates, TCR_EL1.HA and HD),
- * whether the walk was for a load, a store or an instruction fetch; any
- * other fault on the walk is a read. Otherwise only a data abort on a
- * store is, not a cache maintenance operation.
- */
-static bool abort_is_write(u64 esr, bool iabt)
-{
-	if (esr & ESR_ELx_S1PTW)
-		return (esr & ESR_ELx_FSC_TYPE) == ESR_ELx_FSC_PERM;
-	return !iabt && (esr & ESR_ELx_WNR) && !(esr & ESR_ELx_CM);
-}
-
-int modkvm_handle_guest_abort(struct modkvm_vcpu *vcpu)
+int modkvm_handle_guest_abort(struct modkvm_vcpu *vcpu,
+			      const struct modkvm_abort *ab)
 {
 	struct modkvm_vm *vm = vcpu->vm;
-	u64 esr = vcpu->arch.exit.esr;
-	bool iabt = ESR_ELx_EC(esr) == ESR_ELx_EC_IABT_LOW;
-	bool s1ptw = esr & ESR_ELx_S1PTW;
-	bool write = abort_is_write(esr, iabt);
-	u64 ipa = ((vcpu->arch.exit.hpfar & MK_HPFAR_FIPA_MASK) << 8) |
-		  (vcpu->arch.exit.far & ~PAGE_MASK);
+	bool iabt = ab->is_exec;
+	bool s1ptw = ab->on_s1_walk;
+	bool write = ab->is_write;
+	u64 ipa = ab->ipa, far = ab->far;
 	u64 gfn = ipa >> PAGE_SHIFT;
 	struct modkvm_memslot *slot;
 	unsigned long hva, seq;
@@ -221,23 +161,21 @@ int modkvm_handle_guest_abort(struct modkvm_vcpu *vcpu)
 	u64 size = PAGE_SIZE;
 	int ret;
 
-	if (vcpu->arch.exit.hpfar == MODKVM_HPFAR_INVALID)
-		return 1;	/* the guest changed its tables meanwhile */
-	if (!esr_is_translation_or_perm(esr)) {
+	if (ab->kind == MODKVM_FAULT_OTHER) {
 		/* e.g. a synchronous external abort: the guest's to handle */
 		if (iabt)
-			modkvm_inject_pabt(vcpu, vcpu->arch.exit.far);
+			modkvm_inject_pabt(vcpu, far);
 		else
-			modkvm_inject_dabt(vcpu, vcpu->arch.exit.far);
+			modkvm_inject_dabt(vcpu, far);
 		return 1;
 	}
 
 	/* Beyond the VM's IPA space: an address size fault, the guest's. */
 	if (ipa >> vm->s2.ipa_bits) {
 		if (iabt)
-			modkvm_inject_pabt(vcpu, vcpu->arch.exit.far);
+			modkvm_inject_pabt(vcpu, far);
 		else
-			modkvm_inject_dabt(vcpu, vcpu->arch.exit.far);
+			modkvm_inject_dabt(vcpu, far);
 		return 1;
 	}
 
@@ -255,15 +193,15 @@ int modkvm_handle_guest_abort(struct modkvm_vcpu *vcpu)
 
 	if (!slot || (write && !writable)) {
 		if (iabt) {
-			modkvm_inject_pabt(vcpu, vcpu->arch.exit.far);
+			modkvm_inject_pabt(vcpu, far);
 			return 1;
 		}
 		if (s1ptw) {	/* the guest's page tables are not in RAM */
-			modkvm_inject_dabt(vcpu, vcpu->arch.exit.far);
+			modkvm_inject_dabt(vcpu, far);
 			return 1;
 		}
 		vcpu->stat.mmio_exits++;
-		return modkvm_mmio_exit(vcpu, ipa);
+		return modkvm_mmio_exit(vcpu, ab);
 	}
 
 	vcpu->stat.s2_faults++;

@@ -229,8 +229,6 @@ void modkvm_vcpu_free(struct modkvm_vcpu *vcpu);
 void modkvm_vcpu_kick(struct modkvm_vcpu *vcpu);
 void modkvm_vcpu_wake(struct modkvm_vcpu *vcpu);
 int modkvm_vcpu_block(struct modkvm_vcpu *vcpu);
-void modkvm_fp_get(struct modkvm_vcpu *vcpu);
-void modkvm_fp_put(struct modkvm_vcpu *vcpu);
 
 /* memslot.c */
 int modkvm_set_memory_region(struct modkvm_vm *vm,
@@ -248,10 +246,45 @@ int modkvm_enable_manual_protect(struct modkvm_vm *vm, u64 flags);
 int modkvm_get_dirty_log(struct modkvm_vm *vm, struct kvm_dirty_log *log);
 int modkvm_clear_dirty_log(struct modkvm_vm *vm, struct kvm_clear_dirty_log *log);
 
+/*
+ * A stage-2 fault of the guest (a data or instruction abort), as the arch
+ * decoded it from its syndrome (arch/arm64/abort.c) for mmu.c and mmio.c.
+ */
+enum modkvm_fault_kind {
+	MODKVM_FAULT_TRANSLATION,	/* nothing mapped, at any level */
+	MODKVM_FAULT_ACCESS_FLAG,
+	MODKVM_FAULT_PERMISSION,
+	MODKVM_FAULT_OTHER,		/* external abort...: the guest's */
+};
+
+struct modkvm_abort {
+	u64 ipa;		/* the faulting IPA, page offset included */
+	u64 far;		/* the guest's virtual address */
+	u8 kind;		/* enum modkvm_fault_kind */
+	bool is_exec;		/* an instruction fetch */
+	/*
+	 * Stage 2 must grant write: a store, or a permission fault on the
+	 * guest's stage-1 walk (the walker writes its access flag and dirty
+	 * state); never a cache maintenance operation.
+	 */
+	bool is_write;
+	bool on_s1_walk;	/* taken on the guest's stage-1 table walk */
+	bool is_cache_op;	/* cache maintenance by VA */
+	/* the access, for MMIO: one register, 1-8 bytes, no writeback */
+	bool has_syndrome;	/* the fields below are valid */
+	bool store;
+	bool sign_extend;
+	bool sixty_four;	/* a 64-bit register (Xt rather than Wt) */
+	u8 len;			/* bytes */
+	u8 rt;			/* the register, for modkvm_get/set_reg() */
+	u64 iss;		/* the raw syndrome, for KVM_EXIT_ARM_NISV */
+};
+
 /* mmu.c: stage-2 faults and the MMU notifier */
 int modkvm_mmu_init(struct modkvm_vm *vm, unsigned int ipa_bits);
 void modkvm_mmu_destroy(struct modkvm_vm *vm);
-int modkvm_handle_guest_abort(struct modkvm_vcpu *vcpu);
+int modkvm_handle_guest_abort(struct modkvm_vcpu *vcpu,
+			      const struct modkvm_abort *ab);
 void modkvm_unmap_gfn_range(struct modkvm_vm *vm, u64 gfn, u64 npages);
 /* a vCPU was reset after running: fault all guest memory in again */
 void modkvm_mmu_reset(struct modkvm_vm *vm);
@@ -265,7 +298,7 @@ void modkvm_flush_guest_dcache(struct modkvm_vm *vm);
  */
 
 /* mmio.c */
-int modkvm_mmio_exit(struct modkvm_vcpu *vcpu, u64 ipa);
+int modkvm_mmio_exit(struct modkvm_vcpu *vcpu, const struct modkvm_abort *ab);
 void modkvm_mmio_complete(struct modkvm_vcpu *vcpu);
 int modkvm_mmio_abort(struct modkvm_vcpu *vcpu);
 

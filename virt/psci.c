@@ -37,13 +37,11 @@
  * pending CPU_ON after reading reset_pc/reset_ctx behind a barrier.
  */
 #include <linux/arm-smccc.h>
-#include <linux/bitfield.h>
 #include <linux/build_bug.h>
 #include <linux/kernel.h>
 #include <linux/kvm.h>
 #include <linux/mutex.h>
 #include <uapi/linux/psci.h>
-#include <asm/sysreg.h>
 
 #include "modkvm.h"
 
@@ -51,15 +49,6 @@
 #define PSCI_V0_2	PSCI_VERSION(0, 2)
 #define PSCI_V1_0	PSCI_VERSION(1, 0)
 #define PSCI_V1_1	PSCI_VERSION(1, 1)
-
-/* MPIDR affinity fields: Aff3 [39:32], Aff2..Aff0 [23:0] */
-#define MPIDR_AFF_MASK	(GENMASK_ULL(39, 32) | GENMASK_ULL(23, 0))
-
-#define SCTLR_EE	BIT_ULL(25)
-
-/* ID fields the workaround answers depend on */
-#define PFR0_CSV2	GENMASK_ULL(59, 56)
-#define MMFR1_ECBHB	GENMASK_ULL(63, 60)
 
 int modkvm_psci_version(struct modkvm_vm *vm)
 {
@@ -70,31 +59,9 @@ int modkvm_psci_version(struct modkvm_vm *vm)
 
 /*
  * What the guest is told about the Spectre workarounds, as the
- * KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_n values. modkvm has no firmware
- * mitigation to offer, so a workaround is either not required (the CPU
- * says it is not affected) or not available.
- */
-static u64 fw_workaround_host(unsigned int n)
-{
-	u64 pfr0 = modkvm_guest_id_reg(SYS_ID_AA64PFR0_EL1);
-	u64 mmfr1 = modkvm_guest_id_reg(SYS_ID_AA64MMFR1_EL1);
-
-	switch (n) {
-	case 1:		/* Spectre v2: CSV2 */
-		if (FIELD_GET(PFR0_CSV2, pfr0) >= 1)
-			return KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_1_NOT_REQUIRED;
-		return KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_1_NOT_AVAIL;
-	case 3:		/* Spectre-BHB: CSV2_3 or ECBHB */
-		if (FIELD_GET(PFR0_CSV2, pfr0) >= 3 ||
-		    FIELD_GET(MMFR1_ECBHB, mmfr1) >= 1)
-			return KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_3_NOT_REQUIRED;
-		return KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_3_NOT_AVAIL;
-	default:	/* 2, Spectre v4: the guest may use SSBS itself */
-		return KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_2_NOT_AVAIL;
-	}
-}
-
-/*
+ * KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_n values: the arch knows whether the
+ * CPU is affected (modkvm_arch_fw_workaround()).
+ *
  * Each VM's answers are fixed when it is created, so that the calls, their
  * SMCCC_ARCH_FEATURES answers (also given inside the world switch:
  * modkvm_smccc_fast_update()) and the firmware registers agree for its
@@ -105,7 +72,7 @@ void modkvm_fw_workaround_init(struct modkvm_vm *vm)
 	unsigned int n;
 
 	for (n = 1; n <= ARRAY_SIZE(vm->fw_workaround); n++)
-		vm->fw_workaround[n - 1] = fw_workaround_host(n);
+		vm->fw_workaround[n - 1] = modkvm_arch_fw_workaround(n);
 }
 
 u64 modkvm_fw_workaround_state(const struct modkvm_vm *vm, unsigned int n)
@@ -188,8 +155,7 @@ static struct modkvm_vcpu *vcpu_by_mpidr(struct modkvm_vm *vm, u64 mpidr)
 	for (i = 0; i < n; i++) {
 		struct modkvm_vcpu *v = READ_ONCE(vm->vcpus[i]);
 
-		if ((READ_ONCE(v->arch.sys[SR_MPIDR_EL1]) & MPIDR_AFF_MASK) ==
-		    mpidr)
+		if (modkvm_vcpu_affinity(&v->arch) == mpidr)
 			return v;
 	}
 	return NULL;
@@ -202,7 +168,7 @@ static long psci_cpu_on(struct modkvm_vcpu *vcpu, u64 target, u64 entry,
 	struct modkvm_vcpu *t;
 	long ret;
 
-	if (target & ~MPIDR_AFF_MASK)
+	if (target & ~MODKVM_MPIDR_AFF_MASK)
 		return PSCI_RET_INVALID_PARAMS;
 	t = vcpu_by_mpidr(vm, target);
 	if (!t)
@@ -221,7 +187,7 @@ static long psci_cpu_on(struct modkvm_vcpu *vcpu, u64 target, u64 entry,
 		t->reset_pc = entry;
 		t->reset_ctx = ctx;
 		/* The new CPU starts with the caller's data endianness. */
-		t->arch.reset_be = vcpu->arch.sys[SR_SCTLR_EL1] & SCTLR_EE;
+		modkvm_inherit_el1_endianness(&t->arch, &vcpu->arch);
 		smp_wmb();	/* pairs with the smp_rmb() in vcpu.c */
 		WRITE_ONCE(t->pending_reset, true);
 		WRITE_ONCE(t->power_off, false);
@@ -249,7 +215,7 @@ static long psci_affinity_info(struct modkvm_vcpu *vcpu, u64 target,
 {
 	struct modkvm_vcpu *t;
 
-	if (level != 0 || (target & ~MPIDR_AFF_MASK))
+	if (level != 0 || (target & ~MODKVM_MPIDR_AFF_MASK))
 		return PSCI_RET_INVALID_PARAMS;
 	t = vcpu_by_mpidr(vcpu->vm, target);
 	if (!t)

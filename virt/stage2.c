@@ -11,7 +11,6 @@
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
-#include <asm/barrier.h>
 
 #include "modkvm.h"
 #include "stage2.h"
@@ -107,11 +106,11 @@ int modkvm_s2_map(struct modkvm_s2 *s2, u64 ipa, phys_addr_t pa, u64 size,
 
 	for (level = s2->start_level; level < leaf_level; level++) {
 		slot = &table[s2_index(s2, level, ipa)];
-		desc = READ_ONCE(*slot);
+		desc = modkvm_s2_read_desc(slot);
 		if (s2_is_leaf(desc, level)) {
 			/* a block where a finer mapping is wanted: break it */
-			WRITE_ONCE(*slot, 0);
-			dsb(ishst);
+			modkvm_s2_write_desc(slot, 0);
+			modkvm_s2_sync();
 			modkvm_tlb_flush_ipa(s2, ipa);
 			desc = 0;
 		}
@@ -122,10 +121,10 @@ int modkvm_s2_map(struct modkvm_s2 *s2, u64 ipa, phys_addr_t pa, u64 size,
 				return -ENOMEM;
 			next = c->pages[--c->n];
 			/* The zeroed table must be visible before the link. */
-			dsb(ishst);
-			WRITE_ONCE(*slot, virt_to_phys(next) | DESC_VALID |
-				   DESC_TABLE);
-			desc = READ_ONCE(*slot);
+			modkvm_s2_sync();
+			modkvm_s2_write_desc(slot, virt_to_phys(next) |
+					     DESC_VALID | DESC_TABLE);
+			desc = modkvm_s2_read_desc(slot);
 		}
 		table = s2_table_va(desc);
 	}
@@ -134,7 +133,7 @@ int modkvm_s2_map(struct modkvm_s2 *s2, u64 ipa, phys_addr_t pa, u64 size,
 	new = s2_leaf_desc(s2, pa, prot);
 	if (leaf_level < 3)
 		new &= ~DESC_TABLE;		/* block descriptor */
-	desc = READ_ONCE(*slot);
+	desc = modkvm_s2_read_desc(slot);
 
 	if (s2_is_leaf(desc, leaf_level) &&
 	    (desc & DESC_OA_MASK) == (new & DESC_OA_MASK)) {
@@ -148,8 +147,8 @@ int modkvm_s2_map(struct modkvm_s2 *s2, u64 ipa, phys_addr_t pa, u64 size,
 			return -EAGAIN;
 		if ((desc & S2_XN) && !(new & S2_XN))
 			modkvm_s2_prepare_exec(pa, size);
-		WRITE_ONCE(*slot, new);
-		dsb(ishst);
+		modkvm_s2_write_desc(slot, new);
+		modkvm_s2_sync();
 		/* an entry cached with fewer rights would fault again */
 		modkvm_tlb_flush_ipa(s2, ipa);
 		return 0;
@@ -161,8 +160,8 @@ int modkvm_s2_map(struct modkvm_s2 *s2, u64 ipa, phys_addr_t pa, u64 size,
 	if (!(new & S2_XN))
 		modkvm_s2_prepare_exec(pa, size);
 	if (desc & DESC_VALID) {
-		WRITE_ONCE(*slot, 0);
-		dsb(ishst);
+		modkvm_s2_write_desc(slot, 0);
+		modkvm_s2_sync();
 		if (s2_is_leaf(desc, leaf_level)) {
 			modkvm_tlb_flush_ipa(s2, ipa);
 		} else {
@@ -173,8 +172,8 @@ int modkvm_s2_map(struct modkvm_s2 *s2, u64 ipa, phys_addr_t pa, u64 size,
 			free_page((unsigned long)old);
 		}
 	}
-	WRITE_ONCE(*slot, new);
-	dsb(ishst);
+	modkvm_s2_write_desc(slot, new);
+	modkvm_s2_sync();
 	return 0;
 }
 
@@ -187,16 +186,16 @@ static u64 s2_unmap_level(struct modkvm_s2 *s2, u64 *table,
 	while (addr < end) {
 		u64 *slot = &table[s2_index(s2, level, addr)];
 		u64 next = (addr | (size - 1)) + 1;
-		u64 desc = READ_ONCE(*slot);
+		u64 desc = modkvm_s2_read_desc(slot);
 
 		if (next > end || next < addr)
 			next = end;
 		if (desc & DESC_VALID) {
 			if (s2_is_leaf(desc, level)) {
 				/* a block only partly in range goes whole */
-				WRITE_ONCE(*slot, 0);
+				modkvm_s2_write_desc(slot, 0);
 				if (flush_each) {
-					dsb(ishst);
+					modkvm_s2_sync();
 					modkvm_tlb_flush_ipa(s2, addr);
 				}
 				cleared++;
@@ -224,7 +223,7 @@ void modkvm_s2_unmap(struct modkvm_s2 *s2, u64 ipa, u64 size)
 		return;
 	if (s2_unmap_level(s2, s2->pgd, s2->start_level, ipa, end, flush_each) &&
 	    !flush_each) {
-		dsb(ishst);
+		modkvm_s2_sync();
 		modkvm_tlb_flush_vmid(s2);
 	}
 }
@@ -237,7 +236,7 @@ static void s2_walk_level(struct modkvm_s2 *s2, u64 *table, unsigned int level,
 	u64 i;
 
 	for (i = 0; i < n; i++) {
-		u64 desc = READ_ONCE(table[i]);
+		u64 desc = modkvm_s2_read_desc(&table[i]);
 
 		if (!(desc & DESC_VALID))
 			continue;

@@ -24,17 +24,9 @@ void modkvm_pgcache_free(struct modkvm_pgcache *c);
 
 #define MODKVM_S2_BLOCK_SIZE	(1UL << 21)	/* a level-2 block, 4 KiB granule */
 
+/* New memory is prepared by the arch's modkvm_s2_prepare_*() (arch.h) */
 int modkvm_s2_map(struct modkvm_s2 *s2, u64 ipa, phys_addr_t pa, u64 size,
 		  unsigned int prot, struct modkvm_pgcache *c);
-
-/*
- * Cache maintenance the walker asks of the arch for memory it is about to
- * map: @pa..+@size becomes visible to the guest for the first time (clean
- * to the point of coherency, for a guest running with its caches off), or
- * becomes executable (no stale instructions).
- */
-void modkvm_s2_prepare_new(phys_addr_t pa, u64 size);
-void modkvm_s2_prepare_exec(phys_addr_t pa, u64 size);
 void modkvm_s2_unmap(struct modkvm_s2 *s2, u64 ipa, u64 size);
 void modkvm_s2_for_each_page(struct modkvm_s2 *s2,
 			     void (*fn)(phys_addr_t pa, void *arg), void *arg);

@@ -21,8 +21,6 @@
 #include <linux/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
-#include <linux/version.h>
-#include <asm/neon.h>
 
 #include "modkvm.h"
 
@@ -31,38 +29,6 @@
 #else
 #define run_immediate_exit(run)	READ_ONCE((run)->immediate_exit)
 #endif
-
-void __modkvm_fp_save(struct user_fpsimd_state *st);
-void __modkvm_fp_load(const struct user_fpsimd_state *st);
-
-/*
- * FP/SIMD is switched lazily where the kernel allows it: the guest runs
- * with FP trapped until it first uses it (modkvm_fp_get from the trap),
- * and its registers then stay loaded across exits handled in the kernel,
- * until KVM_RUN returns or the vCPU sleeps. This needs kernel-mode NEON
- * that survives preemption and sleeping (Linux 6.8 on); before that,
- * kernel_neon_begin() disables preemption, so the registers are loaded
- * for each entry and saved right after it.
- */
-#define MODKVM_FP_LAZY	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0))
-
-void modkvm_fp_get(struct modkvm_vcpu *vcpu)
-{
-	if (vcpu->arch.fp_loaded)
-		return;
-	kernel_neon_begin();		/* the host's FP state is saved */
-	__modkvm_fp_load(&vcpu->arch.fp);
-	vcpu->arch.fp_loaded = true;
-}
-
-void modkvm_fp_put(struct modkvm_vcpu *vcpu)
-{
-	if (!vcpu->arch.fp_loaded)
-		return;
-	__modkvm_fp_save(&vcpu->arch.fp);
-	kernel_neon_end();
-	vcpu->arch.fp_loaded = false;
-}
 
 static void modkvm_kick_nop(void *unused)
 {

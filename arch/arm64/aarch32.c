@@ -15,7 +15,7 @@
  * report their registers in this AArch64 view already (ESR_EL2 Rt/SRT).
  *
  * Here: which CPSR modes userspace may set, the reset state ("SVC, A, I
- * and F set", api.rst; SCTLR as after a warm reset), the condition code
+ * and F set", api.rst; SCTLR's is in sys_regs.c), the condition code
  * check of a trapped conditional instruction and the move past a trapped
  * instruction: 2 or 4 bytes by ESR_EL2.IL, with the IT state of a T32 IT
  * block advanced as the instruction would have done.
@@ -32,16 +32,6 @@
 /* ID_AA64PFR0_EL1.EL1: 2 = AArch64 and AArch32 */
 #define PFR0_EL1		GENMASK_ULL(7, 4)
 #define PFR0_EL1_AA32		2
-
-/*
- * SCTLR (AArch32) out of reset: M, A, C, I, V, TE and EE clear; the bits
- * that are RES1 on a CPU without the features that give them meaning
- * (nTLSMD and LSMAOE [4:3], bit 22, SPAN [23]); CP15 barriers enabled
- * (CP15BEN [5]) and WFI/WFE not trapped to Undefined (nTWI [16], nTWE [18]).
- */
-#define SCTLR_AA32_RESET	(GENMASK_ULL(5, 3) | BIT_ULL(16) | \
-				 BIT_ULL(18) | GENMASK_ULL(23, 22))
-#define SCTLR_EE		BIT_ULL(25)
 
 /* ITSTATE in the CPSR: IT[1:0] in bits [26:25], IT[7:2] in [15:10] */
 #define IT_LO			GENMASK_ULL(26, 25)
@@ -79,7 +69,6 @@ void modkvm_aa32_reset(struct modkvm_arch_vcpu *a, bool be)
 {
 	a->gp.pstate = PSR_AA32_MODE_SVC | PSR_AA32_A_BIT | PSR_AA32_I_BIT |
 		       PSR_AA32_F_BIT | (be ? PSR_AA32_E_BIT : 0);
-	a->sys[SR_SCTLR_EL1] = SCTLR_AA32_RESET | (be ? SCTLR_EE : 0);
 }
 
 static u32 it_state(u64 psr)

@@ -10,6 +10,8 @@
 #include <linux/hrtimer.h>
 #include <linux/kvm.h>
 #include <linux/types.h>
+#include <linux/version.h>
+#include <asm/barrier.h>
 #include <asm/esr.h>
 #include <asm/fpsimd.h>
 #include <asm/ptrace.h>
@@ -33,10 +35,14 @@ struct modkvm_gp_regs {
 };
 
 /*
- * Guest system registers kept by modkvm. The first group is the EL1 state
- * that lives in the hardware while the guest runs (through the *_EL12
- * names, or by plain name for registers VHE does not redirect); the rest
- * is trapped and emulated, never loaded into the hardware.
+ * Where the guest system registers kept by modkvm live in
+ * modkvm_arch_vcpu.sys[]; what each is (encoding, write mask, reset,
+ * emulation, ONE_REG) is described by its entry in sys_regs.c's table,
+ * which checks at load that every slot has one (but SP_EL1, ELR_EL1 and
+ * SPSR_EL1, core registers). The first group is the EL1 state that lives
+ * in the hardware while the guest runs (through the *_EL12 names, or by
+ * plain name for registers VHE does not redirect); the rest is trapped
+ * and emulated, never loaded into the hardware.
  */
 enum modkvm_sysreg {
 	/* loaded through the *_EL12 names */
@@ -91,7 +97,7 @@ enum modkvm_sysreg {
 	SR_DBGWVR15_EL1 = SR_DBGWVR0_EL1 + 15,
 	SR_DBGWCR0_EL1,
 	SR_DBGWCR15_EL1 = SR_DBGWCR0_EL1 + 15,
-	/* kept for KVM_{GET,SET}_ONE_REG only, never loaded (regs.c) */
+	/* kept for KVM_{GET,SET}_ONE_REG only, never loaded (sys_regs.c) */
 	SR_DISR_EL1,
 	SR_DBGVCR32_EL2,
 	SR_DACR32_EL2,
@@ -144,7 +150,7 @@ struct modkvm_arch_vm {
 	u64 ich_hcr;		/* ICH_HCR_EL2 then, 0: not touched */
 	/*
 	 * ID_AA64PFR0_EL1.GIC as userspace sees it until the first KVM_RUN
-	 * (sysregs.c: modkvm_user_id_reg()); under vm->lock
+	 * (id_regs.c: modkvm_user_id_reg()); under vm->lock
 	 */
 	u8 user_gic;
 	u32 psci_version;	/* KVM_REG_ARM_PSCI_VERSION */
@@ -353,10 +359,12 @@ int modkvm_get_reg_list(struct modkvm_vcpu *vcpu,
 long modkvm_vcpu_attr_ioctl(struct modkvm_vcpu *vcpu, unsigned int ioctl,
 			    void __user *argp);
 
-/* sysregs.c: trapped system register accesses (EC 0x18) */
+/* sys_regs.c: trapped system register accesses (EC 0x18) */
 int modkvm_handle_sysreg(struct modkvm_vcpu *vcpu);
 bool modkvm_sysreg_emulate(struct modkvm_vcpu *vcpu, u32 encoding, bool read,
 			   u64 *val);
+
+/* id_regs.c: the feature ID registers */
 u64 modkvm_guest_id_reg(u32 encoding);
 u64 modkvm_vm_id_reg(const struct modkvm_vm *vm, u32 encoding);
 bool modkvm_id_reg_user_wi(const struct modkvm_vm *vm, u32 encoding);
@@ -389,5 +397,130 @@ void modkvm_arch_s2_free(struct modkvm_s2 *s2);
 void modkvm_tlb_flush_ipa(struct modkvm_s2 *s2, u64 ipa);
 void modkvm_tlb_flush_vmid(struct modkvm_s2 *s2);
 unsigned int modkvm_host_ipa_limit(void);
+
+/*
+ * ---- hooks for virt/ ----
+ *
+ * virt/ is shared with a future 32-bit arch/arm (ARMv7-A with LPAE, HYP
+ * mode): it runs no arm64 instruction, decodes no syndrome and reads no
+ * system register itself (scripts/check-virt-arch-free, in make check,
+ * keeps it so). What it needs of the CPU and of the guest's state it
+ * asks here. Guest registers and addresses are u64 whatever the
+ * host's word size: a 32-bit guest's values are zero-extended.
+ */
+
+/* The guest's PC and PSTATE (CPSR in AArch32), to rewind an access */
+static inline u64 modkvm_get_pc(const struct modkvm_arch_vcpu *a)
+{
+	return a->gp.pc;
+}
+
+static inline void modkvm_set_pc(struct modkvm_arch_vcpu *a, u64 pc)
+{
+	a->gp.pc = pc;
+}
+
+static inline u64 modkvm_get_pstate(const struct modkvm_arch_vcpu *a)
+{
+	return a->gp.pstate;
+}
+
+static inline void modkvm_set_pstate(struct modkvm_arch_vcpu *a, u64 pstate)
+{
+	a->gp.pstate = pstate;
+}
+
+/* SCTLR_EL1 data endianness: EE for EL1, E0E for EL0 */
+#define MODKVM_SCTLR_E0E	BIT_ULL(24)
+#define MODKVM_SCTLR_EE		BIT_ULL(25)
+
+/*
+ * Is a data access by the guest, in its current state, big-endian?
+ * AArch64 EL0 follows SCTLR_EL1.E0E, AArch64 EL1 SCTLR_EL1.EE, AArch32
+ * the E bit of its CPSR.
+ */
+static inline bool modkvm_guest_data_be(const struct modkvm_arch_vcpu *a)
+{
+	u64 pstate = a->gp.pstate, sctlr = a->sys[SR_SCTLR_EL1];
+
+	if (!(pstate & PSR_MODE32_BIT) &&
+	    (pstate & PSR_MODE_MASK) == PSR_MODE_EL0t)
+		return sctlr & MODKVM_SCTLR_E0E;
+	if (pstate & PSR_MODE32_BIT)		/* AArch32 EL0: CPSR.E */
+		return pstate & PSR_AA32_E_BIT;
+	return sctlr & MODKVM_SCTLR_EE;
+}
+
+/* PSCI CPU_ON: @t starts with the data endianness of @caller's EL1 */
+static inline void
+modkvm_inherit_el1_endianness(struct modkvm_arch_vcpu *t,
+			      const struct modkvm_arch_vcpu *caller)
+{
+	t->reset_be = caller->sys[SR_SCTLR_EL1] & MODKVM_SCTLR_EE;
+}
+
+/* MPIDR affinity fields, how PSCI names a CPU: Aff3 [39:32], Aff2-0 [23:0] */
+#define MODKVM_MPIDR_AFF_MASK	(GENMASK_ULL(39, 32) | GENMASK_ULL(23, 0))
+
+/* The affinity of a vCPU; read by other vCPUs (PSCI CPU_ON, AFFINITY_INFO) */
+static inline u64 modkvm_vcpu_affinity(const struct modkvm_arch_vcpu *a)
+{
+	return READ_ONCE(a->sys[SR_MPIDR_EL1]) & MODKVM_MPIDR_AFF_MASK;
+}
+
+/*
+ * Stage-2 descriptors (stage2.c) are 64 bits on both flavours and must be
+ * read and written whole, as the table walker may be reading them; a
+ * table change is made visible to the walker before the TLB is flushed
+ * or the guest may use it.
+ */
+static inline u64 modkvm_s2_read_desc(u64 *p)
+{
+	return READ_ONCE(*p);
+}
+
+static inline void modkvm_s2_write_desc(u64 *p, u64 desc)
+{
+	WRITE_ONCE(*p, desc);
+}
+
+static inline void modkvm_s2_sync(void)
+{
+	dsb(ishst);
+}
+
+/*
+ * cache.c: cache maintenance for guest memory. The stage-2 walker asks for
+ * @pa..+@size as it becomes visible to the guest for the first time (clean
+ * to the point of coherency, for a guest running with its caches off) or
+ * executable (no stale instructions); the guest's set/way operations have
+ * all of its memory cleaned and invalidated to the point of coherency.
+ */
+void modkvm_s2_prepare_new(phys_addr_t pa, u64 size);
+void modkvm_s2_prepare_exec(phys_addr_t pa, u64 size);
+void modkvm_dcache_clean_inval(phys_addr_t pa, u64 size);
+
+/*
+ * abort.c: a data or instruction abort from the guest, decoded into a
+ * struct modkvm_abort (virt/modkvm.h) for modkvm_handle_guest_abort()
+ */
+int modkvm_handle_abort(struct modkvm_vcpu *vcpu);
+
+/*
+ * fw_workaround.c: KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_<n> as the CPU
+ * deserves it, which a new VM keeps (modkvm_fw_workaround_init(), psci.c)
+ */
+u64 modkvm_arch_fw_workaround(unsigned int n);
+
+/*
+ * fpsimd.c: the guest's FP/SIMD registers, in the hardware from the first
+ * modkvm_fp_get() to the next modkvm_fp_put(). Lazy (loaded at the guest's
+ * first FP use, kept across exits) where kernel-mode NEON may sleep, from
+ * 6.8 on; before, the run loop loads them for each entry and saves them
+ * after it.
+ */
+#define MODKVM_FP_LAZY	(LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0))
+void modkvm_fp_get(struct modkvm_vcpu *vcpu);
+void modkvm_fp_put(struct modkvm_vcpu *vcpu);
 
 #endif /* MODKVM_ARCH_H */

@@ -8,7 +8,7 @@
  * CNTHCTL_EL2 (hyp/vhe/switch.c); everything else the guest reaches
  * natively.
  * The registers emulated here are those that map onto AArch64 registers
- * sysregs.c already emulates, and are handled there by their AArch64
+ * sys_regs.c already emulates, and are handled there by their AArch64
  * encoding:
  *   - the feature ID registers (TID3): MRC p15, 0, <Rt>, c0, c1-c3 and
  *     VMRS of MVFR0/1/2, the AArch32 view of modkvm_vm_id_reg();
@@ -88,11 +88,14 @@ static bool cp15_32(struct modkvm_vcpu *vcpu, struct cp_access *p)
 	u32 enc;
 
 	if (p->crn == 0 && p->op1 == 0 && p->crm >= 1) {
-		/* the feature ID registers, read-only */
+		/* the feature ID registers, read-only; c4-c7 read as zero */
+		if (p->crm <= 3)
+			return modkvm_sysreg_emulate(vcpu,
+					sys_reg(3, 0, 0, p->crm, p->op2),
+					p->read, &p->val);
 		if (!p->read)
 			return false;
-		p->val = p->crm <= 3 ? modkvm_vm_id_reg(vcpu->vm,
-					sys_reg(3, 0, 0, p->crm, p->op2)) : 0;
+		p->val = 0;
 		return true;
 	}
 	if (p->op1 == 0 && p->crn == 1 && p->crm == 0) {
@@ -146,9 +149,9 @@ static bool cp10_id(struct modkvm_vcpu *vcpu, struct cp_access *p)
 {
 	if (!p->read || p->crn < VMRS_MVFR2 || p->crn > VMRS_MVFR0)
 		return false;
-	p->val = modkvm_vm_id_reg(vcpu->vm,
-				  sys_reg(3, 0, 0, 3, VMRS_MVFR0 - p->crn));
-	return true;
+	return modkvm_sysreg_emulate(vcpu,
+				     sys_reg(3, 0, 0, 3, VMRS_MVFR0 - p->crn),
+				     true, &p->val);
 }
 
 int modkvm_handle_cp_access(struct modkvm_vcpu *vcpu)

@@ -4,7 +4,7 @@
  * the guest (KVM_SET_GUEST_DEBUG, KVM_EXIT_DEBUG).
  *
  * The guest's debug registers always trap (MDCR_EL2.TDA, TDOSA, TDRA) and
- * live in vcpu->arch.sys (sysregs.c emulates the guest's accesses, regs.c
+ * live in vcpu->arch.sys (sys_regs.c emulates the guest's accesses, regs.c
  * ONE_REG). What of them takes effect is put into the hardware for each
  * entry, and the host's values are put back at exit:
  *  - MDSCR_EL1, which VHE does not redirect: the guest's SS, KDE and MDE,

@@ -89,7 +89,7 @@ static int modkvm_handle_sync(struct modkvm_vcpu *vcpu)
 		return 1;
 	case ESR_ELx_EC_DABT_LOW:
 	case ESR_ELx_EC_IABT_LOW:
-		return modkvm_handle_guest_abort(vcpu);
+		return modkvm_handle_abort(vcpu);
 	case ESR_ELx_EC_BREAKPT_LOW:	/* only while userspace debugs */
 	case ESR_ELx_EC_SOFTSTP_LOW:
 	case ESR_ELx_EC_WATCHPT_LOW:

@@ -22,6 +22,7 @@
 #include <asm/sysreg.h>
 
 #include "modkvm.h"
+#include "sys_regs.h"
 
 /* Fields of the ID registers, from the Arm ARM (DDI 0487). */
 #define ID_PFR0_EL2_FIELD	GENMASK_ULL(11, 8)	/* ID_AA64PFR0_EL1.EL2 */
@@ -85,6 +86,13 @@ int modkvm_arch_init(void)
 	const char *why;
 	unsigned int cpu, first;
 	int ret;
+
+	/* A system register table the lookups would get wrong is a bug */
+	ret = modkvm_sys_regs_init();
+	if (ret) {
+		pr_err("refusing to load: the system register table is inconsistent (see above)\n");
+		return ret;
+	}
 
 	cpus_read_lock();
 	on_each_cpu(modkvm_read_cpu_el, NULL, 1);

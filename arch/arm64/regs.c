@@ -12,7 +12,7 @@
  * watchpoints 0-15 (the guest reaches, and debug.c arms, the ones
  * ID_AA64DFR0_EL1 advertises); DISR_EL1 and the AArch32 state
  * registers DBGVCR32_EL2, DACR32_EL2, IFSR32_EL2 and FPEXC32_EL2, stored
- * for userspace only (see below); MPIDR_EL1 (writable); MIDR_EL1,
+ * for userspace only (sys_regs.c); MPIDR_EL1 (writable); MIDR_EL1,
  * REVIDR_EL1, CLIDR_EL1, AIDR_EL1, CTR_EL0, ACTLR_EL1 (0: the guest's
  * accesses are RAZ/WI) and the whole feature ID space (op0 3, op1 0, CRn
  * 0, CRm 1-7), which only accept their current value (no
@@ -31,7 +31,8 @@
  * service bitmaps (smccc.c: TRNG, PV time, KVM's vendor calls; bits may
  * be cleared until the VM first runs). Not offered:
  * SVE registers, the CCSIDR demux, AArch32 coprocessor registers and PMU
- * registers. The system registers are listed in encoding order. Unknown
+ * registers. The system registers are those of sys_regs.c's table that
+ * userspace reaches, listed in its order, the encoding order. Unknown
  * registers, and system or firmware registers asked for with a size other
  * than 64 bits, give -ENOENT; a core register with the wrong size, or a core
  * offset inside a register, gives -EINVAL; a non-arm64 id -EINVAL; a bad
@@ -42,34 +43,17 @@
 #include <linux/mutex.h>
 #include <uapi/linux/psci.h>
 #include <linux/slab.h>
-#include <linux/sort.h>
 #include <linux/uaccess.h>
-#include <asm/barrier.h>
-#include <asm/cpufeature.h>
 #include <asm/ptrace.h>
-#include <asm/sysreg.h>
 
 #include "modkvm.h"
-#include "el2_regs.h"
+#include "sys_regs.h"
 
 #define CORE_ID(off, size)	(KVM_REG_ARM64 | KVM_REG_ARM_CORE | (size) | (off))
 #define CORE_OFF(name)		KVM_REG_ARM_CORE_REG(name)
-#define SYSREG_ID(op0, op1, crn, crm, op2) \
-	ARM64_SYS_REG(op0, op1, crn, crm, op2)
-
 /* Bits of a register id outside arch, size, group and the 16-bit index */
 #define ID_STRAY_BITS	(~(KVM_REG_ARCH_MASK | KVM_REG_SIZE_MASK | \
 			   KVM_REG_ARM_COPROC_MASK | 0xffffULL))
-
-#define CPACR_GUEST_MASK	(GENMASK_ULL(21, 20) | BIT_ULL(28))
-#define MDCCINT_MASK		(BIT_ULL(29) | BIT_ULL(30))
-#define OSLSR_OSLM_IMP		BIT_ULL(3)
-#define OSLSR_OSLK		BIT_ULL(1)
-#define MPIDR_RES1		BIT_ULL(31)
-#define MPIDR_WRITABLE		(GENMASK_ULL(39, 32) | BIT_ULL(30) | \
-				 GENMASK_ULL(24, 0))
-#define DISR_MASK		(BIT_ULL(31) | GENMASK_ULL(24, 0))	/* A, IDS, ISS */
-#define DBG_NR			MODKVM_DBG_MAX	/* DBGB{V,C}R<n>, DBGW{V,C}R<n> */
 
 /* ---- core registers ---- */
 
@@ -186,297 +170,6 @@ static int core_access(struct modkvm_vcpu *vcpu, const struct kvm_one_reg *reg,
 	return 0;
 }
 
-/* ---- system registers ---- */
-
-/*
- * DISR_EL1 and DBGVCR32_EL2 are kept here for userspace only, never
- * loaded into the hardware; so are DACR32_EL2, IFSR32_EL2 and
- * FPEXC32_EL2 (DACR, IFSR, FPEXC) unless the guest's EL1 is AArch32.
- * RAS is hidden from the guest (ID_AA64PFR0_EL1), so the stored DISR_EL1
- * is not loaded into VDISR_EL2 either (a guest reading DISR_EL1 anyway on
- * a RAS host gets VDISR_EL2 as the hardware holds it).
- */
-struct plain_sysreg {
-	u64 id;
-	enum modkvm_sysreg sr;
-	u64 mask;	/* bits a write keeps */
-};
-
-static const struct plain_sysreg plain_sysregs[] = {
-	{ SYSREG_ID(2, 0, 0, 2, 0), SR_MDCCINT_EL1, MDCCINT_MASK },
-	{ SYSREG_ID(2, 0, 0, 2, 2), SR_MDSCR_EL1, GENMASK_ULL(31, 0) },
-	{ SYSREG_ID(2, 0, 1, 3, 4), SR_OSDLR_EL1, BIT_ULL(0) },
-	{ SYSREG_ID(2, 0, 7, 9, 6), SR_DBGCLAIM, 0xff },	/* DBGCLAIMCLR */
-	{ SYSREG_ID(2, 4, 0, 7, 0), SR_DBGVCR32_EL2, GENMASK_ULL(31, 0) },
-	{ SYSREG_ID(3, 0, 1, 0, 0), SR_SCTLR_EL1, ~0ULL },
-	{ SYSREG_ID(3, 0, 1, 0, 2), SR_CPACR_EL1, CPACR_GUEST_MASK },
-	{ SYSREG_ID(3, 0, 2, 0, 0), SR_TTBR0_EL1, ~0ULL },
-	{ SYSREG_ID(3, 0, 2, 0, 1), SR_TTBR1_EL1, ~0ULL },
-	{ SYSREG_ID(3, 0, 2, 0, 2), SR_TCR_EL1, ~0ULL },
-	{ SYSREG_ID(3, 0, 5, 1, 0), SR_AFSR0_EL1, ~0ULL },
-	{ SYSREG_ID(3, 0, 5, 1, 1), SR_AFSR1_EL1, ~0ULL },
-	{ SYSREG_ID(3, 0, 5, 2, 0), SR_ESR_EL1, ~0ULL },
-	{ SYSREG_ID(3, 0, 6, 0, 0), SR_FAR_EL1, ~0ULL },
-	{ SYSREG_ID(3, 0, 7, 4, 0), SR_PAR_EL1, ~0ULL },
-	{ SYSREG_ID(3, 0, 10, 2, 0), SR_MAIR_EL1, ~0ULL },
-	{ SYSREG_ID(3, 0, 10, 3, 0), SR_AMAIR_EL1, ~0ULL },
-	{ SYSREG_ID(3, 0, 12, 0, 0), SR_VBAR_EL1, ~0ULL },
-	{ SYSREG_ID(3, 0, 12, 1, 1), SR_DISR_EL1, DISR_MASK },
-	{ SYSREG_ID(3, 0, 13, 0, 1), SR_CONTEXTIDR_EL1, ~0ULL },
-	{ SYSREG_ID(3, 0, 13, 0, 4), SR_TPIDR_EL1, ~0ULL },
-	{ SYSREG_ID(3, 0, 14, 1, 0), SR_CNTKCTL_EL1, ~0ULL },
-	{ SYSREG_ID(3, 2, 0, 0, 0), SR_CSSELR_EL1, ~0ULL },
-	{ SYSREG_ID(3, 3, 13, 0, 2), SR_TPIDR_EL0, ~0ULL },
-	{ SYSREG_ID(3, 3, 13, 0, 3), SR_TPIDRRO_EL0, ~0ULL },
-	{ SYSREG_ID(3, 4, 3, 0, 0), SR_DACR32_EL2, GENMASK_ULL(31, 0) },
-	{ SYSREG_ID(3, 4, 5, 0, 1), SR_IFSR32_EL2, GENMASK_ULL(31, 0) },
-	{ SYSREG_ID(3, 4, 5, 3, 0), SR_FPEXC32_EL2, GENMASK_ULL(31, 0) },
-};
-
-/*
- * DBGB{V,C}R<n>_EL1, DBGW{V,C}R<n>_EL1, n = 0..15 (op0 2, op1 0, CRn 0,
- * CRm n, op2 4..7), by op2 - 4
- */
-static const struct {
-	enum modkvm_sysreg first;
-	u64 mask;
-} dbg_bpwp[] = {
-	{ SR_DBGBVR0_EL1, MODKVM_DBG_BVR_MASK },
-	{ SR_DBGBCR0_EL1, MODKVM_DBG_BCR_MASK },
-	{ SR_DBGWVR0_EL1, MODKVM_DBG_WVR_MASK },
-	{ SR_DBGWCR0_EL1, MODKVM_DBG_WCR_MASK },
-};
-
-#define DBG_BPWP_ID(n, op2)	SYSREG_ID(2, 0, 0, n, op2)
-
-/*
- * The pointer authentication keys of a vCPU with KVM_ARM_VCPU_PTRAUTH_*
- * (none otherwise): AP{IA,IB,DA,DB}KEY{LO,HI}_EL1 (op0 3, op1 0, CRn 2,
- * CRm 1 and 2, op2 0..3) with the address feature, APGAKEY{LO,HI}_EL1
- * (CRm 3, op2 0 and 1) with the generic one; in the order of sys[]
- */
-#define PTRAUTH_NR		(SR_APGAKEYHI_EL1 - SR_APIAKEYLO_EL1 + 1)
-#define PTRAUTH_ID(i)		SYSREG_ID(3, 0, 2, 1 + (i) / 4, (i) % 4)
-
-static int ptrauth_slot(struct modkvm_vcpu *vcpu, u64 id)
-{
-	u64 feat = vcpu->arch.features;
-	unsigned int i;
-
-	for (i = 0; i < PTRAUTH_NR; i++) {
-		if (PTRAUTH_ID(i) != id)
-			continue;
-		if (!(feat & BIT_ULL(i < 8 ? KVM_ARM_VCPU_PTRAUTH_ADDRESS :
-					 KVM_ARM_VCPU_PTRAUTH_GENERIC)))
-			return -1;
-		return SR_APIAKEYLO_EL1 + i;
-	}
-	return -1;
-}
-
-/* The slot of breakpoint/watchpoint register @id (a full id), or -1 */
-static int dbg_bpwp_slot(u64 id, u64 *mask)
-{
-	u64 n = (id & KVM_REG_ARM64_SYSREG_CRM_MASK) >>
-		KVM_REG_ARM64_SYSREG_CRM_SHIFT;
-	u64 op2 = (id & KVM_REG_ARM64_SYSREG_OP2_MASK) >>
-		  KVM_REG_ARM64_SYSREG_OP2_SHIFT;
-
-	if (op2 < 4 || id != DBG_BPWP_ID(n, op2))
-		return -1;
-	*mask = dbg_bpwp[op2 - 4].mask;
-	return dbg_bpwp[op2 - 4].first + n;
-}
-
-#define KREG_OSLSR_EL1	SYSREG_ID(2, 0, 1, 1, 4)
-#define KREG_MIDR_EL1	SYSREG_ID(3, 0, 0, 0, 0)
-#define KREG_MPIDR_EL1	SYSREG_ID(3, 0, 0, 0, 5)
-#define KREG_REVIDR_EL1	SYSREG_ID(3, 0, 0, 0, 6)
-#define KREG_ACTLR_EL1	SYSREG_ID(3, 0, 1, 0, 1)
-#define KREG_CLIDR_EL1	SYSREG_ID(3, 1, 0, 0, 1)
-#define KREG_AIDR_EL1	SYSREG_ID(3, 1, 0, 0, 7)
-#define KREG_CTR_EL0	SYSREG_ID(3, 3, 0, 0, 1)
-
-static const u64 special_sysregs[] = {
-	KREG_OSLSR_EL1, KREG_MIDR_EL1, KREG_MPIDR_EL1, KREG_REVIDR_EL1,
-	KREG_ACTLR_EL1, KREG_CLIDR_EL1, KREG_AIDR_EL1, KREG_CTR_EL0,
-	KVM_REG_ARM_TIMER_CTL, KVM_REG_ARM_TIMER_CVAL, KVM_REG_ARM_TIMER_CNT,
-	KVM_REG_ARM_PTIMER_CTL, KVM_REG_ARM_PTIMER_CVAL, KVM_REG_ARM_PTIMER_CNT,
-};
-
-static u64 cntpct(void)
-{
-	isb();
-	return read_sysreg(cntpct_el0);
-}
-
-/* A timer's CTL with ISTATUS computed for counter value @now */
-static u64 timer_ctl(u64 ctl, u64 cval, u64 now)
-{
-	ctl &= MK_CNT_CTL_ENABLE | MK_CNT_CTL_IMASK;
-	if ((ctl & MK_CNT_CTL_ENABLE) && now >= cval)
-		ctl |= MK_CNT_CTL_ISTATUS;
-	return ctl;
-}
-
-/* The 64-bit system register with full id @id (size U64 checked): */
-static int sysreg_get(struct modkvm_vcpu *vcpu, u64 id, u64 *val)
-{
-	struct modkvm_vm *vm = vcpu->vm;
-	u64 *sys = vcpu->arch.sys;
-	unsigned int i;
-	u64 mask;
-	int slot;
-
-	for (i = 0; i < ARRAY_SIZE(plain_sysregs); i++) {
-		if (plain_sysregs[i].id == id) {
-			*val = sys[plain_sysregs[i].sr];
-			return 0;
-		}
-	}
-	slot = dbg_bpwp_slot(id, &mask);
-	if (slot < 0)
-		slot = ptrauth_slot(vcpu, id);
-	if (slot >= 0) {
-		*val = sys[slot];
-		return 0;
-	}
-
-	switch (id) {
-	case KREG_OSLSR_EL1:
-		*val = sys[SR_OSLSR_EL1];
-		return 0;
-	case KREG_MIDR_EL1:
-		*val = vm->arch.midr;
-		return 0;
-	case KREG_MPIDR_EL1:
-		*val = sys[SR_MPIDR_EL1];
-		return 0;
-	/*
-	 * The guest reads REVIDR, CLIDR and AIDR from the CPU it runs on
-	 * (HCR_EL2.TID1 and TID2 are clear): give this CPU's, as for CTR.
-	 */
-	case KREG_REVIDR_EL1:
-		*val = read_sysreg(revidr_el1);
-		return 0;
-	case KREG_CLIDR_EL1:
-		*val = read_sysreg(clidr_el1);
-		return 0;
-	case KREG_AIDR_EL1:
-		*val = read_sysreg(aidr_el1);
-		return 0;
-	case KREG_ACTLR_EL1:		/* RAZ/WI to the guest (sysregs.c) */
-		*val = 0;
-		return 0;
-	case KREG_CTR_EL0:
-		*val = read_sanitised_ftr_reg(SYS_CTR_EL0);
-		return 0;
-	case KVM_REG_ARM_TIMER_CTL:
-		*val = timer_ctl(sys[SR_CNTV_CTL_EL0], sys[SR_CNTV_CVAL_EL0],
-				 cntpct() - READ_ONCE(vm->cntvoff));
-		return 0;
-	case KVM_REG_ARM_TIMER_CVAL:
-		*val = sys[SR_CNTV_CVAL_EL0];
-		return 0;
-	case KVM_REG_ARM_TIMER_CNT:
-		*val = cntpct() - READ_ONCE(vm->cntvoff);
-		return 0;
-	case KVM_REG_ARM_PTIMER_CTL:
-		*val = timer_ctl(sys[SR_CNTP_CTL_EL0], sys[SR_CNTP_CVAL_EL0],
-				 cntpct());
-		return 0;
-	case KVM_REG_ARM_PTIMER_CVAL:
-		*val = sys[SR_CNTP_CVAL_EL0];
-		return 0;
-	case KVM_REG_ARM_PTIMER_CNT:
-		*val = cntpct();
-		return 0;
-	}
-	return -ENOENT;
-}
-
-static int sysreg_set(struct modkvm_vcpu *vcpu, u64 id, u64 val)
-{
-	struct modkvm_vm *vm = vcpu->vm;
-	u64 *sys = vcpu->arch.sys;
-	unsigned int i;
-	u64 cur, mask;
-	int ret, slot;
-
-	for (i = 0; i < ARRAY_SIZE(plain_sysregs); i++) {
-		if (plain_sysregs[i].id == id) {
-			sys[plain_sysregs[i].sr] = val & plain_sysregs[i].mask;
-			return 0;
-		}
-	}
-	slot = dbg_bpwp_slot(id, &mask);
-	if (slot < 0) {
-		slot = ptrauth_slot(vcpu, id);
-		mask = ~0ULL;
-	}
-	if (slot >= 0) {
-		sys[slot] = val & mask;
-		return 0;
-	}
-
-	switch (id) {
-	case KREG_OSLSR_EL1:		/* only the lock state is state */
-		sys[SR_OSLSR_EL1] = OSLSR_OSLM_IMP | (val & OSLSR_OSLK);
-		return 0;
-	case KREG_MPIDR_EL1:
-		sys[SR_MPIDR_EL1] = MPIDR_RES1 | (val & MPIDR_WRITABLE);
-		return 0;
-	case KREG_MIDR_EL1:
-	case KREG_REVIDR_EL1:
-	case KREG_ACTLR_EL1:
-	case KREG_CLIDR_EL1:
-	case KREG_AIDR_EL1:
-	case KREG_CTR_EL0:		/* invariant: the current value only */
-		ret = sysreg_get(vcpu, id, &cur);
-		if (ret)
-			return ret;
-		return val == cur ? 0 : -EINVAL;
-	case KVM_REG_ARM_TIMER_CTL:
-		sys[SR_CNTV_CTL_EL0] = val & (MK_CNT_CTL_ENABLE |
-					      MK_CNT_CTL_IMASK);
-		return 0;
-	case KVM_REG_ARM_TIMER_CVAL:
-		sys[SR_CNTV_CVAL_EL0] = val;
-		return 0;
-	case KVM_REG_ARM_TIMER_CNT:	/* one virtual counter for the VM */
-		WRITE_ONCE(vm->cntvoff, cntpct() - val);
-		return 0;
-	case KVM_REG_ARM_PTIMER_CTL:
-		sys[SR_CNTP_CTL_EL0] = val & (MK_CNT_CTL_ENABLE |
-					      MK_CNT_CTL_IMASK);
-		return 0;
-	case KVM_REG_ARM_PTIMER_CVAL:
-		sys[SR_CNTP_CVAL_EL0] = val;
-		return 0;
-	case KVM_REG_ARM_PTIMER_CNT:	/* no CNTPOFF: accepted, ignored */
-		return 0;
-	}
-	return -ENOENT;
-}
-
-/* The feature ID space: op0 3, op1 0, CRn 0, CRm 1..7 */
-static bool is_id_reg(u64 id, u32 *enc)
-{
-	u32 op0 = (id & KVM_REG_ARM64_SYSREG_OP0_MASK) >>
-		  KVM_REG_ARM64_SYSREG_OP0_SHIFT;
-	u32 op1 = (id & KVM_REG_ARM64_SYSREG_OP1_MASK) >>
-		  KVM_REG_ARM64_SYSREG_OP1_SHIFT;
-	u32 crn = (id & KVM_REG_ARM64_SYSREG_CRN_MASK) >>
-		  KVM_REG_ARM64_SYSREG_CRN_SHIFT;
-	u32 crm = (id & KVM_REG_ARM64_SYSREG_CRM_MASK) >>
-		  KVM_REG_ARM64_SYSREG_CRM_SHIFT;
-	u32 op2 = (id & KVM_REG_ARM64_SYSREG_OP2_MASK) >>
-		  KVM_REG_ARM64_SYSREG_OP2_SHIFT;
-
-	*enc = sys_reg(op0, op1, crn, crm, op2);
-	return op0 == 3 && op1 == 0 && crn == 0 && crm >= 1 && crm <= 7;
-}
-
 /* ---- firmware pseudo-registers ---- */
 
 static const u64 fw_regs[] = {
@@ -581,16 +274,20 @@ static int fw_set(struct modkvm_vcpu *vcpu, u64 id, u64 val)
 
 /* ---- the ioctls ---- */
 
-/* A 64-bit register id other than core: classify; 0 if known */
-static int u64_reg_lookup(struct modkvm_vcpu *vcpu, u64 id)
+/*
+ * A 64-bit register id other than core: classify; 0 if known, with *@sr
+ * the descriptor of a system register (NULL for a firmware one)
+ */
+static int u64_reg_lookup(struct modkvm_vcpu *vcpu, u64 id,
+			  const struct modkvm_sys_reg **sr)
 {
 	u64 id64 = (id & ~KVM_REG_SIZE_MASK) | KVM_REG_SIZE_U64;
-	u64 dummy;
-	u32 enc;
 
+	*sr = NULL;
 	switch (id & KVM_REG_ARM_COPROC_MASK) {
 	case KVM_REG_ARM64_SYSREG:
-		if (!is_id_reg(id64, &enc) && sysreg_get(vcpu, id64, &dummy))
+		*sr = modkvm_sys_reg_user_find(vcpu, id64);
+		if (!*sr)
 			return -ENOENT;
 		break;
 	case KVM_REG_ARM_FW:
@@ -619,8 +316,8 @@ static int one_reg_check(const struct kvm_one_reg *reg)
 int modkvm_get_one_reg(struct modkvm_vcpu *vcpu, const struct kvm_one_reg *reg)
 {
 	u64 __user *uaddr = u64_to_user_ptr(reg->addr);
+	const struct modkvm_sys_reg *sr;
 	u64 val = 0;
-	u32 enc;
 	int ret;
 
 	ret = one_reg_check(reg);
@@ -628,24 +325,24 @@ int modkvm_get_one_reg(struct modkvm_vcpu *vcpu, const struct kvm_one_reg *reg)
 		return ret;
 	if ((reg->id & KVM_REG_ARM_COPROC_MASK) == KVM_REG_ARM_CORE)
 		return core_access(vcpu, reg, false);
-	ret = u64_reg_lookup(vcpu, reg->id);
+	ret = u64_reg_lookup(vcpu, reg->id, &sr);
 	if (ret)
 		return ret;
 
-	if ((reg->id & KVM_REG_ARM_COPROC_MASK) != KVM_REG_ARM64_SYSREG)
-		val = fw_get(vcpu, reg->id);
-	else if (is_id_reg(reg->id, &enc))
-		val = modkvm_user_id_reg(vcpu->vm, enc);
+	if (sr)
+		ret = modkvm_sys_reg_get_user(vcpu, sr, &val);
 	else
-		sysreg_get(vcpu, reg->id, &val);
+		val = fw_get(vcpu, reg->id);
+	if (ret)
+		return ret;
 	return put_user(val, uaddr) ? -EFAULT : 0;
 }
 
 int modkvm_set_one_reg(struct modkvm_vcpu *vcpu, const struct kvm_one_reg *reg)
 {
 	u64 __user *uaddr = u64_to_user_ptr(reg->addr);
+	const struct modkvm_sys_reg *sr;
 	u64 val;
-	u32 enc;
 	int ret;
 
 	ret = one_reg_check(reg);
@@ -653,28 +350,15 @@ int modkvm_set_one_reg(struct modkvm_vcpu *vcpu, const struct kvm_one_reg *reg)
 		return ret;
 	if ((reg->id & KVM_REG_ARM_COPROC_MASK) == KVM_REG_ARM_CORE)
 		return core_access(vcpu, reg, true);
-	ret = u64_reg_lookup(vcpu, reg->id);
+	ret = u64_reg_lookup(vcpu, reg->id, &sr);
 	if (ret)
 		return ret;
 	if (get_user(val, uaddr))
 		return -EFAULT;
 
-	if ((reg->id & KVM_REG_ARM_COPROC_MASK) != KVM_REG_ARM64_SYSREG)
-		return fw_set(vcpu, reg->id, val);
-	if (is_id_reg(reg->id, &enc)) {
-		if (modkvm_id_reg_user_wi(vcpu->vm, enc))  /* AArch32: RAZ/WI */
-			return 0;
-		/* read-only but for what sysregs.c lets userspace lower */
-		return modkvm_set_user_id_reg(vcpu->vm, enc, val);
-	}
-	return sysreg_set(vcpu, reg->id, val);
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	u64 x = *(const u64 *)a, y = *(const u64 *)b;
-
-	return x < y ? -1 : x > y;
+	if (sr)
+		return modkvm_sys_reg_set_user(vcpu, sr, val);
+	return fw_set(vcpu, reg->id, val);
 }
 
 /*
@@ -684,7 +368,7 @@ static int cmp_u64(const void *a, const void *b)
  */
 static unsigned int walk_reg_ids(struct modkvm_vcpu *vcpu, u64 *ids)
 {
-	unsigned int n = 0, first_sys, i, crm, op2;
+	unsigned int n = 0, i;
 	u64 off;
 
 #define ADD(x)	do { if (ids) ids[n] = (x); n++; } while (0)
@@ -704,23 +388,8 @@ static unsigned int walk_reg_ids(struct modkvm_vcpu *vcpu, u64 *ids)
 	ADD(CORE_ID(CORE_OFF(fp_regs.fpsr), KVM_REG_SIZE_U32));
 	ADD(CORE_ID(CORE_OFF(fp_regs.fpcr), KVM_REG_SIZE_U32));
 
-	first_sys = n;
-	for (i = 0; i < ARRAY_SIZE(plain_sysregs); i++)
-		ADD(plain_sysregs[i].id);
-	for (crm = 0; crm < DBG_NR; crm++)
-		for (op2 = 4; op2 <= 7; op2++)
-			ADD(DBG_BPWP_ID(crm, op2));
-	for (i = 0; i < ARRAY_SIZE(special_sysregs); i++)
-		ADD(special_sysregs[i]);
-	for (i = 0; i < PTRAUTH_NR; i++)
-		if (ptrauth_slot(vcpu, PTRAUTH_ID(i)) >= 0)
-			ADD(PTRAUTH_ID(i));
-	for (crm = 1; crm <= 7; crm++)
-		for (op2 = 0; op2 <= 7; op2++)
-			ADD(SYSREG_ID(3, 0, 0, crm, op2));
-	if (ids)
-		sort(ids + first_sys, n - first_sys, sizeof(*ids), cmp_u64,
-		     NULL);
+	/* the system registers, in encoding order: the table's */
+	n += modkvm_sys_reg_user_ids(vcpu, ids ? ids + n : NULL);
 	for (i = 0; i < ARRAY_SIZE(fw_regs); i++)
 		ADD(fw_regs[i]);
 #undef ADD

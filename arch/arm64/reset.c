@@ -14,7 +14,7 @@
  * the system as a whole has both kinds with one algorithm, and then, as
  * api.rst asks when both capabilities are there, both or neither (a VM
  * with them runs with HCR_EL2.API and APK set, its keys switched by
- * switch_entry.S; without them API/APK stay clear, so the guest's PAC
+ * hyp/entry.S; without them API/APK stay clear, so the guest's PAC
  * instructions and key register accesses trap and get UNDEF). PMU, SVE
  * and EL2 are refused, and all vCPUs of a VM must ask for the same
  * features (POWER_OFF apart), so all have the same width. A reset gives
@@ -23,7 +23,8 @@
  * OS lock set; the pointer authentication keys, UNKNOWN after a reset in
  * the architecture, are zero (never anything of the host's); the MPIDR
  * (Aff0 = creation index % 16, Aff1 = index / 16) survives resets once
- * set, as a CPU's identity does.
+ * set, as a CPU's identity does. The system registers get the reset
+ * values of sys_regs.c's table.
  */
 #include <linux/bitfield.h>
 #include <linux/kvm.h>
@@ -37,20 +38,7 @@
 
 #include "modkvm.h"
 #include "el2_regs.h"
-
-/*
- * SCTLR_EL1 out of reset: the bits that are RES1 on a CPU without the
- * features that give them meaning (LSMAOE, nTLSMD, SPAN, EIS, TSCXT, EOS),
- * all else 0: little-endian, MMU, caches and alignment checks off.
- */
-#define SCTLR_EL1_RESET		0x30d00800ULL
-#define SCTLR_EE		BIT_ULL(25)
-
-/* OSLSR_EL1: OSLM = 0b10 (OS lock implemented, AArch64), OSLK set */
-#define OSLSR_OSLM_IMP		BIT_ULL(3)
-#define OSLSR_OSLK		BIT_ULL(1)
-
-#define MPIDR_RES1		BIT_ULL(31)
+#include "sys_regs.h"
 
 /* Feature fields that decide which HCR_EL2 trap bits exist */
 #define PFR0_RAS		GENMASK_ULL(31, 28)
@@ -120,9 +108,9 @@ int modkvm_arch_vm_init(struct modkvm_vm *vm, unsigned long type)
 
 	/*
 	 * No GIC system register interface for the guest: its ID_AA64PFR0_EL1
-	 * says so (sysregs.c), but on a host with one (and SRE on at EL2, as
+	 * says so (id_regs.c), but on a host with one (and SRE on at EL2, as
 	 * Linux sets it) the guest would reach the virtual CPU interface's
-	 * registers. ICH_HCR_EL2 traps all of them (sysregs.c makes them
+	 * registers. ICH_HCR_EL2 traps all of them (sys_regs.c makes them
 	 * UNDEF), with the virtual interface itself left disabled.
 	 * ICC_SRE_EL1 is not trapped; it reads with SRE set.
 	 */
@@ -151,28 +139,21 @@ void modkvm_arch_preferred_target(struct kvm_vcpu_init *init)
 	init->target = KVM_ARM_TARGET_GENERIC_V8;
 }
 
-static u64 default_mpidr(unsigned int idx)
-{
-	return MPIDR_RES1 | ((u64)(idx / 16) << 8) | (idx % 16);
-}
-
 void modkvm_arch_vcpu_reset(struct modkvm_vcpu *vcpu)
 {
 	struct modkvm_arch_vcpu *a = &vcpu->arch;
-	u64 mpidr = a->sys[SR_MPIDR_EL1];
 
 	memset(&a->gp, 0, sizeof(a->gp));
-	memset(a->sys, 0, sizeof(a->sys));
-	if (modkvm_el1_is_32bit(a)) {
+	/* the core registers kept in sys[]; the table resets the rest */
+	a->sys[SR_SP_EL1] = 0;
+	a->sys[SR_ELR_EL1] = 0;
+	a->sys[SR_SPSR_EL1] = 0;
+	modkvm_sys_regs_reset(vcpu);
+	if (modkvm_el1_is_32bit(a))
 		modkvm_aa32_reset(a, a->reset_be);
-	} else {
+	else
 		a->gp.pstate = PSR_MODE_EL1h | PSR_D_BIT | PSR_A_BIT |
 			       PSR_I_BIT | PSR_F_BIT;
-		a->sys[SR_SCTLR_EL1] = SCTLR_EL1_RESET |
-				       (a->reset_be ? SCTLR_EE : 0);
-	}
-	a->sys[SR_MPIDR_EL1] = mpidr ? mpidr : default_mpidr(vcpu->idx);
-	a->sys[SR_OSLSR_EL1] = OSLSR_OSLM_IMP | OSLSR_OSLK;
 
 	memset(&a->fp, 0, sizeof(a->fp));
 	memset(a->spsr_aa32, 0, sizeof(a->spsr_aa32));

@@ -45,7 +45,9 @@
 /*
  * The guest's EL1 registers that live in the hardware while it runs, in
  * the order they are loaded: X(index in arch.sys[], EL1 encoding, EL12
- * encoding).
+ * encoding). This list stays here rather than in sys_regs.c's table:
+ * straight-line accesses by name, not a table walk, on every entry and
+ * exit.
  */
 #define HYP_GUEST_EL1_REGS(X)						\
 	X(SR_SCTLR_EL1,		SYS_SCTLR_EL1,		SYS_SCTLR_EL12)	\
@@ -226,7 +228,7 @@ static __always_inline void hyp_guest_vm_load(const struct modkvm_vcpu *vcpu)
 
 /*
  * Traps while the guest runs: debug, trace, statistical profiling and
- * PMU registers all trap to us (sysregs.c emulates or UNDEFs them);
+ * PMU registers all trap to us (sys_regs.c emulates or UNDEFs them);
  * HPMN stays the host's so its counters keep their split. TDE stays
  * clear (the guest's debug exceptions go to its EL1) unless userspace
  * debugs the guest: modkvm_debug_enter() adds it then. The MDCR_EL2

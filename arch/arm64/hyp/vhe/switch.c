@@ -97,7 +97,7 @@ static __always_inline u64 vhe_guest_cptr(bool fp_loaded)
  * module code: a direct call is fine while the switch runs in the host
  * kernel at EL2. An nVHE switch cannot call it; it needs the guest's
  * breakpoint and watchpoint counts computed in advance (today they come
- * from the sanitised ID_AA64DFR0_EL1, sysregs.c) and the register switch
+ * from the sanitised ID_AA64DFR0_EL1, sys_regs.c) and the register switch
  * as an __always_inline helper under hyp/, with the host's debug state
  * kept in memory mapped at EL2.
  */

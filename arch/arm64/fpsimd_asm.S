@@ -2,7 +2,7 @@
 /*
  * modkvm, arm64: the guest's FP/SIMD registers in and out of the hardware.
  *
- * Called by the run loop (virt/vcpu.c) in the host's context, inside a
+ * Called by the run loop (arch/arm64/fpsimd.c, for virt/vcpu.c) in the host's context, inside a
  * kernel_neon_begin() section, never by the world switch: FP/SIMD is
  * switched lazily around it, so this is not EL2 code and stays out of
  * hyp/.
