@@ -16,15 +16,16 @@
 #include <asm/fpsimd.h>
 #include <asm/ptrace.h>
 
-#include "switch_asm.h"
+#include "hyp/call.h"
+#include "hyp/switch_asm.h"
 #include "hyp/smccc_fast.h"
 
 struct modkvm_vm;
 struct modkvm_vcpu;
 
 /*
- * Guest general-purpose state. The layout is known to switch.S (see
- * switch_asm.h).
+ * Guest general-purpose state. The layout is known to hyp/entry.S (see
+ * hyp/switch_asm.h).
  */
 struct modkvm_gp_regs {
 	u64 x[31];
@@ -73,7 +74,7 @@ enum modkvm_sysreg {
 	SR_CNTV_CVAL_EL0,
 	/*
 	 * the pointer authentication keys (A, B instruction and data, and
-	 * generic; low then high half each), in this order: switch_entry.S
+	 * generic; low then high half each), in this order: hyp/entry.S
 	 * loads them around the guest of a VM that has pointer authentication
 	 */
 	SR_APIAKEYLO_EL1,
@@ -133,6 +134,7 @@ struct modkvm_s2 {
 	unsigned int start_level;
 	unsigned int ipa_bits;
 	u64 vtcr;
+	u64 vttbr;		/* VTTBR_EL2: pgd's address and the VMID */
 	u16 vmid;
 	/*
 	 * FEAT_S2FWB in use (HCR_EL2.FWB): leaves force Normal write-back,
@@ -161,7 +163,7 @@ struct modkvm_arch_vm {
 	/*
 	 * Pointer authentication (KVM_ARM_VCPU_PTRAUTH_ADDRESS and _GENERIC,
 	 * always both): HCR_EL2.API and APK set, the keys switched
-	 * (switch_entry.S); fixed with the features
+	 * (hyp/entry.S); fixed with the features
 	 */
 	bool ptrauth;
 };
@@ -199,7 +201,7 @@ struct modkvm_timer {
 };
 
 struct modkvm_arch_vcpu {
-	struct modkvm_gp_regs gp;	/* must stay first: switch.S */
+	struct modkvm_gp_regs gp;	/* must stay first: hyp/entry.S */
 	u64 sys[SR_NR];
 	struct user_fpsimd_state fp;
 	u64 features;			/* KVM_ARM_VCPU_* bits from INIT */
@@ -304,8 +306,15 @@ static inline bool modkvm_smccc_by_smc(const struct modkvm_arch_vcpu *a)
 
 /* ---- arch/arm64 functions used by the core ---- */
 
-/* switch.c */
-int modkvm_arch_enter_guest(struct modkvm_vcpu *vcpu);
+/*
+ * One trip into the guest and back (hyp/vhe/switch.c); the exit code,
+ * which is also left in vcpu->arch.exit.
+ */
+static inline int modkvm_arch_enter_guest(struct modkvm_vcpu *vcpu)
+{
+	return modkvm_call_hyp_ret(vcpu_run, vcpu);
+}
+
 void modkvm_arch_vcpu_load(struct modkvm_vcpu *vcpu);
 void modkvm_arch_vcpu_put(struct modkvm_vcpu *vcpu);
 

@@ -5,7 +5,8 @@
  * registers), from a guest whose EL1 is AArch32.
  *
  * What traps is set by HCR_EL2 (reset.c), MDCR_EL2, CPTR_EL2 and
- * CNTHCTL_EL2 (switch.c); everything else the guest reaches natively.
+ * CNTHCTL_EL2 (hyp/vhe/switch.c); everything else the guest reaches
+ * natively.
  * The registers emulated here are those that map onto AArch64 registers
  * sys_regs.c already emulates, and are handled there by their AArch64
  * encoding:

@@ -21,8 +21,8 @@
  * breakpoint, watchpoint, software step and BRK exceptions go to its own
  * EL1 without modkvm. The host's debug state (MDSCR_EL1 and the registers
  * of ptrace/perf breakpoints) is saved and restored exactly; PSTATE.D is
- * masked at EL2 from the first change to the last (switch.c), so that no
- * debug exception can be taken at EL2 with the guest's settings.
+ * masked at EL2 from the first change to the last (hyp/vhe/switch.c), so
+ * that no debug exception can be taken at EL2 with the guest's settings.
  *
  * Userspace debugging (KVM_GUESTDBG_ENABLE with SINGLESTEP, USE_SW_BP or
  * USE_HW) takes the hardware over instead: TDE routes the guest's debug

@@ -14,7 +14,7 @@
 
 #include "modkvm.h"
 
-/* switch_entry.S */
+/* fpsimd_asm.S */
 void __modkvm_fp_save(struct user_fpsimd_state *st);
 void __modkvm_fp_load(const struct user_fpsimd_state *st);
 

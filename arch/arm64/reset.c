@@ -14,7 +14,7 @@
  * the system as a whole has both kinds with one algorithm, and then, as
  * api.rst asks when both capabilities are there, both or neither (a VM
  * with them runs with HCR_EL2.API and APK set, its keys switched by
- * switch_entry.S; without them API/APK stay clear, so the guest's PAC
+ * hyp/entry.S; without them API/APK stay clear, so the guest's PAC
  * instructions and key register accesses trap and get UNDEF). PMU, SVE
  * and EL2 are refused, and all vCPUs of a VM must ask for the same
  * features (POWER_OFF apart), so all have the same width. A reset gives

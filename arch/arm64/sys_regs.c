@@ -49,7 +49,7 @@
  *
  * What is loaded into the hardware around the guest is not decided here:
  * switch.c keeps its own fixed lists of loads and saves (with the *_EL12
- * and *_EL02 names VHE gives), and debug.c and switch_entry.S theirs,
+ * and *_EL02 names VHE gives), and debug.c and hyp/entry.S theirs,
  * since a world switch made of straight-line accesses is what the
  * hardware needs and a table walk there would slow every entry.
  */

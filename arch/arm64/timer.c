@@ -3,7 +3,7 @@
  * modkvm, arm64: the guest's generic timers.
  *
  * The guest owns its EL1 virtual timer: it is in the hardware while the
- * guest runs (switch.c) and silenced while the host runs. Its physical
+ * guest runs (hyp/) and silenced while the host runs. Its physical
  * timer is emulated (sys_regs.c keeps CTL/CVAL). This file computes the
  * output level of both, which userspace's interrupt controller gets in
  * kvm_run->s.regs.device_irq_level, and when a vCPU in WFI must wake.

@@ -3,8 +3,7 @@
  * modkvm, arm64: what stage 2 needs from the CPU: the IPA size the host
  * supports, VTCR_EL2 for a VM, VMIDs, and TLB invalidation by VMID.
  *
- * TLB maintenance for a guest is done with that guest's VMID in VTTBR_EL2
- * and HCR_EL2.TGE clear, so the EL1&0 (guest) regime is the one targeted,
+ * TLB maintenance for a guest is done at EL2 (hyp/vhe/tlbi.c), called
  * with interrupts off for the few instructions it takes.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -86,50 +85,30 @@ static void modkvm_vmid_free(u16 vmid)
 	spin_unlock(&vmid_lock);
 }
 
-/* Run @op with the guest's VMID current and TGE clear. */
-#define with_guest_regime(s2, op)					\
-do {									\
-	unsigned long __flags;						\
-	u64 __hcr, __vttbr;						\
-									\
-	local_irq_save(__flags);					\
-	__vttbr = read_sysreg(vttbr_el2);				\
-	__hcr = read_sysreg(hcr_el2);					\
-	write_sysreg((u64)(s2)->vmid << MK_VTTBR_VMID_SHIFT, vttbr_el2);	\
-	write_sysreg(__hcr & ~MK_HCR_TGE, hcr_el2);			\
-	isb();								\
-	op;								\
-	dsb(ish);							\
-	isb();								\
-	write_sysreg(__hcr, hcr_el2);					\
-	write_sysreg(__vttbr, vttbr_el2);				\
-	isb();								\
-	local_irq_restore(__flags);					\
-} while (0)
-
 static void count_flush(struct modkvm_s2 *s2)
 {
 	container_of(s2, struct modkvm_vm, s2)->stat.remote_tlb_flush++;
 }
 
+/* The invalidation itself runs at EL2: hyp/vhe/tlbi.c */
 void modkvm_tlb_flush_ipa(struct modkvm_s2 *s2, u64 ipa)
 {
+	unsigned long flags;
+
 	count_flush(s2);
-	/*
-	 * Drop the stage-2 entry, then the combined stage-1+2 entries that
-	 * may have been built from it (the guest's stage-1 VA is unknown).
-	 */
-	with_guest_regime(s2, ({
-		asm volatile("tlbi ipas2e1is, %0" : : "r"(ipa >> 12));
-		dsb(ish);
-		asm volatile("tlbi vmalle1is");
-	}));
+	local_irq_save(flags);
+	modkvm_call_hyp(tlb_flush_ipa, s2->vmid, ipa);
+	local_irq_restore(flags);
 }
 
 void modkvm_tlb_flush_vmid(struct modkvm_s2 *s2)
 {
+	unsigned long flags;
+
 	count_flush(s2);
-	with_guest_regime(s2, asm volatile("tlbi vmalls12e1is"));
+	local_irq_save(flags);
+	modkvm_call_hyp(tlb_flush_vmid, s2->vmid);
+	local_irq_restore(flags);
 }
 
 /*
@@ -173,6 +152,8 @@ int modkvm_arch_s2_init(struct modkvm_s2 *s2, unsigned int ipa_bits)
 		return vmid;
 	}
 	s2->vmid = vmid;
+	/* Computed once: the world switch does no address translation. */
+	s2->vttbr = virt_to_phys(s2->pgd) | ((u64)vmid << MK_VTTBR_VMID_SHIFT);
 
 	/* SL0 for 4 KiB pages: 0 = level 2, 1 = level 1, 2 = level 0 */
 	s2->vtcr = MK_VTCR_T0SZ(64 - ipa_bits) | MK_VTCR_SL0(2 - s2->start_level) |

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Offsets and codes shared by switch.S and C (checked in switch.c).
+ * Offsets and codes shared by the assembly (hyp/entry.S, fpsimd.S) and C
+ * (checked in hyp/vhe/switch.c).
  */
 #ifndef MODKVM_SWITCH_ASM_H
 #define MODKVM_SWITCH_ASM_H
