@@ -393,6 +393,11 @@ tb_ensure_kernel() {
 	tb_fix_kdir_prefix "$root" "$krel"
 	tb_msg "checking $krel headers with a test module build..."
 	tb_check_kdir "$kdir"
+	# The image package also has the guest's modules: userspace/guest/build
+	# takes them from here (and then drops it) instead of fetching it again.
+	if [[ -n $img ]]; then
+		mv "$dl"/linux-image-*.deb "$base/image.deb"
+	fi
 	rm -rf "$dl"
 	echo "$want" >"$base/.ok"
 	tb_msg "kernel $krel ready ($(tb_since "$t0") s)"
