@@ -21,10 +21,11 @@
  * (0b0001LL) or, with FEAT_LPA2, at level -1 (0b101011), an access flag
  * fault (0b0010LL), a permission fault (0b0011LL); anything else (an
  * external abort, an address size fault...) the guest's to handle.
- * A stage-2 fault taken on the guest's own stage-1 walk reports the
- * level of its stage-1 lookup: a guest with 52-bit virtual addresses on
- * 4 KiB pages (TCR_EL1.DS) walks from level -1, and a VM restored from a
- * snapshot, whose stage 2 starts empty, faults on that level first.
+ * Level -1 is seen, whatever the level of our own stage 2: QEMU's TCG
+ * reports with it the stage-2 fault on the walk of a guest with 52-bit
+ * virtual addresses on 4 KiB pages (TCR_EL1.DS), whose walk starts at
+ * level -1; a VM restored from a snapshot, whose stage 2 starts empty,
+ * takes that fault first.
  */
 static u8 fault_kind(u64 esr)
 {
