@@ -65,7 +65,7 @@ check:
 	@$(CURDIR)/selftests/run-all
 
 check-virt:
-	@$(CURDIR)/scripts/check-virt-arch-free
+	@$(CURDIR)/selftests/check-virt-arch-free
 
 demo:
 	@$(CURDIR)/userspace/demo

@@ -403,7 +403,7 @@ unsigned int modkvm_host_ipa_limit(void);
  *
  * virt/ is shared with a future 32-bit arch/arm (ARMv7-A with LPAE, HYP
  * mode): it runs no arm64 instruction, decodes no syndrome and reads no
- * system register itself (scripts/check-virt-arch-free, in make check,
+ * system register itself (selftests/check-virt-arch-free, in make check,
  * keeps it so). What it needs of the CPU and of the guest's state it
  * asks here. Guest registers and addresses are u64 whatever the
  * host's word size: a 32-bit guest's values are zero-extended.
