@@ -124,17 +124,6 @@ static uint32_t get_mp_state(struct vmm_vcpu *v)
 	return mp.mp_state;
 }
 
-static int irq_line(struct vmm_vm *vm, unsigned int idx, int level)
-{
-	struct kvm_irq_level l = {
-		.irq = (KVM_ARM_IRQ_TYPE_CPU << KVM_ARM_IRQ_TYPE_SHIFT) |
-		       (idx << KVM_ARM_IRQ_VCPU_SHIFT) | KVM_ARM_IRQ_CPU_IRQ,
-		.level = level,
-	};
-
-	return ioctl(vm->fd, KVM_IRQ_LINE, &l);
-}
-
 /* The vCPU is suspended: KVM_RUN must wait until the IRQ line rises. */
 static void suspended_wait_and_wake(struct vmm_vm *vm)
 {
@@ -146,7 +135,7 @@ static void suspended_wait_and_wake(struct vmm_vm *vm)
 	waited = !vmm_bg_run_done(&bg);
 	tap_check(waited, "a suspended vCPU waits in KVM_RUN", "KVM_RUN: %s",
 		  vmm_describe_exit(&vcpu));
-	TAP_EQ(irq_line(vm, 0, 1), 0, "KVM_IRQ_LINE raises the IRQ line");
+	TAP_EQ(vmm_cpu_irq_line(vm, 0, KVM_ARM_IRQ_CPU_IRQ, 1), 0, "KVM_IRQ_LINE raises the IRQ line");
 	if (!vmm_bg_run_wait(&bg, 5000, false))
 		vmm_bg_run_wait(&bg, 5000, true);
 	rc = vmm_bg_run_join(&bg);
@@ -194,7 +183,7 @@ static void suspend_and_resume(struct vmm_vm *vm)
 		  vmm_describe_exit(&vcpu));
 
 	/* Resume at the entry point with the context ID (DEN0022 5.19). */
-	irq_line(vm, 0, 0);
+	vmm_cpu_irq_line(vm, 0, KVM_ARM_IRQ_CPU_IRQ, 0);
 	TAP_EQ(set_mp_state(&vcpu, KVM_MP_STATE_RUNNABLE), 0,
 	       "KVM_SET_MP_STATE RUNNABLE");
 	vmm_set64(&vcpu, VMM_REG_PC, x1);

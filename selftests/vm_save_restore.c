@@ -234,14 +234,10 @@ static void wr64(uint8_t *mem, uint64_t gpa, uint64_t v)
 	*(uint64_t *)(mem + (gpa - VMM_RAM_BASE)) = v;
 }
 
+/* vCPU 0's IRQ line, and the VMM's record of it */
 static int irq_line(struct inst *in, bool level)
 {
-	struct kvm_irq_level irq = {
-		.irq = (KVM_ARM_IRQ_TYPE_CPU << KVM_ARM_IRQ_TYPE_SHIFT) |
-		       KVM_ARM_IRQ_CPU_IRQ,
-		.level = level,
-	};
-	int rc = ioctl(in->vm.fd, KVM_IRQ_LINE, &irq);
+	int rc = vmm_cpu_irq_line(&in->vm, 0, KVM_ARM_IRQ_CPU_IRQ, level);
 
 	if (!rc)
 		in->line = level;

@@ -87,17 +87,6 @@ static struct vmm_vcpu vcpu;
 static int line_level;
 static unsigned long line_changes;
 
-static int irq_line(int level)
-{
-	struct kvm_irq_level irq = {
-		.irq = (KVM_ARM_IRQ_TYPE_CPU << KVM_ARM_IRQ_TYPE_SHIFT) |
-		       KVM_ARM_IRQ_CPU_IRQ,
-		.level = level,
-	};
-
-	return ioctl(vm.fd, KVM_IRQ_LINE, &irq) < 0 ? -errno : 0;
-}
-
 /* The userspace interrupt controller: the IRQ line follows the vtimer. */
 static int follow_level(void)
 {
@@ -106,7 +95,7 @@ static int follow_level(void)
 	int rc = 0;
 
 	if (level != line_level) {
-		rc = irq_line(level);
+		rc = vmm_cpu_irq_line(&vm, 0, KVM_ARM_IRQ_CPU_IRQ, level);
 		line_level = level;
 		line_changes++;
 	}

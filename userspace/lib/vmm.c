@@ -334,6 +334,18 @@ int vmm_set64(struct vmm_vcpu *vcpu, uint64_t id, uint64_t val)
 	return vmm_set_reg(vcpu, id, &val);
 }
 
+int vmm_cpu_irq_line(struct vmm_vm *vm, unsigned int idx, unsigned int line,
+		     int level)
+{
+	struct kvm_irq_level irq = {
+		.irq = (KVM_ARM_IRQ_TYPE_CPU << KVM_ARM_IRQ_TYPE_SHIFT) |
+		       (idx << KVM_ARM_IRQ_VCPU_SHIFT) | line,
+		.level = level,
+	};
+
+	return ioctl(vm->fd, KVM_IRQ_LINE, &irq) ? neg_errno() : 0;
+}
+
 int vmm_run(struct vmm_vcpu *vcpu)
 {
 	int rc = ioctl(vcpu->fd, KVM_RUN, 0);

@@ -154,6 +154,13 @@ int vmm_set_reg(struct vmm_vcpu *vcpu, uint64_t id, const void *val);
 int vmm_get64(struct vmm_vcpu *vcpu, uint64_t id, uint64_t *val);
 int vmm_set64(struct vmm_vcpu *vcpu, uint64_t id, uint64_t val);
 
+/*
+ * KVM_IRQ_LINE for vCPU @idx's own IRQ or FIQ input (KVM_ARM_IRQ_CPU_IRQ
+ * or _FIQ), the userspace interrupt controller's output: 0 or -errno.
+ */
+int vmm_cpu_irq_line(struct vmm_vm *vm, unsigned int idx, unsigned int line,
+		     int level);
+
 /* KVM_RUN: the exit reason (>= 0) or -errno. */
 int vmm_run(struct vmm_vcpu *vcpu);
 /* Name of an exit reason, for messages. */
