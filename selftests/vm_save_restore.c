@@ -588,7 +588,7 @@ static void restore_and_run(const struct snap *s, struct outcome *o)
 		snprintf(o->why, sizeof(o->why), "%s", in.why);
 		goto out;
 	}
-	o->first0 = in.last0;
+	o->first0 = in.last0 - c0_saved;
 	if (!drive(&in, 3)) {
 		snprintf(o->why, sizeof(o->why), "%s", in.why);
 		goto out;
@@ -603,7 +603,6 @@ static void restore_and_run(const struct snap *s, struct outcome *o)
 		if (v && (v & 63) != p)
 			o->pattern_bad++;
 	}
-	o->first0 -= c0_saved;
 out:
 	inst_free(&in);
 }
