@@ -126,7 +126,7 @@ int modkvm_vmid_init(void)
 	}
 	vmid_bits = clamp(want, min, hw);
 	if (vmid_bits != want)
-		pr_warn("vmid_bits=%u: using %u (the CPU has %u, %u CPUs need %u)\n",
+		pr_warn("vmid_bits=%u: using %u (the CPU has %u, %u CPUs need at least %u)\n",
 			want, vmid_bits, hw, num_possible_cpus(), min);
 
 	bitmap_zero(vmid_map, vmid_count());
@@ -208,6 +208,8 @@ static u64 vmid_new(u64 old)
 			return id;
 	}
 	v = find_next_zero_bit(vmid_map, vmid_count(), vmid_next);
+	if (v == vmid_count())		/* one freed below the hint? */
+		v = find_next_zero_bit(vmid_map, vmid_count(), 1);
 	if (v == vmid_count()) {
 		vmid_rollover();
 		gen = atomic64_read(&vmid_generation);
