@@ -404,6 +404,7 @@ unsigned int modkvm_host_ipa_limit(void);
 
 /* vmid.c: VMIDs by generation, given out at guest entry */
 int modkvm_vmid_init(void);
+void modkvm_vmid_exit(void);
 unsigned int modkvm_vmid_width(void);
 u64 modkvm_vmid_vtcr(void);
 u16 modkvm_vmid_for_flush(struct modkvm_s2 *s2);

@@ -124,8 +124,10 @@ int modkvm_arch_init(void)
 
 	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "modkvm:online",
 					modkvm_cpu_online, NULL);
-	if (ret < 0)
+	if (ret < 0) {
+		modkvm_vmid_exit();
 		return ret;
+	}
 	modkvm_hp_state = ret;
 	return 0;
 }
@@ -133,6 +135,7 @@ int modkvm_arch_init(void)
 void modkvm_arch_exit(void)
 {
 	cpuhp_remove_state_nocalls(modkvm_hp_state);
+	modkvm_vmid_exit();
 }
 
 /* Only once modkvm is sure to own EL2: the guest timer's interrupt. */

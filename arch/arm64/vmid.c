@@ -61,6 +61,7 @@
 #include <linux/cpumask.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <asm/barrier.h>
 #include <asm/sysreg.h>
@@ -74,12 +75,13 @@
 /*
  * For testing recycling on CPUs with 16-bit VMIDs: use only this many
  * bits (VTCR_EL2.VS clear when 8 or fewer). 0: what the CPU has. Read at
- * load; reads back as the width in use.
+ * load; reads back as the width in use. Given, it also turns on the
+ * check that no VMID has two holders (vmid_owner below).
  */
 static unsigned int vmid_bits;
 module_param(vmid_bits, uint, 0444);
 MODULE_PARM_DESC(vmid_bits,
-		 "VMID width to use, for testing VMID recycling (0: the CPU's, 8 or 16; clamped to it, and to enough VMIDs for every CPU)");
+		 "VMID width to use, for testing VMID recycling, with a check that no VMID has two holders (0: the CPU's, 8 or 16, and no check; clamped to it, and to enough VMIDs for every CPU)");
 
 static DEFINE_RAW_SPINLOCK(vmid_lock);
 static unsigned long vmid_map[BITS_TO_LONGS(1 << MODKVM_VMID_MAX_BITS)];
@@ -87,6 +89,15 @@ static atomic64_t vmid_generation;
 static unsigned long vmid_next;		/* where the search for a free one goes on */
 static DEFINE_PER_CPU(atomic64_t, vmid_active);
 static DEFINE_PER_CPU(u64, vmid_reserved);
+
+/*
+ * With vmid_bits given (testing), the VM holding each VMID in this
+ * generation is recorded, and a VMID found with a second live holder is
+ * a kernel warning. The emulated server's TLB (QEMU TCG's) is flushed on
+ * every VTTBR_EL2 change, so a VMID shared by two VMs would otherwise go
+ * unnoticed there. Under vmid_lock.
+ */
+static struct modkvm_s2 **vmid_owner;
 
 static inline u64 vmid_count(void)
 {
@@ -114,6 +125,7 @@ static unsigned int vmid_hw_bits(void)
 int modkvm_vmid_init(void)
 {
 	unsigned int hw = vmid_hw_bits(), want = vmid_bits ?: hw, min = 1;
+	bool testing = vmid_bits;
 	int cpu;
 
 	/* one VMID per CPU's reservation, the host's 0, and one to hand out */
@@ -129,6 +141,12 @@ int modkvm_vmid_init(void)
 		pr_warn("vmid_bits=%u: using %u (the CPU has %u, %u CPUs need at least %u)\n",
 			want, vmid_bits, hw, num_possible_cpus(), min);
 
+	if (testing) {
+		vmid_owner = kvcalloc(vmid_count(), sizeof(*vmid_owner),
+				      GFP_KERNEL);
+		if (!vmid_owner)
+			return -ENOMEM;
+	}
 	bitmap_zero(vmid_map, vmid_count());
 	__set_bit(0, vmid_map);			/* the host's */
 	vmid_next = 1;
@@ -138,6 +156,29 @@ int modkvm_vmid_init(void)
 		per_cpu(vmid_reserved, cpu) = 0;
 	}
 	return 0;
+}
+
+void modkvm_vmid_exit(void)
+{
+	kvfree(vmid_owner);
+	vmid_owner = NULL;
+}
+
+/* @s2 holds @id now: nobody else may hold it (see vmid_owner) */
+static void vmid_check_owner(struct modkvm_s2 *s2, u64 id)
+{
+	struct modkvm_s2 *o;
+	u64 oid;
+
+	if (!vmid_owner)
+		return;
+	o = vmid_owner[vmid_of(id)];
+	if (o && o != s2) {
+		oid = atomic64_read(&o->vmid);
+		WARN(oid == id, "modkvm: VMID %u of generation %llu held by two VMs\n",
+		     vmid_of(id), id >> vmid_bits);
+	}
+	vmid_owner[vmid_of(id)] = s2;
 }
 
 unsigned int modkvm_vmid_width(void)
@@ -243,6 +284,7 @@ void modkvm_vmid_update(struct modkvm_vcpu *vcpu)
 			   ((u64)vmid_of(id) << MK_VTTBR_VMID_SHIFT));
 		atomic64_set_release(&s2->vmid, id);
 	}
+	vmid_check_owner(s2, id);
 	atomic64_set(active, id);
 	raw_spin_unlock(&vmid_lock);
 	/*
@@ -283,6 +325,8 @@ void modkvm_vmid_free(struct modkvm_s2 *s2)
 	 */
 	if (vmid_current(id))
 		__clear_bit(vmid_of(id), vmid_map);
+	if (vmid_owner && vmid_owner[vmid_of(id)] == s2)
+		vmid_owner[vmid_of(id)] = NULL;
 	raw_spin_unlock_irqrestore(&vmid_lock, flags);
 	atomic64_set(&s2->vmid, 0);
 }
