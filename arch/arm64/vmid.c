@@ -2,8 +2,9 @@
 /*
  * modkvm, arm64: VMIDs, recycled by generations.
  *
- * The VMID tags a VM's stage-1 and stage-2 TLB entries (Arm ARM, "VMID
- * and ASID tagging" and VTTBR_EL2.VMID): it is 8 bits, or 16 when
+ * The VMID tags a VM's stage-1 and stage-2 TLB entries (Arm ARM DDI
+ * 0487, "Use of ASIDs and VMIDs to reduce TLB maintenance requirements",
+ * and VTTBR_EL2.VMID): it is 8 bits, or 16 when
  * ID_AA64MMFR1_EL1.VMIDBits says so and VTCR_EL2.VS selects them. VMID 0
  * stays the host's. An ARMv8.0 CPU often has only 8 bits, 255 VMIDs for
  * guests, so a VM does not own a VMID for its whole life: it holds one
@@ -41,6 +42,9 @@
  * where the second finds it updated by the first.
  *
  * This needs more VMIDs than CPUs (plus the host's 0): checked at load.
+ * Instruction caches are not invalidated at a rollover: the one policy
+ * whose lines were tagged with the VMID, VPIPT, is no longer part of the
+ * architecture, and modkvm does not handle it.
  *
  * Stage-2 changes invalidate by the VM's VMID as it is when the flush is
  * made (modkvm_vmid_for_flush()): the table update, a full barrier, then
@@ -164,14 +168,20 @@ void modkvm_vmid_exit(void)
 	vmid_owner = NULL;
 }
 
-/* @s2 holds @id now: nobody else may hold it (see vmid_owner) */
-static void vmid_check_owner(struct modkvm_s2 *s2, u64 id)
+/*
+ * @s2, which had @old, holds @id now: nobody else may hold it (see
+ * vmid_owner). A VMID it left is no longer recorded as its own, so that
+ * no entry outlives the VM.
+ */
+static void vmid_check_owner(struct modkvm_s2 *s2, u64 old, u64 id)
 {
 	struct modkvm_s2 *o;
 	u64 oid;
 
 	if (!vmid_owner)
 		return;
+	if (vmid_owner[vmid_of(old)] == s2)
+		vmid_owner[vmid_of(old)] = NULL;
 	o = vmid_owner[vmid_of(id)];
 	if (o && o != s2) {
 		oid = atomic64_read(&o->vmid);
@@ -271,20 +281,22 @@ void modkvm_vmid_update(struct modkvm_vcpu *vcpu)
 	struct modkvm_s2 *s2 = &vcpu->vm->s2;
 	atomic64_t *active = this_cpu_ptr(&vmid_active);
 	u64 id = atomic64_read_acquire(&s2->vmid), cur = atomic64_read(active);
+	u64 old;
 
 	if (cur && vmid_current(id) &&
 	    atomic64_cmpxchg_relaxed(active, cur, id) == cur)
 		return;
 
 	raw_spin_lock(&vmid_lock);
-	id = atomic64_read(&s2->vmid);
+	old = atomic64_read(&s2->vmid);
+	id = old;
 	if (!vmid_current(id)) {
-		id = vmid_new(id);
+		id = vmid_new(old);
 		WRITE_ONCE(s2->vttbr, virt_to_phys(s2->pgd) |
 			   ((u64)vmid_of(id) << MK_VTTBR_VMID_SHIFT));
 		atomic64_set_release(&s2->vmid, id);
 	}
-	vmid_check_owner(s2, id);
+	vmid_check_owner(s2, old, id);
 	atomic64_set(active, id);
 	raw_spin_unlock(&vmid_lock);
 	/*
