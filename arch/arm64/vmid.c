@@ -102,6 +102,16 @@ static DEFINE_PER_CPU(u64, vmid_reserved);
  * unnoticed there. Under vmid_lock.
  */
 static struct modkvm_s2 **vmid_owner;
+/*
+ * And what each CPU entered a guest with last (written by that CPU at
+ * entry, read under vmid_lock), which it may still be in:
+ * its VMID may not go to another VM (the rollover's reservations).
+ */
+struct vmid_running {
+	const struct modkvm_s2 *s2;
+	u16 vmid;
+};
+static DEFINE_PER_CPU(struct vmid_running, vmid_running);
 
 static inline u64 vmid_count(void)
 {
@@ -177,6 +187,7 @@ static void vmid_check_owner(struct modkvm_s2 *s2, u64 old, u64 id)
 {
 	struct modkvm_s2 *o;
 	u64 oid;
+	int cpu;
 
 	if (!vmid_owner)
 		return;
@@ -189,6 +200,34 @@ static void vmid_check_owner(struct modkvm_s2 *s2, u64 old, u64 id)
 		     vmid_of(id), id >> vmid_bits);
 	}
 	vmid_owner[vmid_of(id)] = s2;
+	for_each_possible_cpu(cpu) {
+		const struct vmid_running *r = per_cpu_ptr(&vmid_running, cpu);
+		const struct modkvm_s2 *rs2 = READ_ONCE(r->s2);
+		u16 v;
+
+		smp_rmb();
+		v = READ_ONCE(r->vmid);
+		smp_rmb();
+		/* a CPU changing it now is in its fast path: not a pair */
+		if (!rs2 || rs2 != READ_ONCE(r->s2))
+			continue;
+		WARN(rs2 != s2 && v == vmid_of(id),
+		     "modkvm: VMID %u handed to a VM while CPU%d may be in another VM's guest with it\n",
+		     vmid_of(id), cpu);
+	}
+}
+
+/* Testing: what this CPU enters the guest with (vmid_running) */
+static void vmid_note_running(const struct modkvm_s2 *s2, u64 id)
+{
+	struct vmid_running *r = this_cpu_ptr(&vmid_running);
+
+	/* read in the opposite order by vmid_check_owner() */
+	WRITE_ONCE(r->s2, NULL);
+	smp_wmb();
+	WRITE_ONCE(r->vmid, vmid_of(id));
+	smp_wmb();
+	WRITE_ONCE(r->s2, s2);
 }
 
 unsigned int modkvm_vmid_width(void)
@@ -284,8 +323,11 @@ void modkvm_vmid_update(struct modkvm_vcpu *vcpu)
 	u64 old;
 
 	if (cur && vmid_current(id) &&
-	    atomic64_cmpxchg_relaxed(active, cur, id) == cur)
+	    atomic64_cmpxchg_relaxed(active, cur, id) == cur) {
+		if (unlikely(vmid_owner))
+			vmid_note_running(s2, id);
 		return;
+	}
 
 	raw_spin_lock(&vmid_lock);
 	old = atomic64_read(&s2->vmid);
@@ -297,6 +339,8 @@ void modkvm_vmid_update(struct modkvm_vcpu *vcpu)
 		atomic64_set_release(&s2->vmid, id);
 	}
 	vmid_check_owner(s2, old, id);
+	if (vmid_owner)
+		vmid_note_running(s2, id);
 	atomic64_set(active, id);
 	raw_spin_unlock(&vmid_lock);
 	/*
@@ -337,8 +381,15 @@ void modkvm_vmid_free(struct modkvm_s2 *s2)
 	 */
 	if (vmid_current(id))
 		__clear_bit(vmid_of(id), vmid_map);
-	if (vmid_owner && vmid_owner[vmid_of(id)] == s2)
-		vmid_owner[vmid_of(id)] = NULL;
+	if (vmid_owner) {
+		int cpu;
+
+		if (vmid_owner[vmid_of(id)] == s2)
+			vmid_owner[vmid_of(id)] = NULL;
+		for_each_possible_cpu(cpu)
+			if (per_cpu(vmid_running.s2, cpu) == s2)
+				WRITE_ONCE(per_cpu(vmid_running.s2, cpu), NULL);
+	}
 	raw_spin_unlock_irqrestore(&vmid_lock, flags);
 	atomic64_set(&s2->vmid, 0);
 }
