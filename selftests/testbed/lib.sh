@@ -34,10 +34,11 @@ TB_FULL_INCLUDE="qemu-system-arm,busybox-static,e2fsprogs,strace"
 # as installed (their maintainer scripts are not run: the host cannot run
 # arm64 code), so that `dpkg -i` in the guest checks a package's Depends.
 # TB_USERLAND_STRIP_<NAME>: more paths (globs) dropped from that userland.
-# dkms: the running kernel's headers for DKMS builds (they pull the kernel
+# dkms: Essential tools DKMS and dpkg use (extract installs none by
+# itself), the running kernel's headers for DKMS builds (they pull the kernel
 # image package in; its modules and /boot are dropped, the guest boots the
 # cached vmlinuz), udev to apply the package's rule.
-TB_USERLAND_dkms='dkms,gcc,make,kmod,openssl,udev,libc-bin,procps,linux-headers-$KVER_612'
+TB_USERLAND_dkms='dkms,gcc,make,kmod,openssl,udev,libc-bin,procps,bash,sed,grep,findutils,diffutils,gzip,mawk,util-linux,debianutils,base-files,linux-headers-$KVER_612'
 TB_USERLAND_DPKGDB_dkms=1
 TB_USERLAND_STRIP_dkms="boot usr/lib/modules/*/kernel lib/modules/*/kernel"
 # Directories dropped from the full userland before packing (saves space and boot time).
@@ -421,6 +422,33 @@ tb_ensure_kernel() {
 	rm -rf "$dl"
 	echo "$want" >"$base/.ok"
 	tb_msg "kernel $krel ready ($(tb_since "$t0") s)"
+}
+
+# The 6.1 kernel itself, for `run --kernel 6.1`: vmlinuz (and config) from
+# Debian's linux-image-$SEL61_KREL package of the headers' version, fetched
+# once (~60 MB) into kernel/$SEL61_KREL/ next to the headers.
+tb_ensure_image61() {
+	local d="$TB_CACHE/kernel/$SEL61_KREL" img="linux-image-$SEL61_KREL" dl t
+	[[ -s $d/vmlinuz && $(cat "$d/.img-ok" 2>/dev/null) == "$SEL61_VER" ]] && return 0
+	tb_lock
+	tb_step "fetching the 6.1 kernel image $SEL61_KREL" \
+		"check the apt sources and the space in $TB_CACHE; prepare --refresh re-reads the package lists"
+	TB_PKGDB=""
+	tb_pkgdb_add "$img:arm64" "$img-unsigned:arm64"
+	tb_pkg_has "$img-unsigned:arm64" "$SEL61_VER" && img+=-unsigned
+	tb_pkg_has "$img:arm64" "$SEL61_VER" ||
+		tb_die "no $img $SEL61_VER in the package lists (prepare --refresh)"
+	tb_msg "fetching the 6.1 kernel $img $SEL61_VER (~60 MB, once)..."
+	dl="$TB_CACHE/debs/image-$SEL61_KREL"
+	tb_download "$dl" "$img=$SEL61_VER"
+	t="$d/img.tmp"
+	rm -rf "$t"; mkdir -p "$t"
+	dpkg-deb --fsys-tarfile "$dl"/linux-image-*.deb | tar -x -C "$t" ./boot
+	file -L "$t/boot/vmlinuz-$SEL61_KREL" | grep -q ARM64 || tb_die "$img: vmlinuz is not an arm64 kernel image"
+	mv "$t/boot/vmlinuz-$SEL61_KREL" "$d/vmlinuz"
+	mv "$t/boot/config-$SEL61_KREL" "$d/config"
+	rm -rf "$t" "$dl"
+	echo "$SEL61_VER" >"$d/.img-ok"
 }
 
 # ---------------------------------------------------------------- busybox
