@@ -16,6 +16,7 @@
 #include <asm/esr.h>
 
 #include "modkvm.h"
+#include "modkvm_trace.h"
 
 /* ESR_EL2.CCKNOWNPASS of an SMC from AArch32: the condition may have failed */
 #define ESR_SMC32_CCKNOWNPASS	BIT_ULL(19)
@@ -104,8 +105,61 @@ static int modkvm_handle_sync(struct modkvm_vcpu *vcpu)
 	}
 }
 
+/* The modkvm_exit trace event's reason: the exit's kind, or for a
+ * synchronous exception its class (ESR_ELx.EC, DDI 0487 D24.2.40). */
+static const char *modkvm_exit_reason(const struct modkvm_vcpu *vcpu)
+{
+	switch (vcpu->arch.exit.code) {
+	case MODKVM_EXIT_SYNC:
+		break;
+	case MODKVM_EXIT_IRQ:
+		return "irq";
+	case MODKVM_EXIT_FIQ:
+		return "fiq";
+	case MODKVM_EXIT_SERROR:
+		return "serror";
+	default:
+		return "el2";
+	}
+	switch (ESR_ELx_EC(vcpu->arch.exit.esr)) {
+	case ESR_ELx_EC_WFx:
+		return "wfx";
+	case ESR_ELx_EC_HVC64:
+	case ESR_ELx_EC_HVC32:
+		return "hvc";
+	case ESR_ELx_EC_SMC64:
+	case ESR_ELx_EC_SMC32:
+		return "smc";
+	case ESR_ELx_EC_SYS64:
+		return "sysreg";
+	case ESR_ELx_EC_CP15_32:
+	case ESR_ELx_EC_CP15_64:
+	case ESR_ELx_EC_CP14_MR:
+	case ESR_ELx_EC_CP14_LS:
+	case ESR_ELx_EC_CP14_64:
+	case ESR_ELx_EC_CP10_ID:
+		return "cp_access";
+	case ESR_ELx_EC_FP_ASIMD:
+		return "fpsimd";
+	case ESR_ELx_EC_DABT_LOW:
+		return "dabt";
+	case ESR_ELx_EC_IABT_LOW:
+		return "iabt";
+	case ESR_ELx_EC_BREAKPT_LOW:
+	case ESR_ELx_EC_SOFTSTP_LOW:
+	case ESR_ELx_EC_WATCHPT_LOW:
+	case ESR_ELx_EC_BRK64:
+		return "debug";
+	default:
+		return "other";
+	}
+}
+
 int modkvm_handle_exit(struct modkvm_vcpu *vcpu)
 {
+	if (trace_modkvm_exit_enabled())
+		trace_modkvm_exit(vcpu->id, modkvm_exit_reason(vcpu),
+				  vcpu->arch.exit.esr, vcpu->arch.gp.pc);
 	switch (vcpu->arch.exit.code) {
 	case MODKVM_EXIT_SYNC:
 		return modkvm_handle_sync(vcpu);
