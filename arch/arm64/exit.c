@@ -105,13 +105,40 @@ static int modkvm_handle_sync(struct modkvm_vcpu *vcpu)
 	}
 }
 
-/* The modkvm_exit trace event's reason: the exit's kind, or for a
- * synchronous exception its class (ESR_ELx.EC, DDI 0487 D24.2.40). */
+/*
+ * The modkvm_exit trace event's reason for a synchronous exception: its
+ * class (ESR_ELx.EC, DDI 0487 D24.2.40), by the name an operator knows.
+ */
+static const char *const modkvm_ec_reasons[ESR_ELx_EC_MAX + 1] = {
+	[ESR_ELx_EC_WFx]	= "wfx",
+	[ESR_ELx_EC_HVC64]	= "hvc",
+	[ESR_ELx_EC_HVC32]	= "hvc",
+	[ESR_ELx_EC_SMC64]	= "smc",
+	[ESR_ELx_EC_SMC32]	= "smc",
+	[ESR_ELx_EC_SYS64]	= "sysreg",
+	[ESR_ELx_EC_CP15_32]	= "cp15",
+	[ESR_ELx_EC_CP15_64]	= "cp15",
+	[ESR_ELx_EC_CP14_MR]	= "cp14",
+	[ESR_ELx_EC_CP14_LS]	= "cp14",
+	[ESR_ELx_EC_CP14_64]	= "cp14",
+	[ESR_ELx_EC_CP10_ID]	= "cp10",
+	[ESR_ELx_EC_FP_ASIMD]	= "fpsimd",
+	[ESR_ELx_EC_DABT_LOW]	= "dabt",
+	[ESR_ELx_EC_IABT_LOW]	= "iabt",
+	[ESR_ELx_EC_BREAKPT_LOW] = "debug",
+	[ESR_ELx_EC_SOFTSTP_LOW] = "debug",
+	[ESR_ELx_EC_WATCHPT_LOW] = "debug",
+	[ESR_ELx_EC_BRK64]	= "debug",
+};
+
 static const char *modkvm_exit_reason(const struct modkvm_vcpu *vcpu)
 {
+	const char *r;
+
 	switch (vcpu->arch.exit.code) {
 	case MODKVM_EXIT_SYNC:
-		break;
+		r = modkvm_ec_reasons[ESR_ELx_EC(vcpu->arch.exit.esr)];
+		return r ?: "other";
 	case MODKVM_EXIT_IRQ:
 		return "irq";
 	case MODKVM_EXIT_FIQ:
@@ -120,38 +147,6 @@ static const char *modkvm_exit_reason(const struct modkvm_vcpu *vcpu)
 		return "serror";
 	default:
 		return "el2";
-	}
-	switch (ESR_ELx_EC(vcpu->arch.exit.esr)) {
-	case ESR_ELx_EC_WFx:
-		return "wfx";
-	case ESR_ELx_EC_HVC64:
-	case ESR_ELx_EC_HVC32:
-		return "hvc";
-	case ESR_ELx_EC_SMC64:
-	case ESR_ELx_EC_SMC32:
-		return "smc";
-	case ESR_ELx_EC_SYS64:
-		return "sysreg";
-	case ESR_ELx_EC_CP15_32:
-	case ESR_ELx_EC_CP15_64:
-	case ESR_ELx_EC_CP14_MR:
-	case ESR_ELx_EC_CP14_LS:
-	case ESR_ELx_EC_CP14_64:
-	case ESR_ELx_EC_CP10_ID:
-		return "cp_access";
-	case ESR_ELx_EC_FP_ASIMD:
-		return "fpsimd";
-	case ESR_ELx_EC_DABT_LOW:
-		return "dabt";
-	case ESR_ELx_EC_IABT_LOW:
-		return "iabt";
-	case ESR_ELx_EC_BREAKPT_LOW:
-	case ESR_ELx_EC_SOFTSTP_LOW:
-	case ESR_ELx_EC_WATCHPT_LOW:
-	case ESR_ELx_EC_BRK64:
-		return "debug";
-	default:
-		return "other";
 	}
 }
 
