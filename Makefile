@@ -8,8 +8,13 @@
 #   make demo       the main job: emulated Arm server, modkvm, a guest
 #   make bench      modkvm vs the in-kernel KVM (QUICK=1 for a short run)
 #   make W=1 / C=1  extra warnings / sparse, as for any kernel module
+#   make deb / rpm  the DKMS packages, into dist/ (userspace/mkpkg)
 
 TESTBED := $(CURDIR)/selftests/testbed
+
+# modkvm's version, the one place it is kept: the .deb, the .rpm and their
+# dkms.conf take it from here (make version prints it).
+VERSION := 0.1.0
 
 # KDIR: from the command line or the environment; else, on an arm64 host,
 # the running kernel's build dir; else left empty and the recipes that
@@ -38,7 +43,7 @@ fi; \
 	exit 1; }
 endef
 
-.PHONY: all modules clean check check-virt demo bench help
+.PHONY: all modules clean check check-virt demo bench help version deb rpm
 
 all: modules
 
@@ -73,5 +78,11 @@ demo:
 bench:
 	@$(CURDIR)/userspace/bench/run $(if $(QUICK),--quick) $(BENCH_ARGS)
 
+version:
+	@echo $(VERSION)
+
+deb rpm:
+	@$(CURDIR)/userspace/mkpkg $@ $(CURDIR)/dist
+
 help:
-	@sed -n '3,10p' Makefile
+	@sed -n '3,11p' Makefile

@@ -27,6 +27,7 @@ static int __init modkvm_init(void)
 		return ret;
 	}
 	modkvm_arch_start();
+	modkvm_debugfs_init();
 	pr_info("ready: /dev/kvm registered (API version %d)\n",
 		MODKVM_API_VERSION);
 	return 0;
@@ -35,6 +36,7 @@ static int __init modkvm_init(void)
 static void __exit modkvm_exit(void)
 {
 	modkvm_dev_unregister();
+	modkvm_debugfs_exit();
 	modkvm_arch_stop();
 	modkvm_arch_exit();
 }

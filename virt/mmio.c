@@ -24,6 +24,7 @@
 #include <linux/string.h>
 
 #include "modkvm.h"
+#include "modkvm_trace.h"
 
 /* Lay out @len bytes of @val as a store of that width would in memory. */
 static void put_data(u8 *buf, unsigned int len, u64 val, bool be)
@@ -82,6 +83,7 @@ int modkvm_mmio_exit(struct modkvm_vcpu *vcpu, const struct modkvm_abort *ab)
 
 	if (!ab->has_syndrome)
 		return mmio_no_syndrome(vcpu, ab);
+	trace_modkvm_mmio(vcpu->id, ab->store, ipa, len);
 
 	if (ab->store) {
 		u8 data[sizeof(run->mmio.data)] = { 0 };

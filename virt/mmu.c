@@ -23,6 +23,7 @@
 
 #include "modkvm.h"
 #include "stage2.h"
+#include "modkvm_trace.h"
 
 static bool block_mappings = true;
 module_param(block_mappings, bool, 0644);
@@ -205,6 +206,7 @@ int modkvm_handle_guest_abort(struct modkvm_vcpu *vcpu,
 	}
 
 	vcpu->stat.s2_faults++;
+	trace_modkvm_s2_fault(vcpu->id, ipa, write, iabt);
 	/* Order the mmu_seq read before looking the page up. */
 	smp_rmb();
 

@@ -236,9 +236,18 @@ int modkvm_set_memory_region(struct modkvm_vm *vm,
 struct modkvm_memslot *modkvm_gfn_to_slot(struct modkvm_vm *vm, u64 gfn);
 void modkvm_free_memslots(struct modkvm_vm *vm);
 
+/* stats_debugfs.c: the counters in debugfs kvm/, as kvm_stat reads them */
+void modkvm_debugfs_init(void);
+void modkvm_debugfs_exit(void);
+void modkvm_debugfs_vm_add(struct modkvm_vm *vm, int fd);
+void modkvm_debugfs_vm_remove(struct modkvm_vm *vm);
+
 /* stats.c: KVM_GET_STATS_FD */
 int modkvm_vm_stats_fd(struct modkvm_vm *vm);
 int modkvm_vcpu_stats_fd(struct modkvm_vcpu *vcpu);
+unsigned int modkvm_stat_count(void);
+const char *modkvm_stat_name(unsigned int i);
+u64 modkvm_stat_value(struct modkvm_vm *vm, unsigned int i);
 
 /* dirty.c */
 long modkvm_dirty_log_caps(void);

@@ -44,6 +44,7 @@
 #include <uapi/linux/psci.h>
 
 #include "modkvm.h"
+#include "modkvm_trace.h"
 
 #define PSCI_V0_1	PSCI_VERSION(0, 1)
 #define PSCI_V0_2	PSCI_VERSION(0, 2)
@@ -463,8 +464,10 @@ int modkvm_smccc_call(struct modkvm_vcpu *vcpu)
 	}
 
 	if (ver == PSCI_V0_1 && fn >= KVM_PSCI_FN_CPU_SUSPEND &&
-	    fn <= KVM_PSCI_FN_MIGRATE)
+	    fn <= KVM_PSCI_FN_MIGRATE) {
+		trace_modkvm_psci(vcpu->id, fn);
 		return psci_0_1_call(vcpu, fn);
+	}
 
 	/* no yielding services; no SMC64/HVC64 calls from AArch32 */
 	if (!ARM_SMCCC_IS_FAST_CALL(fn) ||
@@ -484,8 +487,10 @@ int modkvm_smccc_call(struct modkvm_vcpu *vcpu)
 		return 1;
 	case ARM_SMCCC_OWNER_STANDARD:
 		/* PSCI is function numbers 0x00-0x1f */
-		if (ver >= PSCI_V0_2 && ARM_SMCCC_FUNC_NUM(fn) <= 0x1f)
+		if (ver >= PSCI_V0_2 && ARM_SMCCC_FUNC_NUM(fn) <= 0x1f) {
+			trace_modkvm_psci(vcpu->id, fn);
 			return psci_call(vcpu, fn, ver);
+		}
 		break;
 	}
 	/* TRNG, PV time, KVM's vendor calls, or NOT_SUPPORTED */

@@ -48,6 +48,40 @@ static const struct modkvm_stat_def vm_stats[] = {
 	VM_STAT(memslot_changes),
 };
 
+/*
+ * The counters by index, for stats_debugfs.c: the vCPU ones first (each
+ * summed over the VM's vCPUs), then the VM's own.
+ */
+unsigned int modkvm_stat_count(void)
+{
+	return ARRAY_SIZE(vcpu_stats) + ARRAY_SIZE(vm_stats);
+}
+
+const char *modkvm_stat_name(unsigned int i)
+{
+	if (i < ARRAY_SIZE(vcpu_stats))
+		return vcpu_stats[i].name;
+	return vm_stats[i - ARRAY_SIZE(vcpu_stats)].name;
+}
+
+u64 modkvm_stat_value(struct modkvm_vm *vm, unsigned int i)
+{
+	int n = READ_ONCE(vm->nr_vcpus), c;
+	struct modkvm_vcpu *vcpu;
+	u64 sum = 0;
+
+	if (i >= ARRAY_SIZE(vcpu_stats))
+		return READ_ONCE(*(u64 *)((char *)vm +
+			vm_stats[i - ARRAY_SIZE(vcpu_stats)].offset));
+	/* vCPUs are only ever added: a published one stays valid. */
+	for (c = 0; c < n; c++) {
+		vcpu = READ_ONCE(vm->vcpus[c]);
+		if (vcpu)
+			sum += READ_ONCE(*(u64 *)((char *)vcpu + vcpu_stats[i].offset));
+	}
+	return sum;
+}
+
 /* On-file descriptor: struct kvm_stats_desc's fields, then the name. */
 struct stats_desc_hdr {
 	u32 flags;

@@ -18,11 +18,13 @@
 #include <linux/uaccess.h>
 
 #include "modkvm.h"
+#include "modkvm_trace.h"
 
 static void modkvm_vm_destroy(struct modkvm_vm *vm)
 {
 	int i;
 
+	modkvm_debugfs_vm_remove(vm);	/* its files read the stats too */
 	modkvm_ioeventfd_destroy(vm);	/* first: it reads the vCPUs' stats */
 	for (i = 0; i < vm->nr_vcpus; i++)
 		modkvm_vcpu_free(vm->vcpus[i]);
@@ -112,8 +114,10 @@ static int modkvm_irq_line(struct modkvm_vm *vm, const struct kvm_irq_level *l)
 		changed = !test_and_set_bit(num, &vcpu->irq_lines);
 	else
 		changed = test_and_clear_bit(num, &vcpu->irq_lines);
-	if (changed)
+	if (changed) {
+		trace_modkvm_irq_line(vcpu->id, num, l->level);
 		modkvm_vcpu_kick(vcpu);
+	}
 	return 0;
 }
 
@@ -272,11 +276,16 @@ int modkvm_create_vm(unsigned long type)
 	if (ret)
 		goto err;
 
+	/* Held across debugfs's naming by the fd, which may be closed at once */
+	refcount_inc(&vm->users);
 	fd = anon_inode_getfd("kvm-vm", &modkvm_vm_fops, vm, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
+		refcount_dec(&vm->users);
 		ret = fd;
 		goto err;
 	}
+	modkvm_debugfs_vm_add(vm, fd);
+	modkvm_vm_put(vm);
 	return fd;
 
 err:

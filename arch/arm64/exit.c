@@ -16,6 +16,7 @@
 #include <asm/esr.h>
 
 #include "modkvm.h"
+#include "modkvm_trace.h"
 
 /* ESR_EL2.CCKNOWNPASS of an SMC from AArch32: the condition may have failed */
 #define ESR_SMC32_CCKNOWNPASS	BIT_ULL(19)
@@ -104,8 +105,56 @@ static int modkvm_handle_sync(struct modkvm_vcpu *vcpu)
 	}
 }
 
+/*
+ * The modkvm_exit trace event's reason for a synchronous exception: its
+ * class (ESR_ELx.EC, DDI 0487 D24.2.40), by the name an operator knows.
+ */
+static const char *const modkvm_ec_reasons[ESR_ELx_EC_MAX + 1] = {
+	[ESR_ELx_EC_WFx]	= "wfx",
+	[ESR_ELx_EC_HVC64]	= "hvc",
+	[ESR_ELx_EC_HVC32]	= "hvc",
+	[ESR_ELx_EC_SMC64]	= "smc",
+	[ESR_ELx_EC_SMC32]	= "smc",
+	[ESR_ELx_EC_SYS64]	= "sysreg",
+	[ESR_ELx_EC_CP15_32]	= "cp15",
+	[ESR_ELx_EC_CP15_64]	= "cp15",
+	[ESR_ELx_EC_CP14_MR]	= "cp14",
+	[ESR_ELx_EC_CP14_LS]	= "cp14",
+	[ESR_ELx_EC_CP14_64]	= "cp14",
+	[ESR_ELx_EC_CP10_ID]	= "cp10",
+	[ESR_ELx_EC_FP_ASIMD]	= "fpsimd",
+	[ESR_ELx_EC_DABT_LOW]	= "dabt",
+	[ESR_ELx_EC_IABT_LOW]	= "iabt",
+	[ESR_ELx_EC_BREAKPT_LOW] = "debug",
+	[ESR_ELx_EC_SOFTSTP_LOW] = "debug",
+	[ESR_ELx_EC_WATCHPT_LOW] = "debug",
+	[ESR_ELx_EC_BRK64]	= "debug",
+};
+
+static const char *modkvm_exit_reason(const struct modkvm_vcpu *vcpu)
+{
+	const char *r;
+
+	switch (vcpu->arch.exit.code) {
+	case MODKVM_EXIT_SYNC:
+		r = modkvm_ec_reasons[ESR_ELx_EC(vcpu->arch.exit.esr)];
+		return r ?: "other";
+	case MODKVM_EXIT_IRQ:
+		return "irq";
+	case MODKVM_EXIT_FIQ:
+		return "fiq";
+	case MODKVM_EXIT_SERROR:
+		return "serror";
+	default:
+		return "el2";
+	}
+}
+
 int modkvm_handle_exit(struct modkvm_vcpu *vcpu)
 {
+	if (trace_modkvm_exit_enabled())
+		trace_modkvm_exit(vcpu->id, modkvm_exit_reason(vcpu),
+				  vcpu->arch.exit.esr, vcpu->arch.gp.pc);
 	switch (vcpu->arch.exit.code) {
 	case MODKVM_EXIT_SYNC:
 		return modkvm_handle_sync(vcpu);

@@ -17,6 +17,8 @@ TB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TB_HOST_PKGS="qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross mmdebstrap
  dwarves sparse cpio xz-utils zstd gzip bc flex bison libssl-dev libelf-dev make kmod file
  util-linux coreutils findutils e2fsprogs"
+# What `make deb` and `make rpm` need on the host (userspace/mkpkg).
+TB_PKG_HOST_PKGS="debhelper dh-dkms dpkg-dev fakeroot rpm tar gzip"
 
 # Debian packages that make up the full arm64 userland (`prepare --full`, `run --full`).
 # Comma separated; dependencies are pulled in by mmdebstrap.
@@ -28,6 +30,17 @@ TB_FULL_INCLUDE="qemu-system-arm,busybox-static,e2fsprogs,strace"
 # each other's. Add one variable per userland here; nothing else to change.
 # TB_USERLAND_VARIANT_<NAME> picks mmdebstrap's --variant (default extract:
 # packages unpacked, maintainer scripts not run, dpkg's database empty).
+# TB_USERLAND_DPKGDB_<NAME>=1 records the extracted packages in dpkg's database
+# as installed (their maintainer scripts are not run: the host cannot run
+# arm64 code), so that `dpkg -i` in the guest checks a package's Depends.
+# TB_USERLAND_STRIP_<NAME>: more paths (globs) dropped from that userland.
+# dkms: Essential tools DKMS and dpkg use (extract installs none by
+# itself), the running kernel's headers for DKMS builds (they pull the kernel
+# image package in; its modules and /boot are dropped, the guest boots the
+# cached vmlinuz), udev to apply the package's rule.
+TB_USERLAND_dkms='dkms,gcc,make,kmod,openssl,udev,libc-bin,procps,bash,sed,grep,findutils,diffutils,gzip,mawk,util-linux,debianutils,base-files,linux-headers-$KVER_612'
+TB_USERLAND_DPKGDB_dkms=1
+TB_USERLAND_STRIP_dkms="boot usr/lib/modules/*/kernel lib/modules/*/kernel"
 # Directories dropped from the full userland before packing (saves space and boot time).
 TB_FULL_STRIP="usr/share/doc usr/share/man usr/share/info usr/share/locale var/cache/apt var/lib/apt/lists"
 
@@ -117,11 +130,12 @@ tb_logged() {
 
 # ---------------------------------------------------------------- host packages
 
+# usage: tb_host_pkgs [LIST]   (default $TB_HOST_PKGS; TB_PKG_HOST_PKGS: make deb/rpm)
 tb_host_pkgs() {
 	local -a pkgs missing=()
 	local p installed
 	tb_step "checking the host packages" "dpkg-query must work on this Debian host"
-	read -r -d '' -a pkgs <<<"$TB_HOST_PKGS" || true
+	read -r -d '' -a pkgs <<<"${1:-$TB_HOST_PKGS}" || true
 	# dpkg-query exits 1 when any of them is not installed at all: that is
 	# the answer we are asking for, not an error.
 	installed=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${pkgs[@]}" 2>/dev/null |
@@ -410,6 +424,33 @@ tb_ensure_kernel() {
 	tb_msg "kernel $krel ready ($(tb_since "$t0") s)"
 }
 
+# The 6.1 kernel itself, for `run --kernel 6.1`: vmlinuz (and config) from
+# Debian's linux-image-$SEL61_KREL package of the headers' version, fetched
+# once (~60 MB) into kernel/$SEL61_KREL/ next to the headers.
+tb_ensure_image61() {
+	local d="$TB_CACHE/kernel/$SEL61_KREL" img="linux-image-$SEL61_KREL" dl t
+	[[ -s $d/vmlinuz && $(cat "$d/.img-ok" 2>/dev/null) == "$SEL61_VER" ]] && return 0
+	tb_lock
+	tb_step "fetching the 6.1 kernel image $SEL61_KREL" \
+		"check the apt sources and the space in $TB_CACHE; prepare --refresh re-reads the package lists"
+	TB_PKGDB=""
+	tb_pkgdb_add "$img:arm64" "$img-unsigned:arm64"
+	tb_pkg_has "$img-unsigned:arm64" "$SEL61_VER" && img+=-unsigned
+	tb_pkg_has "$img:arm64" "$SEL61_VER" ||
+		tb_die "no $img $SEL61_VER in the package lists (prepare --refresh)"
+	tb_msg "fetching the 6.1 kernel $img $SEL61_VER (~60 MB, once)..."
+	dl="$TB_CACHE/debs/image-$SEL61_KREL"
+	tb_download "$dl" "$img=$SEL61_VER"
+	t="$d/img.tmp"
+	rm -rf "$t"; mkdir -p "$t"
+	dpkg-deb --fsys-tarfile "$dl"/linux-image-*.deb | tar -x -C "$t" ./boot
+	file -L "$t/boot/vmlinuz-$SEL61_KREL" | grep -q ARM64 || tb_die "$img: vmlinuz is not an arm64 kernel image"
+	mv "$t/boot/vmlinuz-$SEL61_KREL" "$d/vmlinuz"
+	mv "$t/boot/config-$SEL61_KREL" "$d/config"
+	rm -rf "$t" "$dl"
+	echo "$SEL61_VER" >"$d/.img-ok"
+}
+
 # ---------------------------------------------------------------- busybox
 
 tb_ensure_busybox() {
@@ -481,8 +522,9 @@ tb_host_sources() {
 tb_ensure_full() {
 	local rebuild=${1:-0} name=${2:-full} inc key d dir t0
 	inc=$(tb_userland_include "$name")
-	local vv="TB_USERLAND_VARIANT_$name"
-	if [[ -n ${!vv:-} ]]; then key=$(tb_full_key "$inc" "${!vv}"); else key=$(tb_full_key "$inc"); fi
+	local vv="TB_USERLAND_VARIANT_$name" dbv="TB_USERLAND_DPKGDB_$name" sv="TB_USERLAND_STRIP_$name"
+	local extra="${!vv:-}${!dbv:+ dpkgdb}${!sv:+ strip ${!sv}}"
+	if [[ -n $extra ]]; then key=$(tb_full_key "$inc" "$extra"); else key=$(tb_full_key "$inc"); fi
 	# The default userland keeps its old place (full/<key>); others full/NAME-<key>.
 	dir=$key
 	[[ $name == full ]] || dir=$name-$key
@@ -507,10 +549,16 @@ tb_ensure_full() {
 	tb_msg "building the $name arm64 userland with mmdebstrap ($inc)..."
 	rm -rf "$d"
 	mkdir -p "$d"
+	local -a hooks=()
+	# dpkg's status: each downloaded package's control fields, installed.
+	[[ -n ${!dbv:-} ]] && hooks+=(--extract-hook='for deb in "$1"/var/cache/apt/archives/*.deb; do
+		dpkg-deb -f "$deb"; echo "Status: install ok installed"; echo; done >"$1/var/lib/dpkg/status"')
 	tb_logged mmdebstrap 1800 mmdebstrap --variant="${!vv:-extract}" --arch=arm64 \
-		--include="$inc" "$(tb_suite)" "$d/root" "${srcs[@]}"
+		--include="$inc" "${hooks[@]}" "$(tb_suite)" "$d/root" "${srcs[@]}"
 	local p
 	for p in $TB_FULL_STRIP; do rm -rf "${d:?}/root/$p"; done
+	# shellcheck disable=SC2086 # globs, expanded in the root
+	for p in ${!sv:-}; do (cd "$d/root" && rm -rf -- $p); done
 	tb_msg "packing the $name userland ($(du -sh "$d/root" | cut -f1))..."
 	tb_mkcpio "$d/root" | gzip -6 >"$d/rootfs.cpio.gz.tmp"
 	mv "$d/rootfs.cpio.gz.tmp" "$d/rootfs.cpio.gz"
