@@ -7,8 +7,9 @@
  *   vcpu->mutex   one ioctl at a time on a vCPU (KVM_RUN holds it)
  *   vm->lock      memslot changes, vCPU creation
  *   vm->mmu_lock  (spinlock) the stage-2 tables and the invalidation count
- *   vm->coalesced.lock (spinlock) coalesced MMIO zones and ring appends
- * vm->ioeventfds is changed under vm->lock and read under RCU.
+ *   vm->coalesced.lock (spinlock) coalesced MMIO ring appends
+ * The I/O buses (vm->buses, io_bus.c: ioeventfds, coalesced MMIO zones)
+ * are changed under vm->lock and read under vm->srcu.
  */
 #ifndef MODKVM_H
 #define MODKVM_H
@@ -21,10 +22,12 @@
 #include <linux/refcount.h>
 #include <linux/signal_types.h>
 #include <linux/spinlock.h>
+#include <linux/srcu.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 
 #include "arch.h"
+#include "io_bus.h"
 #include "stage2.h"
 
 #define MODKVM_API_VERSION	12	/* KVM_GET_API_VERSION, fixed by the ABI */
@@ -42,7 +45,6 @@
  * has run, then fixed and read without a lock.
  */
 struct modkvm_smccc_range;
-struct modkvm_ioeventfd_table;
 struct modkvm_smccc_filter {
 	struct modkvm_smccc_range *ranges;
 	unsigned int nr;		/* ranges in use */
@@ -58,11 +60,10 @@ struct modkvm_memslot {
 	unsigned long *dirty;	/* KVM_MEM_LOG_DIRTY_PAGES bitmap, or NULL */
 };
 
-/* Coalesced MMIO (coalesced_mmio.c): the VM's zones and its ring */
+/* Coalesced MMIO (coalesced_mmio.c): its ring; the zones are on the bus */
 struct modkvm_coalesced {
 	spinlock_t lock;
-	struct list_head zones;
-	unsigned int nr_zones;
+	unsigned int nr_zones;		/* under vm->lock */
 	struct kvm_coalesced_mmio_ring *ring;	/* one page */
 };
 
@@ -101,8 +102,10 @@ struct modkvm_vm {
 	u64 cntvoff;			/* guest virtual counter offset */
 
 	struct modkvm_coalesced coalesced;
-	/* KVM_IOEVENTFD: sorted table, NULL when empty (ioeventfd.c) */
-	struct modkvm_ioeventfd_table __rcu *ioeventfds;
+	unsigned int nr_ioeventfds;	/* under vm->lock (ioeventfd.c) */
+	/* in-kernel devices by address (io_bus.c), read under @srcu */
+	struct modkvm_io_bus __rcu *buses[MODKVM_NR_BUSES];
+	struct srcu_struct srcu;
 
 	/* optional hypercall services offered: KVM_REG_ARM_*_BMAP (smccc.c) */
 	struct {
@@ -310,14 +313,10 @@ int modkvm_coalesced_register(struct modkvm_vm *vm,
 			      const struct kvm_coalesced_mmio_zone *zone);
 int modkvm_coalesced_unregister(struct modkvm_vm *vm,
 				const struct kvm_coalesced_mmio_zone *zone);
-bool modkvm_coalesced_write(struct modkvm_vm *vm, u64 ipa, unsigned int len,
-			    const u8 *data);
 
 /* ioeventfd.c: KVM_IOEVENTFD */
 int modkvm_ioeventfd(struct modkvm_vm *vm, const struct kvm_ioeventfd *args);
 void modkvm_ioeventfd_destroy(struct modkvm_vm *vm);
-bool modkvm_ioeventfd_write(struct modkvm_vm *vm, u64 ipa, unsigned int len,
-			    const u8 *data);
 
 /*
  * smccc_filter.c: KVM_ARM_VM_SMCCC_CTRL. The action for a guest's call,

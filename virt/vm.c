@@ -24,6 +24,7 @@ static void modkvm_vm_destroy(struct modkvm_vm *vm)
 	int i;
 
 	modkvm_ioeventfd_destroy(vm);	/* first: it reads the vCPUs' stats */
+	modkvm_io_bus_destroy(vm);	/* frees the devices left on the buses */
 	for (i = 0; i < vm->nr_vcpus; i++)
 		modkvm_vcpu_free(vm->vcpus[i]);
 	modkvm_mmu_destroy(vm);
@@ -256,6 +257,11 @@ int modkvm_create_vm(unsigned long type)
 	refcount_set(&vm->users, 1);
 	mutex_init(&vm->lock);
 	spin_lock_init(&vm->mmu_lock);
+	ret = modkvm_io_bus_init(vm);
+	if (ret) {
+		kvfree(vm);
+		return ret;
+	}
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
 
