@@ -59,7 +59,8 @@ void modkvm_io_bus_destroy(struct modkvm_vm *vm)
 		t = rcu_dereference_protected(vm->buses[b], true);
 		RCU_INIT_POINTER(vm->buses[b], NULL);
 		for (i = 0; t && i < t->nr; i++)
-			t->e[i].dev->ops->destroy(t->e[i].dev);
+			if (t->e[i].dev->ops->destroy)
+				t->e[i].dev->ops->destroy(t->e[i].dev);
 		kfree(t);
 	}
 	srcu_barrier(&vm->srcu);	/* tables still queued by call_srcu */

@@ -28,7 +28,8 @@ enum modkvm_bus {
  * holds @len (1 to 8) bytes in guest memory order, as kvm_run's mmio.data.
  * Each returns true if it took the access, false to let the next device
  * (then userspace) have it. Called under the VM's SRCU read lock: they may
- * sleep. @destroy frees a device still on the bus when the VM goes.
+ * sleep. @destroy frees a device still on the bus when the VM goes (NULL:
+ * its owner does).
  */
 struct modkvm_io_ops {
 	bool (*write)(struct modkvm_vcpu *vcpu, struct modkvm_io_dev *dev,

@@ -45,6 +45,8 @@
  * has run, then fixed and read without a lock.
  */
 struct modkvm_smccc_range;
+struct modkvm_vgic;
+struct modkvm_vgic_cpu;
 struct modkvm_smccc_filter {
 	struct modkvm_smccc_range *ranges;
 	unsigned int nr;		/* ranges in use */
@@ -95,11 +97,16 @@ struct modkvm_vm {
 	 */
 	bool ran;
 
+	/* unusable: every ioctl but close gets -EIO (see vm.c) */
+	bool dead;
 	bool nisv_to_user;		/* KVM_CAP_ARM_NISV_TO_USER enabled */
 	bool system_suspend;		/* KVM_CAP_ARM_SYSTEM_SUSPEND enabled */
 	struct modkvm_smccc_filter smccc_filter;
 	u64 dirty_log_flags;		/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
 	u64 cntvoff;			/* guest virtual counter offset */
+
+	/* the in-kernel GICv3, or NULL (vgic/); set once, under @lock */
+	struct modkvm_vgic *vgic;
 
 	struct modkvm_coalesced coalesced;
 	unsigned int nr_ioeventfds;	/* under vm->lock (ioeventfd.c) */
@@ -155,6 +162,8 @@ struct modkvm_vcpu {
 
 	/* interrupt lines from KVM_IRQ_LINE, bit 0 IRQ, bit 1 FIQ */
 	unsigned long irq_lines;
+	/* its redistributor and CPU interface (vgic/), from the vGIC's INIT */
+	struct modkvm_vgic_cpu *vgic;
 
 	bool sigmask_active;
 	sigset_t sigmask;
@@ -216,6 +225,26 @@ void modkvm_arch_stop(void);
 /* dev.c: the /dev/kvm misc device */
 int modkvm_dev_register(void);
 void modkvm_dev_unregister(void);
+
+/* device.c: KVM_CREATE_DEVICE */
+int modkvm_create_device(struct modkvm_vm *vm,
+			 struct kvm_create_device __user *argp);
+
+/*
+ * vgic/: the in-kernel GICv3. modkvm_vgic_inject() is the one entry point
+ * for an interrupt's input, whatever drives it.
+ */
+bool modkvm_vgic_v3_available(void);
+int modkvm_vgic_v3_create(struct modkvm_vm *vm);
+long modkvm_vgic_v3_ioctl(struct modkvm_vm *vm, unsigned int ioctl,
+			  const struct kvm_device_attr *attr);
+int modkvm_vgic_inject(struct modkvm_vm *vm, struct modkvm_vcpu *vcpu,
+		       u32 intid, bool level);
+int modkvm_vgic_irq_line(struct modkvm_vm *vm, u32 type,
+			 struct modkvm_vcpu *vcpu, u32 num, bool level);
+int modkvm_vgic_vcpu_precreate(struct modkvm_vm *vm);
+int modkvm_vgic_first_run(struct modkvm_vcpu *vcpu);
+void modkvm_vgic_destroy(struct modkvm_vm *vm);
 
 /* caps.c: answers to KVM_CHECK_EXTENSION, for /dev/kvm and a VM fd */
 long modkvm_check_extension(struct modkvm_vm *vm, unsigned long cap);

@@ -148,6 +148,11 @@ static int modkvm_vcpu_run(struct modkvm_vcpu *vcpu)
 
 	if (!vcpu->initialized)
 		return -ENOEXEC;
+	/* the vGIC's frames are checked and mapped: -ENXIO/-EINVAL/-EBUSY */
+	ret = modkvm_vgic_first_run(vcpu);
+	if (ret)
+		return ret;
+	ret = 1;
 
 	vcpu->mmio.abortable = false;	/* the exit is answered */
 	if (vcpu->mmio.pending)
@@ -336,7 +341,7 @@ static long modkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	void __user *argp = (void __user *)arg;
 	long ret;
 
-	if (vcpu->vm->mm != current->mm)
+	if (vcpu->vm->mm != current->mm || READ_ONCE(vcpu->vm->dead))
 		return -EIO;
 
 	if (mutex_lock_killable(&vcpu->mutex))
@@ -524,6 +529,9 @@ int modkvm_create_vcpu(struct modkvm_vm *vm, unsigned long id)
 	for (i = 0; i < vm->nr_vcpus; i++)
 		if (vm->vcpus[i]->id == id)
 			goto err_unlock;
+	fd = modkvm_vgic_vcpu_precreate(vm);
+	if (fd)
+		goto err_unlock;
 
 	vcpu->idx = vm->nr_vcpus;
 	snprintf(name, sizeof(name), "kvm-vcpu:%lu", id);
