@@ -243,6 +243,9 @@ int modkvm_vgic_inject(struct modkvm_vm *vm, struct modkvm_vcpu *vcpu,
 int modkvm_vgic_irq_line(struct modkvm_vm *vm, u32 type,
 			 struct modkvm_vcpu *vcpu, u32 num, bool level);
 int modkvm_vgic_vcpu_precreate(struct modkvm_vm *vm);
+long modkvm_vgic_timer_attr(struct modkvm_vcpu *vcpu, unsigned int ioctl,
+			    u64 attr, int __user *uaddr);
+void modkvm_vgic_timer_levels(struct modkvm_vcpu *vcpu, u32 levels, u32 old);
 int modkvm_vgic_first_run(struct modkvm_vcpu *vcpu);
 void modkvm_vgic_destroy(struct modkvm_vm *vm);
 

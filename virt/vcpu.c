@@ -133,11 +133,20 @@ static int modkvm_vcpu_suspended(struct modkvm_vcpu *vcpu)
 	return 0;
 }
 
-/* The guest's timer levels as userspace sees them in kvm_run */
+/*
+ * The guest's timer levels as userspace sees them in kvm_run, or, with
+ * the vGIC, as its timer PPIs' levels (kvm_run's are then left alone).
+ */
 static void modkvm_update_run_levels(struct modkvm_vcpu *vcpu)
 {
-	vcpu->arch.timer.reported = modkvm_timer_levels(vcpu);
-	vcpu->run->s.regs.device_irq_level = vcpu->arch.timer.reported;
+	u32 levels = modkvm_timer_levels(vcpu);
+
+	if (vcpu->vm->vgic)
+		modkvm_vgic_timer_levels(vcpu, levels,
+					 vcpu->arch.timer.reported);
+	else
+		vcpu->run->s.regs.device_irq_level = levels;
+	vcpu->arch.timer.reported = levels;
 }
 
 static int modkvm_vcpu_run(struct modkvm_vcpu *vcpu)
@@ -190,10 +199,16 @@ static int modkvm_vcpu_run(struct modkvm_vcpu *vcpu)
 			ret = -EINTR;
 			break;
 		}
-		/* Userspace must see every change of the timer output. */
+		/*
+		 * Userspace must see every change of the timer output; with
+		 * the vGIC, the GIC does (the timers' PPIs).
+		 */
 		if (modkvm_timer_levels(vcpu) != vcpu->arch.timer.reported) {
-			ret = -EINTR;
-			break;
+			if (!vcpu->vm->vgic) {
+				ret = -EINTR;
+				break;
+			}
+			modkvm_update_run_levels(vcpu);
 		}
 		if (READ_ONCE(vcpu->suspended)) {
 			ret = modkvm_vcpu_suspended(vcpu);

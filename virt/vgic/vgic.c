@@ -299,6 +299,8 @@ static int vgic_map(struct modkvm_vgic *vgic)
 	if (vgic->dist_base == VGIC_ADDR_UNDEF)
 		return -ENXIO;
 	ret = check_frames(vgic);
+	if (!ret)
+		ret = vgic_timer_check(vgic);
 	if (ret)
 		return ret;
 	if (!vgic->initialized)

@@ -117,6 +117,9 @@ struct modkvm_vgic {
 	struct vgic_irq *spis;	/* nr_irqs - 32 of them, from INIT */
 
 	struct vgic_frame dist_frame;
+
+	/* KVM_ARM_VCPU_TIMER_IRQ_VTIMER, _PTIMER; 0: the default (vgic_timer.c) */
+	u32 timer_ppi[2];
 };
 
 /* vgic.c: the state, its life and injection */
@@ -160,6 +163,9 @@ int vgic_rdist_access(struct modkvm_vgic *vgic, struct modkvm_vcpu *vcpu,
 
 /* vgic_mmio.c: the frames on the MMIO bus */
 extern const struct modkvm_io_ops vgic_frame_ops;
+
+/* vgic_timer.c */
+int vgic_timer_check(struct modkvm_vgic *vgic);
 
 /* vgic_sysregs.c: KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS */
 int vgic_icc_access(struct vgic_icc *icc, u32 instr, u64 *val, bool write);
