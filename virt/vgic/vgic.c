@@ -167,18 +167,41 @@ struct modkvm_vcpu *vgic_spi_target(struct modkvm_vgic *vgic,
 }
 
 /*
- * @irq changed (under vgic->lock): if it can now be signalled, make its
- * vCPU look at its interrupts again.
+ * @irq changed (under vgic->lock): if it can now be signalled, its vCPU
+ * must look at its interrupts again. Only noted here: a kick may send an
+ * IPI, which needs interrupts on, so vgic_kick_flush() sends them once the
+ * lock is dropped.
  */
 void vgic_kick(struct modkvm_vgic *vgic, struct vgic_irq *irq)
 {
 	struct modkvm_vcpu *vcpu;
 
+	lockdep_assert_held(&vgic->lock);
 	if (!irq->enabled || !vgic_irq_pending(irq) || irq->active)
 		return;
 	vcpu = irq->vcpu ? irq->vcpu : vgic_spi_target(vgic, irq);
-	if (vcpu)
-		modkvm_vcpu_kick(vcpu);
+	if (vcpu && vcpu->vgic) {
+		vcpu->vgic->kick = true;
+		vgic->kick = true;
+	}
+}
+
+/* After dropping vgic->lock: kick the vCPUs vgic_kick() noted */
+void vgic_kick_flush(struct modkvm_vgic *vgic)
+{
+	struct modkvm_vm *vm = vgic->vm;
+	unsigned int i, n;
+
+	if (!READ_ONCE(vgic->kick))
+		return;
+	WRITE_ONCE(vgic->kick, false);
+	n = smp_load_acquire(&vm->nr_vcpus);
+	for (i = 0; i < n; i++) {
+		struct modkvm_vgic_cpu *c = READ_ONCE(vm->vcpus[i]->vgic);
+
+		if (c && xchg(&c->kick, false))
+			modkvm_vcpu_kick(vm->vcpus[i]);
+	}
 }
 
 /* Slots (redistributors) of the regions before region @r */
@@ -387,6 +410,7 @@ int modkvm_vgic_inject(struct modkvm_vm *vm, struct modkvm_vcpu *vcpu,
 		irq->latch = true;
 	vgic_kick(vgic, irq);
 	spin_unlock_irqrestore(&vgic->lock, flags);
+	vgic_kick_flush(vgic);
 	return 0;
 }
 

@@ -77,6 +77,7 @@ struct vgic_icc {
 /* A vCPU's redistributor and CPU interface */
 struct modkvm_vgic_cpu {
 	struct vgic_irq priv[VGIC_NR_PRIVATE];
+	bool kick;		/* to be kicked: vgic_kick() */
 	bool sleep;		/* GICR_WAKER.ProcessorSleep */
 	u32 statusr;		/* GICR_STATUSR, as userspace set it */
 	u64 propbaser, pendbaser;
@@ -112,6 +113,7 @@ struct modkvm_vgic {
 	unsigned int nr_regions;
 
 	/* distributor state, under @lock */
+	bool kick;		/* some vCPU's kick is noted */
 	u32 ctlr;		/* GICD_CTLR: EnableGrp0/1 */
 	u32 statusr;
 	struct vgic_irq *spis;	/* nr_irqs - 32 of them, from INIT */
@@ -132,6 +134,7 @@ u64 vgic_vcpu_mpidr(struct modkvm_vcpu *vcpu);
 struct modkvm_vcpu *vgic_spi_target(struct modkvm_vgic *vgic,
 				    const struct vgic_irq *irq);
 void vgic_kick(struct modkvm_vgic *vgic, struct vgic_irq *irq);
+void vgic_kick_flush(struct modkvm_vgic *vgic);
 unsigned int vgic_slots_before(const struct modkvm_vgic *vgic,
 			       unsigned int r);
 int vgic_rdist_base(struct modkvm_vgic *vgic, struct modkvm_vcpu *vcpu,

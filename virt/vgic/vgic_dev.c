@@ -324,6 +324,7 @@ static int state_attr(struct modkvm_vgic *vgic, u32 group, u64 attr,
 		spin_lock_irq(&vgic->lock);
 		ret = state_access(vgic, vcpu, group, attr, &val, write);
 		spin_unlock_irq(&vgic->lock);
+		vgic_kick_flush(vgic);
 	}
 	unlock_all_vcpus(vm);
 out:

@@ -52,6 +52,7 @@ static bool frame_rw(struct modkvm_io_dev *dev, u64 addr, unsigned int len,
 					  (addr - dev->first) % VGIC_RDIST_SIZE,
 					  len, &val, !!wdata, VGIC_GUEST);
 		spin_unlock_irqrestore(&vgic->lock, flags);
+		vgic_kick_flush(vgic);
 	}
 	for (i = 0; rdata && i < len; i++)
 		rdata[i] = val >> (8 * i);
