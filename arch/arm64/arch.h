@@ -135,7 +135,7 @@ struct modkvm_s2 {
 	unsigned int ipa_bits;
 	u64 vtcr;
 	u64 vttbr;		/* VTTBR_EL2: pgd's address and the VMID */
-	u16 vmid;
+	atomic64_t vmid;	/* generation | VMID, 0: none yet (vmid.c) */
 	/*
 	 * FEAT_S2FWB in use (HCR_EL2.FWB): leaves force Normal write-back,
 	 * so guest and host always agree on memory contents and a new leaf
@@ -306,12 +306,16 @@ static inline bool modkvm_smccc_by_smc(const struct modkvm_arch_vcpu *a)
 
 /* ---- arch/arm64 functions used by the core ---- */
 
+/* vmid.c: the vCPU's VM's VMID made valid on this CPU, interrupts off */
+void modkvm_vmid_update(struct modkvm_vcpu *vcpu);
+
 /*
- * One trip into the guest and back (hyp/vhe/switch.c); the exit code,
- * which is also left in vcpu->arch.exit.
+ * One trip into the guest and back (hyp/vhe/switch.c), interrupts off;
+ * the exit code, which is also left in vcpu->arch.exit.
  */
 static inline int modkvm_arch_enter_guest(struct modkvm_vcpu *vcpu)
 {
+	modkvm_vmid_update(vcpu);
 	return modkvm_call_hyp_ret(vcpu_run, vcpu);
 }
 
@@ -400,6 +404,14 @@ void modkvm_arch_s2_free(struct modkvm_s2 *s2);
 void modkvm_tlb_flush_ipa(struct modkvm_s2 *s2, u64 ipa);
 void modkvm_tlb_flush_vmid(struct modkvm_s2 *s2);
 unsigned int modkvm_host_ipa_limit(void);
+
+/* vmid.c: VMIDs by generation, given out at guest entry */
+int modkvm_vmid_init(void);
+void modkvm_vmid_exit(void);
+unsigned int modkvm_vmid_width(void);
+u64 modkvm_vmid_vtcr(void);
+u16 modkvm_vmid_for_flush(struct modkvm_s2 *s2);
+void modkvm_vmid_free(struct modkvm_s2 *s2);
 
 /*
  * ---- hooks for virt/ ----

@@ -118,10 +118,16 @@ int modkvm_arch_init(void)
 		return -ENODEV;
 	}
 
+	ret = modkvm_vmid_init();
+	if (ret)
+		return ret;
+
 	ret = cpuhp_setup_state_nocalls(CPUHP_AP_ONLINE_DYN, "modkvm:online",
 					modkvm_cpu_online, NULL);
-	if (ret < 0)
+	if (ret < 0) {
+		modkvm_vmid_exit();
 		return ret;
+	}
 	modkvm_hp_state = ret;
 	return 0;
 }
@@ -129,14 +135,15 @@ int modkvm_arch_init(void)
 void modkvm_arch_exit(void)
 {
 	cpuhp_remove_state_nocalls(modkvm_hp_state);
+	modkvm_vmid_exit();
 }
 
 /* Only once modkvm is sure to own EL2: the guest timer's interrupt. */
 /* Once /dev/kvm is ours: a refused load prints only its refusal. */
 void modkvm_arch_start(void)
 {
-	pr_info("VHE host: guest IPA up to %u bits, stage-2 forced write-back %s\n",
-		modkvm_host_ipa_limit(),
+	pr_info("VHE host: guest IPA up to %u bits, %u-bit VMIDs, stage-2 forced write-back %s\n",
+		modkvm_host_ipa_limit(), modkvm_vmid_width(),
 		modkvm_s2fwb_usable() ? "on" : "off");
 	modkvm_vtimer_irq_init();
 }

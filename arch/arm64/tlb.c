@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * modkvm, arm64: what stage 2 needs from the CPU: the IPA size the host
- * supports, VTCR_EL2 for a VM, VMIDs, and TLB invalidation by VMID.
+ * supports, VTCR_EL2 for a VM, and TLB invalidation by VMID. The VMIDs
+ * themselves are handed out at guest entry (vmid.c).
  *
  * TLB maintenance for a guest is done at EL2 (hyp/vhe/tlbi.c), called
  * with interrupts off for the few instructions it takes.
@@ -9,11 +10,9 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitfield.h>
-#include <linux/bitmap.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
-#include <linux/spinlock.h>
 #include <asm/barrier.h>
 #include <asm/sysreg.h>
 
@@ -21,18 +20,8 @@
 #include "el2_regs.h"
 
 #define MMFR0_PARANGE	GENMASK_ULL(3, 0)
-#define MMFR1_VMIDBITS	GENMASK_ULL(7, 4)
 #define MMFR2_FWB	GENMASK_ULL(43, 40)
 #define MODKVM_MAX_IPA	48	/* 48-bit output addresses, no LPA2 */
-
-static DEFINE_SPINLOCK(vmid_lock);
-static unsigned long vmid_map[BITS_TO_LONGS(1 << 16)];
-
-static unsigned int modkvm_vmid_bits(void)
-{
-	return FIELD_GET(MMFR1_VMIDBITS, read_sysreg(id_aa64mmfr1_el1)) == 2 ?
-	       16 : 8;
-}
 
 static unsigned int modkvm_parange_bits(unsigned int parange)
 {
@@ -65,49 +54,38 @@ unsigned int modkvm_host_ipa_limit(void)
 	return min(pa, MODKVM_MAX_IPA);
 }
 
-static int modkvm_vmid_alloc(void)
-{
-	unsigned int n = 1U << modkvm_vmid_bits();
-	unsigned long vmid;
-
-	spin_lock(&vmid_lock);
-	vmid = find_next_zero_bit(vmid_map, n, 1);	/* 0 stays unused */
-	if (vmid < n)
-		__set_bit(vmid, vmid_map);
-	spin_unlock(&vmid_lock);
-	return vmid < n ? vmid : -ENOSPC;
-}
-
-static void modkvm_vmid_free(u16 vmid)
-{
-	spin_lock(&vmid_lock);
-	__clear_bit(vmid, vmid_map);
-	spin_unlock(&vmid_lock);
-}
-
 static void count_flush(struct modkvm_s2 *s2)
 {
 	container_of(s2, struct modkvm_vm, s2)->stat.remote_tlb_flush++;
 }
 
-/* The invalidation itself runs at EL2: hyp/vhe/tlbi.c */
+/*
+ * The invalidation itself runs at EL2: hyp/vhe/tlbi.c. A VM that never
+ * ran has no VMID and nothing in any TLB.
+ */
 void modkvm_tlb_flush_ipa(struct modkvm_s2 *s2, u64 ipa)
 {
 	unsigned long flags;
+	u16 vmid = modkvm_vmid_for_flush(s2);
 
+	if (!vmid)
+		return;
 	count_flush(s2);
 	local_irq_save(flags);
-	modkvm_call_hyp(tlb_flush_ipa, s2->vmid, ipa);
+	modkvm_call_hyp(tlb_flush_ipa, vmid, ipa);
 	local_irq_restore(flags);
 }
 
 void modkvm_tlb_flush_vmid(struct modkvm_s2 *s2)
 {
 	unsigned long flags;
+	u16 vmid = modkvm_vmid_for_flush(s2);
 
+	if (!vmid)
+		return;
 	count_flush(s2);
 	local_irq_save(flags);
-	modkvm_call_hyp(tlb_flush_vmid, s2->vmid);
+	modkvm_call_hyp(tlb_flush_vmid, vmid);
 	local_irq_restore(flags);
 }
 
@@ -135,7 +113,6 @@ int modkvm_arch_s2_init(struct modkvm_s2 *s2, unsigned int ipa_bits)
 {
 	unsigned int parange = FIELD_GET(MMFR0_PARANGE,
 					 read_sysreg(id_aa64mmfr0_el1));
-	int vmid;
 
 	modkvm_s2_geometry(ipa_bits, &s2->start_level, &s2->pgd_order);
 	s2->ipa_bits = ipa_bits;
@@ -144,23 +121,18 @@ int modkvm_arch_s2_init(struct modkvm_s2 *s2, unsigned int ipa_bits)
 	if (!s2->pgd)
 		return -ENOMEM;
 
-	vmid = modkvm_vmid_alloc();
-	if (vmid < 0) {
-		free_pages((unsigned long)s2->pgd, s2->pgd_order);
-		s2->pgd = NULL;
-		pr_warn_ratelimited("out of VMIDs\n");
-		return vmid;
-	}
-	s2->vmid = vmid;
-	/* Computed once: the world switch does no address translation. */
-	s2->vttbr = virt_to_phys(s2->pgd) | ((u64)vmid << MK_VTTBR_VMID_SHIFT);
+	/*
+	 * The world switch does no address translation: VTTBR_EL2's value
+	 * is kept here, its VMID set at guest entry (vmid.c).
+	 */
+	atomic64_set(&s2->vmid, 0);
+	s2->vttbr = virt_to_phys(s2->pgd);
 
 	/* SL0 for 4 KiB pages: 0 = level 2, 1 = level 1, 2 = level 0 */
 	s2->vtcr = MK_VTCR_T0SZ(64 - ipa_bits) | MK_VTCR_SL0(2 - s2->start_level) |
 		   MK_VTCR_IRGN0_WBWA | MK_VTCR_ORGN0_WBWA | MK_VTCR_SH0_INNER |
 		   MK_VTCR_TG0_4K | MK_VTCR_PS(min(parange, 5U)) | MK_VTCR_RES1;
-	if (modkvm_vmid_bits() == 16)
-		s2->vtcr |= MK_VTCR_VS;
+	s2->vtcr |= modkvm_vmid_vtcr();
 	return 0;
 }
 
@@ -169,8 +141,7 @@ void modkvm_arch_s2_free(struct modkvm_s2 *s2)
 	if (!s2->pgd)
 		return;
 	/* No stale translation of this VMID may survive its reuse. */
-	modkvm_tlb_flush_vmid(s2);
-	modkvm_vmid_free(s2->vmid);
+	modkvm_vmid_free(s2);
 	free_pages((unsigned long)s2->pgd, s2->pgd_order);
 	s2->pgd = NULL;
 }

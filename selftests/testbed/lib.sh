@@ -21,6 +21,13 @@ TB_HOST_PKGS="qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross mmdebs
 # Debian packages that make up the full arm64 userland (`prepare --full`, `run --full`).
 # Comma separated; dependencies are pulled in by mmdebstrap.
 TB_FULL_INCLUDE="qemu-system-arm,busybox-static,e2fsprogs,strace"
+# Larger userlands for suites that need more than that: `run --userland NAME`
+# boots the full userland plus the packages of TB_USERLAND_<NAME> (comma
+# separated, may name $KVER_612 from env.sh, expanded when built), built and cached
+# apart under full/NAME-<key>, so suites with different needs never rebuild
+# each other's. Add one variable per userland here; nothing else to change.
+# TB_USERLAND_VARIANT_<NAME> picks mmdebstrap's --variant (default extract:
+# packages unpacked, maintainer scripts not run, dpkg's database empty).
 # Directories dropped from the full userland before packing (saves space and boot time).
 TB_FULL_STRIP="usr/share/doc usr/share/man usr/share/info usr/share/locale var/cache/apt var/lib/apt/lists"
 
@@ -443,11 +450,21 @@ tb_mkcpio() {
 
 # ---------------------------------------------------------------- full userland
 
+# usage: tb_full_key INCLUDE
 tb_full_key() {
 	local srcs
 	srcs=$(tb_host_sources | xargs -r cat 2>/dev/null)
-	printf '%s\n' "v1" "$TB_FULL_INCLUDE" "$TB_FULL_STRIP" "$(tb_suite)" "$srcs" |
+	# (A variant other than the default joins the key: older keys stay valid.)
+	printf '%s\n' "v1" "$1" "$TB_FULL_STRIP" ${2:+"$2"} "$(tb_suite)" "$srcs" |
 		sha256sum | cut -c1-12
+}
+# The package list of userland NAME ("full": the default one).
+tb_userland_include() {
+	local v="TB_USERLAND_$1"
+	if [[ $1 == full ]]; then echo "$TB_FULL_INCLUDE"; return 0; fi
+	[[ $1 =~ ^[a-z0-9_]+$ && -n ${!v:-} ]] ||
+		tb_die "no userland '$1' (define TB_USERLAND_$1 in selftests/testbed/lib.sh)"
+	echo "$TB_FULL_INCLUDE,$(eval "echo \"${!v}\"")"
 }
 tb_suite() { (. /etc/os-release && echo "${VERSION_CODENAME:?}"); }
 # The host's apt source files, as apt itself would read them.
@@ -459,39 +476,61 @@ tb_host_sources() {
 	return 0
 }
 
-# usage: tb_ensure_full [rebuild]
+# Builds (or finds) userland NAME and sets TB_USERLAND_CPIO to its packed root.
+# usage: tb_ensure_full [rebuild [NAME]]    (NAME defaults to "full")
 tb_ensure_full() {
-	local rebuild=${1:-0} key d t0
-	key=$(tb_full_key)
-	d="$TB_CACHE/full/$key"
+	local rebuild=${1:-0} name=${2:-full} inc key d dir t0
+	inc=$(tb_userland_include "$name")
+	local vv="TB_USERLAND_VARIANT_$name"
+	if [[ -n ${!vv:-} ]]; then key=$(tb_full_key "$inc" "${!vv}"); else key=$(tb_full_key "$inc"); fi
+	# The default userland keeps its old place (full/<key>); others full/NAME-<key>.
+	dir=$key
+	[[ $name == full ]] || dir=$name-$key
+	d="$TB_CACHE/full/$dir"
+	TB_USERLAND_CPIO=$d/rootfs.cpio.gz
 	if ((rebuild == 0)) && [[ -e $d/.ok && -s $d/rootfs.cpio.gz ]]; then
-		echo "FULL_ROOTFS_CPIO=$d/rootfs.cpio.gz" >"$TB_CACHE/state/full.sh"
+		[[ $name == full ]] && echo "FULL_ROOTFS_CPIO=$d/rootfs.cpio.gz" >"$TB_CACHE/state/full.sh"
 		return 0
 	fi
 	tb_lock
-	tb_step "building the full arm64 userland (mmdebstrap)" \
-		"mmdebstrap needs root and the host's apt sources; prepare --rebuild-full starts it over"
+	# Another run may have built it while this one waited for the lock.
+	if ((rebuild == 0)) && [[ -e $d/.ok && -s $d/rootfs.cpio.gz ]]; then
+		[[ $name == full ]] && echo "FULL_ROOTFS_CPIO=$d/rootfs.cpio.gz" >"$TB_CACHE/state/full.sh"
+		return 0
+	fi
+	tb_step "building the $name arm64 userland (mmdebstrap)" \
+		"mmdebstrap needs root and the host's apt sources; prepare --rebuild-full starts the default one over"
 	t0=$(tb_now)
 	local -a srcs
 	mapfile -t srcs < <(tb_host_sources)
 	((${#srcs[@]})) || tb_die "no apt sources configured on this host"
-	tb_msg "building the full arm64 userland with mmdebstrap ($TB_FULL_INCLUDE)..."
+	tb_msg "building the $name arm64 userland with mmdebstrap ($inc)..."
 	rm -rf "$d"
 	mkdir -p "$d"
-	tb_logged mmdebstrap 1800 mmdebstrap --variant=extract --arch=arm64 \
-		--include="$TB_FULL_INCLUDE" "$(tb_suite)" "$d/root" "${srcs[@]}"
+	tb_logged mmdebstrap 1800 mmdebstrap --variant="${!vv:-extract}" --arch=arm64 \
+		--include="$inc" "$(tb_suite)" "$d/root" "${srcs[@]}"
 	local p
 	for p in $TB_FULL_STRIP; do rm -rf "${d:?}/root/$p"; done
-	tb_msg "packing the full userland ($(du -sh "$d/root" | cut -f1))..."
+	tb_msg "packing the $name userland ($(du -sh "$d/root" | cut -f1))..."
 	tb_mkcpio "$d/root" | gzip -6 >"$d/rootfs.cpio.gz.tmp"
 	mv "$d/rootfs.cpio.gz.tmp" "$d/rootfs.cpio.gz"
 	du -sm "$d/root" | cut -f1 >"$d/unpacked-mb"
 	rm -rf "$d/root"
 	touch "$d/.ok"
-	echo "FULL_ROOTFS_CPIO=$d/rootfs.cpio.gz" >"$TB_CACHE/state/full.sh"
-	# Drop userlands built from other include lists/sources.
-	find "$TB_CACHE/full" -mindepth 1 -maxdepth 1 -type d ! -name "$key" -exec rm -rf {} +
-	tb_msg "full userland ready: $(du -sh "$d/rootfs.cpio.gz" | cut -f1) packed ($(tb_since "$t0") s)"
+	[[ $name == full ]] && echo "FULL_ROOTFS_CPIO=$d/rootfs.cpio.gz" >"$TB_CACHE/state/full.sh"
+	# Drop this userland's builds from other package lists or apt sources.
+	local o
+	for o in "$TB_CACHE"/full/*/; do
+		o=${o%/}; o=${o##*/}
+		[[ $o == "$dir" ]] && continue
+		if [[ $name == full ]]; then
+			[[ $o =~ ^[0-9a-f]{12}$ ]] || continue
+		else
+			[[ $o == "$name"-* ]] || continue
+		fi
+		rm -rf "${TB_CACHE:?}/full/$o"
+	done
+	tb_msg "$name userland ready: $(du -sh "$d/rootfs.cpio.gz" | cut -f1) packed ($(tb_since "$t0") s)"
 }
 
 # Drop kernels and busybox builds that are no longer selected.

@@ -26,6 +26,7 @@ struct modkvm_vcpu;
 int __modkvm_hyp_vcpu_run(struct modkvm_vcpu *vcpu);	/* hyp/vhe/switch.c */
 void __modkvm_hyp_tlb_flush_ipa(u16 vmid, u64 ipa);	/* hyp/vhe/tlbi.c */
 void __modkvm_hyp_tlb_flush_vmid(u16 vmid);
+void __modkvm_hyp_tlb_flush_all(void);
 
 /*
  * 0: VHE only, as long as modkvm refuses nVHE hosts at load (hostcheck.c).
@@ -48,6 +49,7 @@ enum modkvm_hyp_fn {
 	MODKVM_HYP_FN_vcpu_run,
 	MODKVM_HYP_FN_tlb_flush_ipa,
 	MODKVM_HYP_FN_tlb_flush_vmid,
+	MODKVM_HYP_FN_tlb_flush_all,
 };
 
 /*

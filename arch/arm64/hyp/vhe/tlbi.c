@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * modkvm, arm64 VHE: TLB invalidation for a guest's VMID.
+ * modkvm, arm64 VHE: TLB invalidation for a guest's VMID, or for all.
  *
  * The EL1&0 stage-1 and stage-2 TLB instructions act on the translation
  * regime the PE is in for EL1&0 and on the VMID in VTTBR_EL2 (Arm ARM,
@@ -66,4 +66,18 @@ void __modkvm_hyp_tlb_flush_vmid(u16 vmid)
 	vhe_guest_regime_enter(&c, vmid);
 	asm volatile("tlbi vmalls12e1is");
 	vhe_guest_regime_exit(&c);
+}
+
+/*
+ * Every guest's entries, all VMIDs, stage 1 and stage 2, on every PE in
+ * the Inner Shareable domain (TLBI ALLE1IS: it names the EL1&0 regime
+ * itself, so neither TGE nor the VMID in VTTBR_EL2 matters), complete
+ * when the DSB is: the VMID allocator's new generation (vmid.c).
+ */
+void __modkvm_hyp_tlb_flush_all(void)
+{
+	dsb(ishst);
+	asm volatile("tlbi alle1is");
+	dsb(ish);
+	isb();
 }
