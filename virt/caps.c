@@ -68,6 +68,9 @@ long modkvm_check_extension(struct modkvm_vm *vm, unsigned long cap)
 		return modkvm_pvtime_available();
 	case KVM_CAP_ARM_EL1_32BIT:	/* AArch32 EL1 on every host CPU */
 		return modkvm_arch_el1_32bit_supported();
+	case KVM_CAP_IRQCHIP:		/* the in-kernel GICv3 (vgic/) */
+	case KVM_CAP_DEVICE_CTRL:	/* its only device type */
+		return modkvm_vgic_v3_available();
 	case KVM_CAP_ARM_PTRAUTH_ADDRESS:	/* both kinds, system-wide */
 	case KVM_CAP_ARM_PTRAUTH_GENERIC:
 		return modkvm_arch_ptrauth_supported();

@@ -26,14 +26,16 @@
  * entirely within one zone. Unregistering removes every zone that
  * contains the given range (as KVM does) and succeeds even if none does.
  *
- * vm->coalesced.lock (a spinlock, innermost) covers the zone list and
- * appends to the ring, so vCPUs appending at once never share an entry,
- * and once KVM_UNREGISTER_COALESCED_MMIO returns no store to that zone is
+ * Each zone is a device on the VM's MMIO bus (io_bus.c), added and removed
+ * under vm->lock and found by a store without a lock; an ioeventfd at the
+ * same range goes first (its priority is higher). vm->coalesced.lock (a
+ * spinlock, innermost) covers appends to the ring, so vCPUs appending at
+ * once never share an entry. KVM_UNREGISTER_COALESCED_MMIO waits for the
+ * bus's grace period, so once it returns no store to that zone is
  * coalesced any more.
  */
 #include <linux/gfp.h>
 #include <linux/kernel.h>
-#include <linux/list.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -41,10 +43,10 @@
 #include "modkvm.h"
 
 struct modkvm_coalesced_zone {
-	struct list_head node;
-	u64 first;		/* first and last byte of the zone */
-	u64 last;
+	struct modkvm_io_dev dev;	/* first and last byte of the zone */
 };
+
+static const struct modkvm_io_ops zone_ops;
 
 /* The ring as the kernel may read it: entries 0..KVM_COALESCED_MMIO_MAX-1 */
 static_assert(sizeof(struct kvm_coalesced_mmio_ring) +
@@ -56,24 +58,24 @@ int modkvm_coalesced_init(struct modkvm_vm *vm)
 	struct modkvm_coalesced *c = &vm->coalesced;
 
 	spin_lock_init(&c->lock);
-	INIT_LIST_HEAD(&c->zones);
 	c->ring = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	return c->ring ? 0 : -ENOMEM;
 }
 
+/* After modkvm_io_bus_destroy(), which freed the zones (zone_destroy()) */
 void modkvm_coalesced_destroy(struct modkvm_vm *vm)
 {
 	struct modkvm_coalesced *c = &vm->coalesced;
-	struct modkvm_coalesced_zone *z, *tmp;
 
-	list_for_each_entry_safe(z, tmp, &c->zones, node) {
-		list_del(&z->node);
-		kfree(z);
-	}
 	c->nr_zones = 0;
 	/* Pages still mapped by userspace keep their own reference. */
 	free_page((unsigned long)c->ring);
 	c->ring = NULL;
+}
+
+static void zone_destroy(struct modkvm_io_dev *dev)
+{
+	kfree(container_of(dev, struct modkvm_coalesced_zone, dev));
 }
 
 struct page *modkvm_coalesced_ring_page(struct modkvm_vm *vm)
@@ -99,8 +101,9 @@ static int zone_range(const struct kvm_coalesced_mmio_zone *zone,
 int modkvm_coalesced_register(struct modkvm_vm *vm,
 			      const struct kvm_coalesced_mmio_zone *zone)
 {
+	unsigned int pos = MODKVM_IO_BUS_START;
 	struct modkvm_coalesced *c = &vm->coalesced;
-	struct modkvm_coalesced_zone *new, *z;
+	struct modkvm_coalesced_zone *new;
 	u64 first, last;
 	int ret;
 
@@ -110,24 +113,27 @@ int modkvm_coalesced_register(struct modkvm_vm *vm,
 	new = kmalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
 	if (!new)
 		return -ENOMEM;
-	new->first = first;
-	new->last = last;
+	new->dev.first = first;
+	new->dev.last = last;
+	new->dev.ops = &zone_ops;
 
-	spin_lock(&c->lock);
+	mutex_lock(&vm->lock);
 	ret = -ENOSPC;
 	if (c->nr_zones >= MODKVM_MAX_COALESCED_ZONES)
 		goto err;
 	ret = -EEXIST;
-	list_for_each_entry(z, &c->zones, node)
-		if (first <= z->last && z->first <= last)
-			goto err;
-	list_add_tail(&new->node, &c->zones);
-	WRITE_ONCE(c->nr_zones, c->nr_zones + 1);
-	spin_unlock(&c->lock);
+	if (modkvm_io_bus_overlap(vm, MODKVM_MMIO_BUS, &zone_ops, first, last,
+				  &pos))
+		goto err;
+	ret = modkvm_io_bus_register(vm, MODKVM_MMIO_BUS, &new->dev);
+	if (ret)
+		goto err;
+	c->nr_zones++;
+	mutex_unlock(&vm->lock);
 	return 0;
 
 err:
-	spin_unlock(&c->lock);
+	mutex_unlock(&vm->lock);
 	kfree(new);
 	return ret;
 }
@@ -135,9 +141,10 @@ err:
 int modkvm_coalesced_unregister(struct modkvm_vm *vm,
 				const struct kvm_coalesced_mmio_zone *zone)
 {
+	struct modkvm_coalesced_zone *gone[8];
 	struct modkvm_coalesced *c = &vm->coalesced;
-	struct modkvm_coalesced_zone *z, *tmp;
-	LIST_HEAD(gone);
+	unsigned int pos, n, i;
+	struct modkvm_io_dev *dev;
 	u64 first, last;
 	int ret;
 
@@ -145,50 +152,58 @@ int modkvm_coalesced_unregister(struct modkvm_vm *vm,
 	if (ret)
 		return ret;
 
-	spin_lock(&c->lock);
-	list_for_each_entry_safe(z, tmp, &c->zones, node) {
-		if (z->first <= first && last <= z->last) {
-			list_move(&z->node, &gone);
-			WRITE_ONCE(c->nr_zones, c->nr_zones - 1);
+	/*
+	 * Zones do not overlap, so at most one contains the range; the loop
+	 * is there should that ever change, a batch at a time.
+	 */
+	do {
+		n = 0;
+		pos = MODKVM_IO_BUS_START;
+		mutex_lock(&vm->lock);
+		while (n < ARRAY_SIZE(gone) &&
+		       (dev = modkvm_io_bus_overlap(vm, MODKVM_MMIO_BUS,
+						    &zone_ops, first, last,
+						    &pos))) {
+			if (dev->first > first || last > dev->last)
+				continue;
+			ret = modkvm_io_bus_unregister(vm, MODKVM_MMIO_BUS, dev);
+			if (ret)
+				break;
+			/* the table changed: search it again from the top */
+			pos = MODKVM_IO_BUS_START;
+			c->nr_zones--;
+			gone[n++] = container_of(dev, struct modkvm_coalesced_zone,
+						 dev);
 		}
-	}
-	spin_unlock(&c->lock);
-
-	list_for_each_entry_safe(z, tmp, &gone, node)
-		kfree(z);
-	return 0;
-}
-
-static bool in_a_zone(struct modkvm_coalesced *c, u64 ipa, unsigned int len)
-{
-	struct modkvm_coalesced_zone *z;
-
-	list_for_each_entry(z, &c->zones, node)
-		if (z->first <= ipa && ipa + len - 1 <= z->last)
-			return true;
-	return false;
+		mutex_unlock(&vm->lock);
+		if (n)
+			modkvm_io_bus_sync(vm);
+		for (i = 0; i < n; i++)
+			kfree(gone[i]);
+	} while (!ret && n == ARRAY_SIZE(gone));
+	return ret;
 }
 
 /*
- * A guest store of @len (1 to 8) bytes at @ipa, @data in guest memory
- * order: append it to the ring if it falls in a zone and the ring has
- * room. Returns true if it was, false if the store must exit to userspace.
+ * A guest store of @len (1 to 8) bytes at @addr inside zone @dev, @data in
+ * guest memory order: append it to the ring if it lies within the zone and
+ * the ring has room. Returns true if it was, false if the store must go on
+ * (to userspace).
  */
-bool modkvm_coalesced_write(struct modkvm_vm *vm, u64 ipa, unsigned int len,
-			    const u8 *data)
+static bool zone_write(struct modkvm_vcpu *vcpu, struct modkvm_io_dev *dev,
+		       u64 addr, unsigned int len, const u8 *data)
 {
-	struct modkvm_coalesced *c = &vm->coalesced;
+	struct modkvm_coalesced *c = &vcpu->vm->coalesced;
 	struct kvm_coalesced_mmio_ring *ring = c->ring;
 	struct kvm_coalesced_mmio *e;
 	bool done = false;
 	u32 first, last;
 
-	if (!READ_ONCE(c->nr_zones) || !len || len > sizeof(e->data))
+	if (!len || len > sizeof(e->data) || addr + len - 1 > dev->last ||
+	    addr + len - 1 < addr)
 		return false;
 
 	spin_lock(&c->lock);
-	if (!in_a_zone(c, ipa, len))
-		goto out;
 	/* Userspace may write these at any time: read each once. */
 	last = READ_ONCE(ring->last);
 	first = READ_ONCE(ring->first);
@@ -198,7 +213,7 @@ bool modkvm_coalesced_write(struct modkvm_vm *vm, u64 ipa, unsigned int len,
 		goto out;		/* full */
 
 	e = &ring->coalesced_mmio[last];
-	e->phys_addr = ipa;
+	e->phys_addr = addr;
 	e->len = len;
 	e->pad = 0;		/* pio: this is MMIO */
 	memset(e->data, 0, sizeof(e->data));
@@ -211,3 +226,9 @@ out:
 	spin_unlock(&c->lock);
 	return done;
 }
+
+static const struct modkvm_io_ops zone_ops = {
+	.write = zone_write,
+	.destroy = zone_destroy,
+	.prio = 1,
+};

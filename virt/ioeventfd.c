@@ -51,22 +51,19 @@
  * its bus devices sorts first by address, so there a zone that starts
  * below the ioeventfd takes the store.)
  *
- * Locking: the ioeventfds are a table of pointers sorted by (space,
- * address), replaced as a whole under vm->lock and published with RCU; a
- * vCPU looks a store up under rcu_read_lock() without taking any lock
- * (binary search). An entry never changes once published. A table that
- * was replaced on assignment is freed after a grace period (kfree_rcu); a
- * deassignment waits for the grace period itself (expedited), so that
- * once the ioctl returns no vCPU signals that eventfd any more, and only
- * then drops its reference. On VM destruction no vCPU can run, so everything is freed at
- * once.
+ * Locking: each ioeventfd is a device on the VM's MMIO bus (or PIO bus)
+ * (io_bus.c), added and removed under vm->lock; a vCPU finds the ones at
+ * a store's address by the bus's binary search without taking any lock.
+ * An ioeventfd never changes once on the bus. A deassignment waits for the
+ * bus's grace period (expedited), so that once the ioctl returns no vCPU
+ * signals that eventfd any more, and only then drops its reference. On VM
+ * destruction no vCPU can run; the bus hands each ioeventfd left to
+ * ioeventfd_destroy().
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/err.h>
 #include <linux/eventfd.h>
-#include <linux/overflow.h>
-#include <linux/rcupdate.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -75,7 +72,7 @@
 #include "modkvm.h"
 
 struct modkvm_ioeventfd {
-	u64 addr;
+	struct modkvm_io_dev dev;	/* [addr, addr + max(len, 1) - 1] */
 	u64 datamatch;
 	u32 len;		/* 0: a store of any length */
 	bool pio;		/* port I/O space: never signalled on arm64 */
@@ -83,16 +80,12 @@ struct modkvm_ioeventfd {
 	struct eventfd_ctx *ctx;
 };
 
-struct modkvm_ioeventfd_table {
-	struct rcu_head rcu;
-	unsigned int nr;
-	struct modkvm_ioeventfd *e[];	/* sorted by (pio, addr) */
-};
-
 /* The flags api.rst documents; of those, arm64 has no use for CCW. */
 #define IOEVENTFD_FLAGS	(KVM_IOEVENTFD_FLAG_DATAMATCH | \
 			 KVM_IOEVENTFD_FLAG_PIO | \
 			 KVM_IOEVENTFD_FLAG_DEASSIGN)
+
+static const struct modkvm_io_ops ioeventfd_ops;
 
 static void signal_ctx(struct eventfd_ctx *ctx)
 {
@@ -103,85 +96,46 @@ static void signal_ctx(struct eventfd_ctx *ctx)
 #endif
 }
 
-/* Does entry @e sort before (pio, addr)? */
-static bool before(const struct modkvm_ioeventfd *e, bool pio, u64 addr)
+static struct modkvm_ioeventfd *to_ioeventfd(struct modkvm_io_dev *dev)
 {
-	if (e->pio != pio)
-		return !e->pio;
-	return e->addr < addr;
+	return container_of(dev, struct modkvm_ioeventfd, dev);
 }
 
-/* Index of the first entry not before (pio, addr). */
-static unsigned int lower_bound(const struct modkvm_ioeventfd_table *t,
-				bool pio, u64 addr)
+static enum modkvm_bus bus_of(const struct modkvm_ioeventfd *p)
 {
-	unsigned int lo = 0, hi = t ? t->nr : 0;
-
-	while (lo < hi) {
-		unsigned int mid = lo + (hi - lo) / 2;
-
-		if (before(t->e[mid], pio, addr))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return p->pio ? MODKVM_PIO_BUS : MODKVM_MMIO_BUS;
 }
 
-static bool same_key(const struct modkvm_ioeventfd *a,
-		     const struct modkvm_ioeventfd *b)
-{
-	return a->pio == b->pio && a->addr == b->addr;
-}
-
-/* Could one guest store match both @a and @b? */
+/* Could one guest store match both @a and @b? (Same space.) */
 static bool collide(const struct modkvm_ioeventfd *a,
 		    const struct modkvm_ioeventfd *b)
 {
-	if (a->pio != b->pio || a->addr != b->addr)
+	if (a->dev.first != b->dev.first)
 		return false;
 	if (a->len && b->len && a->len != b->len)
 		return false;
 	return !a->match || !b->match || a->datamatch == b->datamatch;
 }
 
-static struct modkvm_ioeventfd_table *table_of(struct modkvm_vm *vm)
+/* Under vm->lock: the next ioeventfd at @addr on @bus (see io_bus.h) */
+static struct modkvm_ioeventfd *next_at(struct modkvm_vm *vm,
+					enum modkvm_bus bus, u64 addr,
+					unsigned int *pos)
 {
-	return rcu_dereference_protected(vm->ioeventfds,
-					 lockdep_is_held(&vm->lock));
-}
+	struct modkvm_io_dev *dev;
 
-/* Copy of @old with @add inserted at @at (or entry @at removed if !@add) */
-static struct modkvm_ioeventfd_table *
-table_edit(const struct modkvm_ioeventfd_table *old, unsigned int at,
-	   struct modkvm_ioeventfd *add)
-{
-	unsigned int nr = (old ? old->nr : 0) + (add ? 1 : -1);
-	struct modkvm_ioeventfd_table *t;
-	unsigned int skip = add ? 0 : 1;
-
-	if (!nr)
-		return NULL;
-	t = kmalloc(struct_size(t, e, nr), GFP_KERNEL_ACCOUNT);
-	if (!t)
-		return ERR_PTR(-ENOMEM);
-	t->nr = nr;
-	if (at)
-		memcpy(t->e, old->e, at * sizeof(t->e[0]));
-	if (add)
-		t->e[at] = add;
-	if (old && old->nr > at + skip)
-		memcpy(t->e + at + !skip, old->e + at + skip,
-		       (old->nr - at - skip) * sizeof(t->e[0]));
-	return t;
+	while ((dev = modkvm_io_bus_overlap(vm, bus, &ioeventfd_ops, addr,
+					    addr, pos)))
+		if (dev->first == addr)
+			return to_ioeventfd(dev);
+	return NULL;
 }
 
 static int ioeventfd_assign(struct modkvm_vm *vm,
 			    const struct kvm_ioeventfd *args)
 {
-	struct modkvm_ioeventfd_table *old, *t;
-	struct modkvm_ioeventfd *p;
-	unsigned int at, i;
+	unsigned int pos = MODKVM_IO_BUS_START;
+	struct modkvm_ioeventfd *p, *e;
 	int ret;
 
 	switch (args->len) {
@@ -200,7 +154,9 @@ static int ioeventfd_assign(struct modkvm_vm *vm,
 	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
 	if (!p)
 		return -ENOMEM;
-	p->addr = args->addr;
+	p->dev.first = args->addr;
+	p->dev.last = args->addr + max_t(u32, args->len, 1) - 1;
+	p->dev.ops = &ioeventfd_ops;
 	p->len = args->len;
 	p->pio = args->flags & KVM_IOEVENTFD_FLAG_PIO;
 	p->match = args->flags & KVM_IOEVENTFD_FLAG_DATAMATCH;
@@ -213,28 +169,21 @@ static int ioeventfd_assign(struct modkvm_vm *vm,
 	}
 
 	mutex_lock(&vm->lock);
-	old = table_of(vm);
-	at = lower_bound(old, p->pio, p->addr);
 	ret = -EEXIST;
-	/* the entries from @at on with p's space and address */
-	for (i = at; old && i < old->nr && same_key(old->e[i], p); i++)
-		if (collide(p, old->e[i]))
+	while ((e = next_at(vm, bus_of(p), p->dev.first, &pos)))
+		if (collide(p, e))
 			goto err;
 	ret = -ENOSPC;
-	if (old && old->nr >= MODKVM_MAX_IOEVENTFDS)
+	if (vm->nr_ioeventfds >= MODKVM_MAX_IOEVENTFDS)
 		goto err;
-	t = table_edit(old, at, p);
-	ret = PTR_ERR(t);
-	if (IS_ERR(t))
+	ret = modkvm_io_bus_register(vm, bus_of(p), &p->dev);
+	if (ret)
 		goto err;
-	rcu_assign_pointer(vm->ioeventfds, t);
+	vm->nr_ioeventfds++;
 	pr_debug("pid %d: ioeventfd %s 0x%llx len %u%s assigned, %u in all\n",
-		 task_pid_nr(current), p->pio ? "PIO" : "MMIO", p->addr,
-		 p->len, p->match ? " datamatch" : "", t->nr);
+		 task_pid_nr(current), p->pio ? "PIO" : "MMIO", p->dev.first,
+		 p->len, p->match ? " datamatch" : "", vm->nr_ioeventfds);
 	mutex_unlock(&vm->lock);
-
-	if (old)
-		kfree_rcu(old, rcu);
 	return 0;
 
 err:
@@ -247,64 +196,42 @@ err:
 static int ioeventfd_deassign(struct modkvm_vm *vm,
 			      const struct kvm_ioeventfd *args)
 {
-	struct modkvm_ioeventfd key = {
-		.addr = args->addr,
-		.len = args->len,
-		.pio = args->flags & KVM_IOEVENTFD_FLAG_PIO,
-		.match = args->flags & KVM_IOEVENTFD_FLAG_DATAMATCH,
-	};
-	struct modkvm_ioeventfd_table *old, *t;
-	struct modkvm_ioeventfd *p = NULL;
-	unsigned int i;
-	int ret;
+	bool pio = args->flags & KVM_IOEVENTFD_FLAG_PIO;
+	bool match = args->flags & KVM_IOEVENTFD_FLAG_DATAMATCH;
+	u64 datamatch = match ? args->datamatch : 0;
+	enum modkvm_bus bus = pio ? MODKVM_PIO_BUS : MODKVM_MMIO_BUS;
+	unsigned int pos = MODKVM_IO_BUS_START;
+	struct modkvm_ioeventfd *p;
+	struct eventfd_ctx *ctx;
+	int ret = -ENOENT;
 
-	key.datamatch = key.match ? args->datamatch : 0;
-	key.ctx = eventfd_ctx_fdget(args->fd);
-	if (IS_ERR(key.ctx))
-		return PTR_ERR(key.ctx);
+	ctx = eventfd_ctx_fdget(args->fd);
+	if (IS_ERR(ctx))
+		return PTR_ERR(ctx);
 
 	mutex_lock(&vm->lock);
-	old = table_of(vm);
-	ret = -ENOENT;
-	for (i = lower_bound(old, key.pio, key.addr);
-	     old && i < old->nr && same_key(old->e[i], &key); i++) {
-		const struct modkvm_ioeventfd *e = old->e[i];
-
-		if (e->len == key.len && e->match == key.match &&
-		    e->datamatch == key.datamatch && e->ctx == key.ctx) {
-			p = old->e[i];
+	while ((p = next_at(vm, bus, args->addr, &pos)))
+		if (p->len == args->len && p->match == match &&
+		    p->datamatch == datamatch && p->ctx == ctx)
 			break;
-		}
+	if (p)
+		ret = modkvm_io_bus_unregister(vm, bus, &p->dev);
+	if (!ret) {
+		vm->nr_ioeventfds--;
+		pr_debug("pid %d: ioeventfd %s 0x%llx len %u deassigned, %u left\n",
+			 task_pid_nr(current), pio ? "PIO" : "MMIO",
+			 p->dev.first, p->len, vm->nr_ioeventfds);
 	}
-	if (!p)
-		goto out;
-	t = table_edit(old, i, NULL);
-	ret = PTR_ERR(t);
-	if (IS_ERR(t))
-		goto out;
-	rcu_assign_pointer(vm->ioeventfds, t);
-	pr_debug("pid %d: ioeventfd %s 0x%llx len %u deassigned, %u left\n",
-		 task_pid_nr(current), p->pio ? "PIO" : "MMIO", p->addr,
-		 p->len, t ? t->nr : 0);
 	mutex_unlock(&vm->lock);
+	eventfd_ctx_put(ctx);
+	if (ret)
+		return ret;
 
-	/*
-	 * No vCPU sees the old table (nor @p) once this returns: when the
-	 * ioctl returns, the eventfd is signalled no more. Expedited: VMMs
-	 * deassign one ioeventfd per ioctl, a queue at a time, on device
-	 * resets, and should not wait a normal grace period for each.
-	 */
-	synchronize_rcu_expedited();
+	/* No vCPU signals @p once this returns: the ioctl's promise. */
+	modkvm_io_bus_sync(vm);
 	eventfd_ctx_put(p->ctx);
 	kfree(p);
-	kfree(old);
-	eventfd_ctx_put(key.ctx);
 	return 0;
-
-out:
-	mutex_unlock(&vm->lock);
-	eventfd_ctx_put(key.ctx);
-	return ret;
 }
 
 int modkvm_ioeventfd(struct modkvm_vm *vm, const struct kvm_ioeventfd *args)
@@ -319,63 +246,57 @@ int modkvm_ioeventfd(struct modkvm_vm *vm, const struct kvm_ioeventfd *args)
 /*
  * VM destruction: no vCPU can run any more, nothing to wait for. At debug
  * level (dynamic debug: modkvm.dyndbg=+p), one line per VM that used
- * ioeventfds says how much they were used.
+ * ioeventfds says how much they were used. Called before the bus hands
+ * the ioeventfds to ioeventfd_destroy().
  */
 void modkvm_ioeventfd_destroy(struct modkvm_vm *vm)
 {
-	struct modkvm_ioeventfd_table *t;
 	u64 writes = 0;
 	unsigned int i;
 
-	t = rcu_dereference_protected(vm->ioeventfds, true);
-	RCU_INIT_POINTER(vm->ioeventfds, NULL);
 	for (i = 0; i < vm->nr_vcpus; i++)
 		writes += vm->vcpus[i]->stat.ioeventfd_writes;
-	if (t || writes)
+	if (vm->nr_ioeventfds || writes)
 		pr_debug("VM destroyed: %u ioeventfds assigned, %llu guest stores signalled one\n",
-			 t ? t->nr : 0, writes);
-	if (!t)
-		return;
-	for (i = 0; i < t->nr; i++) {
-		eventfd_ctx_put(t->e[i]->ctx);
-		kfree(t->e[i]);
-	}
-	kfree(t);
+			 vm->nr_ioeventfds, writes);
+}
+
+static void ioeventfd_destroy(struct modkvm_io_dev *dev)
+{
+	struct modkvm_ioeventfd *p = to_ioeventfd(dev);
+
+	eventfd_ctx_put(p->ctx);
+	kfree(p);
 }
 
 /*
- * A guest store of @len (1 to 8) bytes at @ipa, @data in guest memory
- * order: signal the ioeventfd it matches, if any. Returns true if it did
- * (the store is complete), false if the store goes on its way.
+ * A guest store of @len (1 to 8) bytes at @addr, @data in guest memory
+ * order: signal this ioeventfd if it matches. Returns true if it did (the
+ * store is complete), false if the store goes on its way.
  */
-bool modkvm_ioeventfd_write(struct modkvm_vm *vm, u64 ipa, unsigned int len,
-			    const u8 *data)
+static bool ioeventfd_write(struct modkvm_vcpu *vcpu, struct modkvm_io_dev *dev,
+			    u64 addr, unsigned int len, const u8 *data)
 {
-	struct modkvm_ioeventfd_table *t;
-	bool done = false;
+	struct modkvm_ioeventfd *p = to_ioeventfd(dev);
 	unsigned int i;
 	u64 val = 0;
 
-	if (!rcu_access_pointer(vm->ioeventfds))
+	if (addr != dev->first || (p->len && p->len != len))
 		return false;
-	for (i = 0; i < len && i < sizeof(val); i++)
-		val |= (u64)data[i] << (8 * i);
-
-	rcu_read_lock();
-	t = rcu_dereference(vm->ioeventfds);
-	for (i = lower_bound(t, false, ipa); t && i < t->nr; i++) {
-		const struct modkvm_ioeventfd *p = t->e[i];
-
-		if (p->pio || p->addr != ipa)
-			break;
-		if (p->len && p->len != len)
-			continue;
-		if (p->match && p->datamatch != val)
-			continue;
-		signal_ctx(p->ctx);
-		done = true;
-		break;
+	if (p->match) {
+		for (i = 0; i < len && i < sizeof(val); i++)
+			val |= (u64)data[i] << (8 * i);
+		if (p->datamatch != val)
+			return false;
 	}
-	rcu_read_unlock();
-	return done;
+	signal_ctx(p->ctx);
+	vcpu->stat.ioeventfd_writes++;
+	return true;
 }
+
+/* Above coalesced MMIO at the very same range: a doorbell goes first. */
+static const struct modkvm_io_ops ioeventfd_ops = {
+	.write = ioeventfd_write,
+	.destroy = ioeventfd_destroy,
+	.prio = 2,
+};

@@ -18,7 +18,9 @@
  * with -ENOSYS, as api.rst documents. A store that matches an ioeventfd
  * signals it and the guest goes on (ioeventfd.c); otherwise a store into a
  * coalesced MMIO zone is queued in the VM's ring (coalesced_mmio.c); only
- * then does a store exit.
+ * then does a store exit. Both are devices on the VM's MMIO bus
+ * (io_bus.c), as are the in-kernel devices that answer loads too, with no
+ * exit.
  */
 #include <linux/kernel.h>
 #include <linux/string.h>
@@ -75,10 +77,29 @@ static int mmio_no_syndrome(struct modkvm_vcpu *vcpu,
 	return 0;
 }
 
+/* A load's data @buf (guest memory order) into its register; past it. */
+static void load_done(struct modkvm_vcpu *vcpu, const u8 *buf)
+{
+	unsigned int len = vcpu->mmio.len;
+	u64 val;
+
+	if (len != 1 && len != 2 && len != 4 && len != 8)
+		return;		/* cannot happen: set by modkvm_mmio_exit() */
+
+	val = get_data(buf, len, modkvm_guest_data_be(&vcpu->arch));
+	if (vcpu->mmio.sign_extend && len < 8)
+		val = sign_extend64(val, len * 8 - 1);
+	if (!vcpu->mmio.sixty_four)
+		val = lower_32_bits(val);	/* Wt: upper half zeroed */
+	modkvm_set_reg(&vcpu->arch, vcpu->mmio.rt, val);	/* 31: XZR */
+	modkvm_skip_instr(&vcpu->arch);
+}
+
 int modkvm_mmio_exit(struct modkvm_vcpu *vcpu, const struct modkvm_abort *ab)
 {
 	struct kvm_run *run = vcpu->run;
 	unsigned int len = ab->len, rt = ab->rt;
+	u8 data[sizeof(run->mmio.data)] = { 0 };
 	u64 ipa = ab->ipa;
 
 	if (!ab->has_syndrome)
@@ -86,20 +107,13 @@ int modkvm_mmio_exit(struct modkvm_vcpu *vcpu, const struct modkvm_abort *ab)
 	trace_modkvm_mmio(vcpu->id, ab->store, ipa, len);
 
 	if (ab->store) {
-		u8 data[sizeof(run->mmio.data)] = { 0 };
-
 		/* Rt = 31 is WZR/XZR here, which modkvm_get_reg() reads as 0 */
 		put_data(data, len, modkvm_get_reg(&vcpu->arch, rt),
 			 modkvm_guest_data_be(&vcpu->arch));
 		mmio_note_insn(vcpu, ab->far);
 		modkvm_skip_instr(&vcpu->arch);
-		/* A doorbell first: it must not wait in the coalesced ring */
-		if (modkvm_ioeventfd_write(vcpu->vm, ipa, len, data)) {
-			vcpu->stat.ioeventfd_writes++;
-			return 1;
-		}
-		/* In a coalesced MMIO zone: queued, no exit (coalesced_mmio.c) */
-		if (modkvm_coalesced_write(vcpu->vm, ipa, len, data))
+		/* An in-kernel device: ioeventfd, coalesced zone (io_bus.c) */
+		if (modkvm_io_bus_write(vcpu, MODKVM_MMIO_BUS, ipa, len, data))
 			return 1;
 		run->exit_reason = KVM_EXIT_MMIO;
 		run->mmio.phys_addr = ipa;
@@ -110,19 +124,25 @@ int modkvm_mmio_exit(struct modkvm_vcpu *vcpu, const struct modkvm_abort *ab)
 		return 0;
 	}
 
-	run->exit_reason = KVM_EXIT_MMIO;
-	run->mmio.phys_addr = ipa;
-	run->mmio.len = len;
-	run->mmio.is_write = false;
-	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-
 	mmio_note_insn(vcpu, ab->far);
-	vcpu->mmio.abortable = true;
-	vcpu->mmio.pending = true;
 	vcpu->mmio.rt = rt;
 	vcpu->mmio.len = len;
 	vcpu->mmio.sign_extend = ab->sign_extend;
 	vcpu->mmio.sixty_four = ab->sixty_four;
+
+	/* An in-kernel device answers at once: no exit (io_bus.c) */
+	if (modkvm_io_bus_read(vcpu, MODKVM_MMIO_BUS, ipa, len, data)) {
+		load_done(vcpu, data);
+		return 1;
+	}
+
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+	run->exit_reason = KVM_EXIT_MMIO;
+	run->mmio.phys_addr = ipa;
+	run->mmio.len = len;
+	run->mmio.is_write = false;
+	vcpu->mmio.abortable = true;
+	vcpu->mmio.pending = true;
 	return 0;
 }
 
@@ -133,23 +153,10 @@ int modkvm_mmio_exit(struct modkvm_vcpu *vcpu, const struct modkvm_abort *ab)
  */
 void modkvm_mmio_complete(struct modkvm_vcpu *vcpu)
 {
-	unsigned int len = vcpu->mmio.len;
-	u64 val;
-
 	if (!vcpu->mmio.pending)
 		return;
 	vcpu->mmio.pending = false;
-	if (len != 1 && len != 2 && len != 4 && len != 8)
-		return;		/* cannot happen: set by modkvm_mmio_exit() */
-
-	val = get_data(vcpu->run->mmio.data, len,
-		       modkvm_guest_data_be(&vcpu->arch));
-	if (vcpu->mmio.sign_extend && len < 8)
-		val = sign_extend64(val, len * 8 - 1);
-	if (!vcpu->mmio.sixty_four)
-		val = lower_32_bits(val);	/* Wt: upper half zeroed */
-	modkvm_set_reg(&vcpu->arch, vcpu->mmio.rt, val);	/* 31: XZR */
-	modkvm_skip_instr(&vcpu->arch);
+	load_done(vcpu, vcpu->run->mmio.data);
 }
 
 /*

@@ -7,8 +7,9 @@
  *   vcpu->mutex   one ioctl at a time on a vCPU (KVM_RUN holds it)
  *   vm->lock      memslot changes, vCPU creation
  *   vm->mmu_lock  (spinlock) the stage-2 tables and the invalidation count
- *   vm->coalesced.lock (spinlock) coalesced MMIO zones and ring appends
- * vm->ioeventfds is changed under vm->lock and read under RCU.
+ *   vm->coalesced.lock (spinlock) coalesced MMIO ring appends
+ * The I/O buses (vm->buses, io_bus.c: ioeventfds, coalesced MMIO zones)
+ * are changed under vm->lock and read under vm->srcu.
  */
 #ifndef MODKVM_H
 #define MODKVM_H
@@ -21,10 +22,12 @@
 #include <linux/refcount.h>
 #include <linux/signal_types.h>
 #include <linux/spinlock.h>
+#include <linux/srcu.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 
 #include "arch.h"
+#include "io_bus.h"
 #include "stage2.h"
 
 #define MODKVM_API_VERSION	12	/* KVM_GET_API_VERSION, fixed by the ABI */
@@ -42,7 +45,8 @@
  * has run, then fixed and read without a lock.
  */
 struct modkvm_smccc_range;
-struct modkvm_ioeventfd_table;
+struct modkvm_vgic;
+struct modkvm_vgic_cpu;
 struct modkvm_smccc_filter {
 	struct modkvm_smccc_range *ranges;
 	unsigned int nr;		/* ranges in use */
@@ -58,11 +62,10 @@ struct modkvm_memslot {
 	unsigned long *dirty;	/* KVM_MEM_LOG_DIRTY_PAGES bitmap, or NULL */
 };
 
-/* Coalesced MMIO (coalesced_mmio.c): the VM's zones and its ring */
+/* Coalesced MMIO (coalesced_mmio.c): its ring; the zones are on the bus */
 struct modkvm_coalesced {
 	spinlock_t lock;
-	struct list_head zones;
-	unsigned int nr_zones;
+	unsigned int nr_zones;		/* under vm->lock */
 	struct kvm_coalesced_mmio_ring *ring;	/* one page */
 };
 
@@ -94,15 +97,22 @@ struct modkvm_vm {
 	 */
 	bool ran;
 
+	/* unusable: every ioctl but close gets -EIO (see vm.c) */
+	bool dead;
 	bool nisv_to_user;		/* KVM_CAP_ARM_NISV_TO_USER enabled */
 	bool system_suspend;		/* KVM_CAP_ARM_SYSTEM_SUSPEND enabled */
 	struct modkvm_smccc_filter smccc_filter;
 	u64 dirty_log_flags;		/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
 	u64 cntvoff;			/* guest virtual counter offset */
 
+	/* the in-kernel GICv3, or NULL (vgic/); set once, under @lock */
+	struct modkvm_vgic *vgic;
+
 	struct modkvm_coalesced coalesced;
-	/* KVM_IOEVENTFD: sorted table, NULL when empty (ioeventfd.c) */
-	struct modkvm_ioeventfd_table __rcu *ioeventfds;
+	unsigned int nr_ioeventfds;	/* under vm->lock (ioeventfd.c) */
+	/* in-kernel devices by address (io_bus.c), read under @srcu */
+	struct modkvm_io_bus __rcu *buses[MODKVM_NR_BUSES];
+	struct srcu_struct srcu;
 
 	/* optional hypercall services offered: KVM_REG_ARM_*_BMAP (smccc.c) */
 	struct {
@@ -152,6 +162,8 @@ struct modkvm_vcpu {
 
 	/* interrupt lines from KVM_IRQ_LINE, bit 0 IRQ, bit 1 FIQ */
 	unsigned long irq_lines;
+	/* its redistributor and CPU interface (vgic/), from the vGIC's INIT */
+	struct modkvm_vgic_cpu *vgic;
 
 	bool sigmask_active;
 	sigset_t sigmask;
@@ -213,6 +225,29 @@ void modkvm_arch_stop(void);
 /* dev.c: the /dev/kvm misc device */
 int modkvm_dev_register(void);
 void modkvm_dev_unregister(void);
+
+/* device.c: KVM_CREATE_DEVICE */
+int modkvm_create_device(struct modkvm_vm *vm,
+			 struct kvm_create_device __user *argp);
+
+/*
+ * vgic/: the in-kernel GICv3. modkvm_vgic_inject() is the one entry point
+ * for an interrupt's input, whatever drives it.
+ */
+bool modkvm_vgic_v3_available(void);
+int modkvm_vgic_v3_create(struct modkvm_vm *vm);
+long modkvm_vgic_v3_ioctl(struct modkvm_vm *vm, unsigned int ioctl,
+			  const struct kvm_device_attr *attr);
+int modkvm_vgic_inject(struct modkvm_vm *vm, struct modkvm_vcpu *vcpu,
+		       u32 intid, bool level);
+int modkvm_vgic_irq_line(struct modkvm_vm *vm, u32 type,
+			 struct modkvm_vcpu *vcpu, u32 num, bool level);
+int modkvm_vgic_vcpu_precreate(struct modkvm_vm *vm);
+long modkvm_vgic_timer_attr(struct modkvm_vcpu *vcpu, unsigned int ioctl,
+			    u64 attr, int __user *uaddr);
+void modkvm_vgic_timer_levels(struct modkvm_vcpu *vcpu, u32 levels, u32 old);
+int modkvm_vgic_first_run(struct modkvm_vcpu *vcpu);
+void modkvm_vgic_destroy(struct modkvm_vm *vm);
 
 /* caps.c: answers to KVM_CHECK_EXTENSION, for /dev/kvm and a VM fd */
 long modkvm_check_extension(struct modkvm_vm *vm, unsigned long cap);
@@ -319,14 +354,10 @@ int modkvm_coalesced_register(struct modkvm_vm *vm,
 			      const struct kvm_coalesced_mmio_zone *zone);
 int modkvm_coalesced_unregister(struct modkvm_vm *vm,
 				const struct kvm_coalesced_mmio_zone *zone);
-bool modkvm_coalesced_write(struct modkvm_vm *vm, u64 ipa, unsigned int len,
-			    const u8 *data);
 
 /* ioeventfd.c: KVM_IOEVENTFD */
 int modkvm_ioeventfd(struct modkvm_vm *vm, const struct kvm_ioeventfd *args);
 void modkvm_ioeventfd_destroy(struct modkvm_vm *vm);
-bool modkvm_ioeventfd_write(struct modkvm_vm *vm, u64 ipa, unsigned int len,
-			    const u8 *data);
 
 /*
  * smccc_filter.c: KVM_ARM_VM_SMCCC_CTRL. The action for a guest's call,

@@ -133,11 +133,20 @@ static int modkvm_vcpu_suspended(struct modkvm_vcpu *vcpu)
 	return 0;
 }
 
-/* The guest's timer levels as userspace sees them in kvm_run */
+/*
+ * The guest's timer levels as userspace sees them in kvm_run, or, with
+ * the vGIC, as its timer PPIs' levels (kvm_run's are then left alone).
+ */
 static void modkvm_update_run_levels(struct modkvm_vcpu *vcpu)
 {
-	vcpu->arch.timer.reported = modkvm_timer_levels(vcpu);
-	vcpu->run->s.regs.device_irq_level = vcpu->arch.timer.reported;
+	u32 levels = modkvm_timer_levels(vcpu);
+
+	if (vcpu->vm->vgic)
+		modkvm_vgic_timer_levels(vcpu, levels,
+					 vcpu->arch.timer.reported);
+	else
+		vcpu->run->s.regs.device_irq_level = levels;
+	vcpu->arch.timer.reported = levels;
 }
 
 static int modkvm_vcpu_run(struct modkvm_vcpu *vcpu)
@@ -148,6 +157,11 @@ static int modkvm_vcpu_run(struct modkvm_vcpu *vcpu)
 
 	if (!vcpu->initialized)
 		return -ENOEXEC;
+	/* the vGIC's frames are checked and mapped: -ENXIO/-EINVAL/-EBUSY */
+	ret = modkvm_vgic_first_run(vcpu);
+	if (ret)
+		return ret;
+	ret = 1;
 
 	vcpu->mmio.abortable = false;	/* the exit is answered */
 	if (vcpu->mmio.pending)
@@ -185,10 +199,16 @@ static int modkvm_vcpu_run(struct modkvm_vcpu *vcpu)
 			ret = -EINTR;
 			break;
 		}
-		/* Userspace must see every change of the timer output. */
+		/*
+		 * Userspace must see every change of the timer output; with
+		 * the vGIC, the GIC does (the timers' PPIs).
+		 */
 		if (modkvm_timer_levels(vcpu) != vcpu->arch.timer.reported) {
-			ret = -EINTR;
-			break;
+			if (!vcpu->vm->vgic) {
+				ret = -EINTR;
+				break;
+			}
+			modkvm_update_run_levels(vcpu);
 		}
 		if (READ_ONCE(vcpu->suspended)) {
 			ret = modkvm_vcpu_suspended(vcpu);
@@ -336,7 +356,7 @@ static long modkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 	void __user *argp = (void __user *)arg;
 	long ret;
 
-	if (vcpu->vm->mm != current->mm)
+	if (vcpu->vm->mm != current->mm || READ_ONCE(vcpu->vm->dead))
 		return -EIO;
 
 	if (mutex_lock_killable(&vcpu->mutex))
@@ -524,6 +544,9 @@ int modkvm_create_vcpu(struct modkvm_vm *vm, unsigned long id)
 	for (i = 0; i < vm->nr_vcpus; i++)
 		if (vm->vcpus[i]->id == id)
 			goto err_unlock;
+	fd = modkvm_vgic_vcpu_precreate(vm);
+	if (fd)
+		goto err_unlock;
 
 	vcpu->idx = vm->nr_vcpus;
 	snprintf(name, sizeof(name), "kvm-vcpu:%lu", id);

@@ -4,7 +4,9 @@
  *
  * The VM lives as long as its fd or any vCPU fd is open (vm->users). Guest
  * memory belongs to the creator's mm; ioctls from another mm get -EIO, as
- * with KVM.
+ * with KVM. So do all ioctls of a VM that was declared dead (vm->dead: its
+ * vGIC could not be mapped at the first KVM_RUN, vgic/vgic.c), on the VM,
+ * its vCPUs and its devices, as KVM does; only closing them is left.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -26,6 +28,8 @@ static void modkvm_vm_destroy(struct modkvm_vm *vm)
 
 	modkvm_debugfs_vm_remove(vm);	/* its files read the stats too */
 	modkvm_ioeventfd_destroy(vm);	/* first: it reads the vCPUs' stats */
+	modkvm_io_bus_destroy(vm);	/* frees the devices left on the buses */
+	modkvm_vgic_destroy(vm);	/* before the vCPUs: it frees their part */
 	for (i = 0; i < vm->nr_vcpus; i++)
 		modkvm_vcpu_free(vm->vcpus[i]);
 	modkvm_mmu_destroy(vm);
@@ -84,7 +88,8 @@ static int modkvm_vm_release(struct inode *inode, struct file *filp)
 
 /*
  * KVM_IRQ_LINE without an in-kernel irqchip: only the vCPU's own IRQ and
- * FIQ inputs exist (irq_type KVM_ARM_IRQ_TYPE_CPU).
+ * FIQ inputs exist (irq_type KVM_ARM_IRQ_TYPE_CPU). With the vGIC, its
+ * SPIs and PPIs instead (vgic/vgic.c).
  */
 static int modkvm_irq_line(struct modkvm_vm *vm, const struct kvm_irq_level *l)
 {
@@ -98,6 +103,16 @@ static int modkvm_irq_line(struct modkvm_vm *vm, const struct kvm_irq_level *l)
 	vcpu_idx += ((l->irq >> KVM_ARM_IRQ_VCPU2_SHIFT) &
 		     KVM_ARM_IRQ_VCPU2_MASK) * (KVM_ARM_IRQ_VCPU_MASK + 1);
 #endif
+	if (smp_load_acquire(&vm->vgic)) {
+		vcpu = NULL;
+		/* vCPUs are only ever added, so a published one stays valid. */
+		if (type == KVM_ARM_IRQ_TYPE_PPI) {
+			if (vcpu_idx >= smp_load_acquire(&vm->nr_vcpus))
+				return -EINVAL;
+			vcpu = READ_ONCE(vm->vcpus[vcpu_idx]);
+		}
+		return modkvm_vgic_irq_line(vm, type, vcpu, num, l->level);
+	}
 	if (type == KVM_ARM_IRQ_TYPE_SPI || type == KVM_ARM_IRQ_TYPE_PPI)
 		return -ENXIO;	/* they need an in-kernel irqchip */
 	if (type != KVM_ARM_IRQ_TYPE_CPU)
@@ -153,7 +168,7 @@ static long modkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 	struct modkvm_vm *vm = filp->private_data;
 	void __user *argp = (void __user *)arg;
 
-	if (vm->mm != current->mm)
+	if (vm->mm != current->mm || READ_ONCE(vm->dead))
 		return -EIO;
 
 	switch (ioctl) {
@@ -230,6 +245,8 @@ static long modkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_HAS_DEVICE_ATTR:
 	case KVM_SET_DEVICE_ATTR:
 		return modkvm_vm_device_attr(vm, ioctl, argp);
+	case KVM_CREATE_DEVICE:
+		return modkvm_create_device(vm, argp);
 	}
 	return -EINVAL;		/* as KVM answers any unknown ioctl */
 }
@@ -260,6 +277,11 @@ int modkvm_create_vm(unsigned long type)
 	refcount_set(&vm->users, 1);
 	mutex_init(&vm->lock);
 	spin_lock_init(&vm->mmu_lock);
+	ret = modkvm_io_bus_init(vm);
+	if (ret) {
+		kvfree(vm);
+		return ret;
+	}
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
 

@@ -390,6 +390,9 @@ u32 modkvm_timer_levels(struct modkvm_vcpu *vcpu);
 u64 modkvm_timer_next_ns(struct modkvm_vcpu *vcpu);
 
 /* vtimer_irq.c */
+/* vgic_v3.c: the host's GICv3 as the in-kernel vGIC needs it */
+bool modkvm_arch_vgic_v3_supported(void);
+
 void modkvm_vtimer_irq_init(void);
 void modkvm_vtimer_irq_exit(void);
 void modkvm_vtimer_irq_sync(struct modkvm_vcpu *vcpu);

@@ -244,9 +244,10 @@ bool modkvm_id_reg_user_wi(const struct modkvm_vm *vm, u32 encoding)
  * vcpu-features.rst: the ID registers start at the most the system can
  * offer and are fixed by the first run), that field starts at 1 when
  * the host has a GICv3 system register interface, and the first run
- * fixes it to what the VM was given. A modkvm VM never has an in-kernel
- * GICv3 (KVM_CREATE_DEVICE and KVM_CAP_IRQCHIP say so), so from then on
- * it reads 0. The guest itself only ever reads 0, and its ICC_*
+ * fixes it to what the VM was given. A modkvm VM has no working GICv3
+ * CPU interface (by default KVM_CREATE_DEVICE and KVM_CAP_IRQCHIP say
+ * so; the experimental vgic_v3=1 device of virt/vgic/ does not feed the
+ * list registers yet), so from then on it reads 0. The guest itself only ever reads 0, and its ICC_*
  * accesses UNDEF (reset.c: ICH_HCR_EL2).
  */
 u64 modkvm_user_id_reg(const struct modkvm_vm *vm, u32 encoding)

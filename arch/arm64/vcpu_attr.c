@@ -43,7 +43,9 @@ long modkvm_vcpu_attr_ioctl(struct modkvm_vcpu *vcpu, unsigned int ioctl,
 		default:
 			return modkvm_pvtime_set_attr(vcpu, attr.attr, uaddr);
 		}
-	case KVM_ARM_VCPU_TIMER_CTRL:
+	case KVM_ARM_VCPU_TIMER_CTRL:	/* the timers' PPIs in the vGIC */
+		return modkvm_vgic_timer_attr(vcpu, ioctl, attr.attr,
+					      u64_to_user_ptr(attr.addr));
 	case KVM_ARM_VCPU_PMU_V3_CTRL:
 	default:
 		return -ENXIO;
