@@ -231,7 +231,7 @@ static __always_inline void hyp_guest_vm_load(const struct modkvm_vcpu *vcpu)
  * PMU registers all trap to us (sys_regs.c emulates or UNDEFs them);
  * HPMN stays the host's so its counters keep their split. TDE stays
  * clear (the guest's debug exceptions go to its EL1) unless userspace
- * debugs the guest: modkvm_debug_enter() adds it then. The MDCR_EL2
+ * debugs the guest: hyp_debug_enter() adds it then. The MDCR_EL2
  * layout does not depend on E2H.
  */
 static __always_inline u64 hyp_guest_mdcr(u64 host_mdcr)

@@ -15,7 +15,7 @@
  * the EL2 controls (HCR, MDCR, CNTHCTL, CPTR; ICH_HCR, which the host
  * without an in-kernel KVM leaves 0, is set and cleared) and the few EL0/EL1
  * registers VHE does not redirect (TPIDR*, SP_EL1, PAR, CSSELR, and the
- * debug registers: debug.c). The host's SP_EL0 ("current") and
+ * debug registers: hyp/debug_sr.h). The host's SP_EL0 ("current") and
  * callee-saved registers are kept by hyp/entry.S, and so are, for a VM
  * with pointer authentication, the key registers: the host signs its
  * return addresses with them, so the guest's may be loaded only where no
@@ -43,6 +43,7 @@
 #include "modkvm.h"
 #include "el2_regs.h"
 #include "hyp/call.h"
+#include "hyp/debug_sr.h"
 #include "hyp/switch_asm.h"
 #include "hyp/switch.h"
 
@@ -88,18 +89,10 @@ static __always_inline u64 vhe_guest_cptr(bool fp_loaded)
  * in hyp/entry.S: about 90 system register accesses (and the 10
  * pointer authentication keys each way for a VM that has them, in
  * hyp/entry.S on every entry and exit), and MDSCR_EL1
- * three times (debug.c; all breakpoints and watchpoints too, four
+ * three times (hyp/debug_sr.h; all breakpoints and watchpoints too, four
  * accesses each, while the guest or userspace has them enabled). An exit
  * answered by hyp_fast_exit() costs only the 31 general registers and ESR
  * (and the keys: hyp_fast_exit() is C, so the host's are back for it too).
- *
- * The debug switch (modkvm_debug_enter/exit) is still debug.c, ordinary
- * module code: a direct call is fine while the switch runs in the host
- * kernel at EL2. An nVHE switch cannot call it; it needs the guest's
- * breakpoint and watchpoint counts computed in advance (today they come
- * from the sanitised ID_AA64DFR0_EL1, sys_regs.c) and the register switch
- * as an __always_inline helper under hyp/, with the host's debug state
- * kept in memory mapped at EL2.
  */
 int __modkvm_hyp_vcpu_run(struct modkvm_vcpu *vcpu)
 {
@@ -130,7 +123,7 @@ int __modkvm_hyp_vcpu_run(struct modkvm_vcpu *vcpu)
 		hyp_guest_aa32_load(a);
 	}
 	hyp_guest_vm_load(vcpu);
-	write_sysreg(hyp_guest_mdcr(h.mdcr) | modkvm_debug_enter(vcpu), mdcr_el2);
+	write_sysreg(hyp_guest_mdcr(h.mdcr) | hyp_debug_enter(vcpu), mdcr_el2);
 	/* CNTHCTL_EL2 in its E2H layout: EL1 counter access, no EL1 timer */
 	write_sysreg((h.cnthctl | MK_CNTHCTL_EL1PCTEN) & ~MK_CNTHCTL_EL1PCEN,
 		     cnthctl_el2);
@@ -159,7 +152,7 @@ int __modkvm_hyp_vcpu_run(struct modkvm_vcpu *vcpu)
 	hyp_host_shared_restore(&h.shared);
 	hyp_guest_el1_save(a->sys, VHE_VIA_EL12);
 	hyp_guest_vtimer_save(a->sys, VHE_VIA_EL12);
-	modkvm_debug_exit(vcpu);
+	hyp_debug_exit(vcpu);
 	write_sysreg(h.cptr, cpacr_el1);
 	write_sysreg(h.cnthctl, cnthctl_el2);
 	write_sysreg(h.mdcr, mdcr_el2);
