@@ -314,6 +314,11 @@ static inline bool modkvm_smccc_by_smc(const struct modkvm_arch_vcpu *a)
 
 /* ---- arch/arm64 functions used by the core ---- */
 
+/* nvhe.c: EL2 on an nVHE host (testing only, nvhe_el2_test=1) */
+bool modkvm_nvhe_enabled(void);
+int modkvm_nvhe_init(void);
+void modkvm_nvhe_exit(void);
+
 void modkvm_debug_prepare(struct modkvm_vcpu *vcpu);	/* debug.c */
 
 /*

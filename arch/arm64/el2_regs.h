@@ -37,6 +37,17 @@
 #define MK_HCR_API		BIT_ULL(41)
 #define MK_HCR_FWB		BIT_ULL(46)
 
+/* TCR_EL2 with HCR_EL2.E2H clear (nVHE): one VA range, TTBR0_EL2 */
+#define MK_TCR_T0SZ(bits)	(64ULL - (bits))
+#define MK_TCR_IRGN0_WBWA	(1ULL << 8)
+#define MK_TCR_ORGN0_WBWA	(1ULL << 10)
+#define MK_TCR_SH0_INNER	(3ULL << 12)
+#define MK_TCR_PS(x)		(((u64)(x) & 7) << 16)
+#define MK_TCR_EL2_RES1	(BIT_ULL(31) | BIT_ULL(23))
+
+/* SCTLR_EL2 */
+#define MK_SCTLR_EL2_M		BIT_ULL(0)
+
 /* ICH_HCR_EL2 (GICv3 virtual CPU interface control) */
 #define MK_ICH_HCR_TC		BIT_ULL(10)	/* trap common ICC/ICV regs */
 #define MK_ICH_HCR_TALL0	BIT_ULL(11)	/* trap Group 0 ICC/ICV regs */

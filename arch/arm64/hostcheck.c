@@ -6,7 +6,8 @@
  * and whether EL2 exists at all. modkvm needs every CPU to agree, and (for
  * now) needs a VHE host: the kernel itself at EL2 with HCR_EL2.E2H set.
  * nVHE hosts (kernel at EL1, hyp stub at EL2) are refused until their
- * support lands. CPUs brought online later are checked the same way and
+ * support lands, unless the test-only nvhe_el2_test=1 is given: then
+ * nvhe.c takes EL2 and modkvm_arch_runs_guests() says no /dev/kvm. CPUs brought online later are checked the same way and
  * kept offline if they differ.
  *
  * Whether the in-kernel KVM already owns EL2 is decided when /dev/kvm is
@@ -61,6 +62,8 @@ static const char *cpu_el_refusal(const struct cpu_el *e)
 {
 	if (!e->el2)
 		return "the CPU has no EL2 (virtualization extensions absent or disabled by firmware/emulator)";
+	if (e->el != 2 && modkvm_nvhe_enabled())
+		return NULL;	/* nvhe.c, testing only */
 	if (e->el != 2)
 		return "the kernel runs at EL1 (nVHE host or EL2 not handed to Linux); this modkvm supports VHE hosts only: boot on an ARMv8.1+ CPU so that Linux runs at EL2";
 	if (!e->e2h)
@@ -123,11 +126,26 @@ int modkvm_arch_init(void)
 	if (ret < 0)
 		return ret;
 	modkvm_hp_state = ret;
+	if (!modkvm_arch_runs_guests()) {
+		ret = modkvm_nvhe_init();
+		if (ret) {
+			cpuhp_remove_state_nocalls(modkvm_hp_state);
+			return ret;
+		}
+	}
 	return 0;
+}
+
+/* Only a VHE host, today: nVHE hosts hold EL2 for testing only (nvhe.c) */
+bool modkvm_arch_runs_guests(void)
+{
+	return modkvm_boot_el.el == 2;
 }
 
 void modkvm_arch_exit(void)
 {
+	if (!modkvm_arch_runs_guests())
+		modkvm_nvhe_exit();
 	cpuhp_remove_state_nocalls(modkvm_hp_state);
 }
 

@@ -1,0 +1,62 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# nVHE host (kernel at EL1, Linux's hyp stub at EL2), modkvm's test-only
+# mode nvhe_el2_test=1 (arch/arm64/nvhe.c): EL2 taken from the stub on
+# every CPU and checked from EL2 itself (MMU on, the module's vectors,
+# per-CPU data read through the EL2 map), an exception at EL2 reported
+# from EL1, EL2 given back and taken again across CPU hotplug, given back
+# on unload so that the stub answers again, and no /dev/kvm meanwhile.
+. ./lib/tap.sh
+KO=${KO:-./modkvm.ko}
+ncpu=$(grep -c '^processor' /proc/cpuinfo)
+
+dmesg_mark nvhe-load
+if insmod "$KO" nvhe_el2_test=1; then ok "nvhe: loads with nvhe_el2_test=1"
+else not_ok "nvhe: loads with nvhe_el2_test=1"; dmesg_modkvm nvhe-load | sed 's/^/# /'; exit 1; fi
+log=$(dmesg_modkvm nvhe-load)
+diag "$log"
+check "nvhe: EL2 taken on all $ncpu CPUs" \
+	sh -c "echo '$log' | grep -q 'EL2 taken from the hyp stub .* on $ncpu CPUs'"
+# The stub's vectors as EL2 reported them (physical) against the kernel's
+# symbol (virtual): KASLR moves the kernel image by a multiple of 2 MiB.
+pa=$(echo "$log" | sed -n 's/.*vectors at 0x\([0-9a-f]*\)).*/\1/p')
+va=$(grep ' __hyp_stub_vectors$' /proc/kallsyms | cut -d' ' -f1)
+if [ -n "$pa" ] && [ -n "$va" ] && [ "$va" != 0000000000000000 ] &&
+   [ $((0x$pa & 0x1fffff)) -eq $((0x$va & 0x1fffff)) ]; then
+	ok "nvhe: the stub's vectors EL2 reported match __hyp_stub_vectors (offset in 2 MiB)"
+else
+	not_ok "nvhe: the stub's vectors EL2 reported match __hyp_stub_vectors (offset in 2 MiB)"
+	diag "reported $pa, kallsyms $va"
+fi
+check "nvhe: an exception at EL2 is reported from EL1 (ESR, ELR, FAR, SPSR)" \
+	sh -c "echo '$log' | grep -q 'EL2 exception on CPU[0-9]* during the fault self-test (expected): ESR 0x[0-9a-f]* (EC 0x25), ELR modkvm .text+0x[0-9a-f]*, FAR 0x1000000000000, SPSR 0x'"
+check "nvhe: no /dev/kvm in the test-only mode" test ! -e /dev/kvm
+
+# CPU hotplug: EL2 given back as CPU1 goes offline, taken again as it returns
+if [ -e /sys/devices/system/cpu/cpu1/online ]; then
+	dmesg_mark nvhe-hotplug
+	echo 0 > /sys/devices/system/cpu/cpu1/online
+	check "nvhe: CPU1 offline" grep -qx 0 /sys/devices/system/cpu/cpu1/online
+	echo 1 > /sys/devices/system/cpu/cpu1/online
+	check "nvhe: CPU1 online again" grep -qx 1 /sys/devices/system/cpu/cpu1/online
+	log=$(dmesg_modkvm nvhe-hotplug)
+	diag "$log"
+	check "nvhe: CPU1 gave EL2 back going offline" \
+		sh -c "echo '$log' | grep -q 'CPU1: EL2 given back to the hyp stub'"
+	check "nvhe: CPU1 took EL2 again coming online" \
+		sh -c "echo '$log' | grep -q 'CPU1: EL2 taken again'"
+else
+	skip "nvhe: CPU hotplug" "one CPU only"
+fi
+
+dmesg_mark nvhe-unload
+check "nvhe: unloads" rmmod modkvm
+# Given back: the stub answers again on every CPU (else nvhe.c says so),
+# which a second load also needs.
+check "nvhe: loads again (the stub answers after unload)" insmod "$KO" nvhe_el2_test=1
+check "nvhe: unloads again" rmmod modkvm
+log=$(dmesg_modkvm nvhe-unload)
+if echo "$log" | grep -q -e 'does not answer' -e 'failed' -e 'refusing'; then
+	not_ok "nvhe: no EL2 error at unload or reload"; diag "$log"
+else ok "nvhe: no EL2 error at unload or reload"; fi
+tap_exit
