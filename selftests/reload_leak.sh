@@ -5,14 +5,12 @@
 . ./lib/tap.sh
 KO=${KO:-./modkvm.ko}
 N=${RELOADS:-50}
-# MODKVM_ARGS: module parameters; RELOAD_USE: what uses the loaded module
-# (the nVHE test mode has no /dev/kvm: nvhe_el2.sh passes "true")
-USE=${RELOAD_USE:-./dev_ioctl}
+# MODKVM_ARGS: module parameters (the nvhe suite's nvhe_el2_test=1)
 
 cycle() {
 	# shellcheck disable=SC2086
 	insmod "$KO" ${MODKVM_ARGS:-} || return 1
-	$USE >/dev/null || { rmmod modkvm; return 1; }
+	./dev_ioctl >/dev/null || { rmmod modkvm; return 1; }
 	rmmod modkvm
 }
 

@@ -20,8 +20,6 @@ static int __init modkvm_init(void)
 	ret = modkvm_arch_init();
 	if (ret)
 		return ret;
-	if (!modkvm_arch_runs_guests())
-		return 0;	/* a test-only mode: the arch said what it does */
 
 	ret = modkvm_dev_register();
 	if (ret) {
@@ -36,10 +34,8 @@ static int __init modkvm_init(void)
 
 static void __exit modkvm_exit(void)
 {
-	if (modkvm_arch_runs_guests()) {
-		modkvm_dev_unregister();
-		modkvm_arch_stop();
-	}
+	modkvm_dev_unregister();
+	modkvm_arch_stop();
 	modkvm_arch_exit();
 }
 

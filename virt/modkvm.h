@@ -206,8 +206,6 @@ struct modkvm_vcpu {
 /* arch: host checks and EL2 set-up, at load and for CPUs coming online */
 int modkvm_arch_init(void);
 void modkvm_arch_exit(void);
-/* false only in a test-only mode that holds EL2 without serving guests */
-bool modkvm_arch_runs_guests(void);
 /* once /dev/kvm is ours: what the host needs only when modkvm is in use */
 void modkvm_arch_start(void);
 void modkvm_arch_stop(void);

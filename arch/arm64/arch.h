@@ -318,6 +318,15 @@ static inline bool modkvm_smccc_by_smc(const struct modkvm_arch_vcpu *a)
 bool modkvm_nvhe_enabled(void);
 int modkvm_nvhe_init(void);
 void modkvm_nvhe_exit(void);
+int modkvm_nvhe_map_vm(struct modkvm_vm *vm);
+int modkvm_nvhe_map_vcpu(struct modkvm_vcpu *vcpu);
+u64 modkvm_nvhe_icc_sre_el2(void);
+
+/* Is the host nVHE (modkvm's EL2 reached by HVC)? Patched at load. */
+static inline bool modkvm_host_nvhe(void)
+{
+	return static_branch_unlikely(&modkvm_hyp_nvhe);
+}
 
 void modkvm_debug_prepare(struct modkvm_vcpu *vcpu);	/* debug.c */
 

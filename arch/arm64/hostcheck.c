@@ -6,8 +6,8 @@
  * and whether EL2 exists at all. modkvm needs every CPU to agree, and (for
  * now) needs a VHE host: the kernel itself at EL2 with HCR_EL2.E2H set.
  * nVHE hosts (kernel at EL1, hyp stub at EL2) are refused until their
- * support lands, unless the test-only nvhe_el2_test=1 is given: then
- * nvhe.c takes EL2 and modkvm_arch_runs_guests() says no /dev/kvm. CPUs brought online later are checked the same way and
+ * support is complete, unless the test-only nvhe_el2_test=1 is given:
+ * then nvhe.c takes EL2 and runs the world switch there. CPUs brought online later are checked the same way and
  * kept offline if they differ.
  *
  * Whether the in-kernel KVM already owns EL2 is decided when /dev/kvm is
@@ -126,7 +126,7 @@ int modkvm_arch_init(void)
 	if (ret < 0)
 		return ret;
 	modkvm_hp_state = ret;
-	if (!modkvm_arch_runs_guests()) {
+	if (modkvm_boot_el.el != 2) {
 		ret = modkvm_nvhe_init();
 		if (ret) {
 			cpuhp_remove_state_nocalls(modkvm_hp_state);
@@ -136,15 +136,9 @@ int modkvm_arch_init(void)
 	return 0;
 }
 
-/* Only a VHE host, today: nVHE hosts hold EL2 for testing only (nvhe.c) */
-bool modkvm_arch_runs_guests(void)
-{
-	return modkvm_boot_el.el == 2;
-}
-
 void modkvm_arch_exit(void)
 {
-	if (!modkvm_arch_runs_guests())
+	if (modkvm_boot_el.el != 2)
 		modkvm_nvhe_exit();
 	cpuhp_remove_state_nocalls(modkvm_hp_state);
 }
@@ -153,8 +147,8 @@ void modkvm_arch_exit(void)
 /* Once /dev/kvm is ours: a refused load prints only its refusal. */
 void modkvm_arch_start(void)
 {
-	pr_info("VHE host: guest IPA up to %u bits, stage-2 forced write-back %s\n",
-		modkvm_host_ipa_limit(),
+	pr_info("%s host: guest IPA up to %u bits, stage-2 forced write-back %s\n",
+		modkvm_boot_el.el == 2 ? "VHE" : "nVHE", modkvm_host_ipa_limit(),
 		modkvm_s2fwb_usable() ? "on" : "off");
 	modkvm_vtimer_irq_init();
 }

@@ -22,12 +22,17 @@
  * (6, RES1 in a regime with one privilege level), SH (9:8), AF (10) and
  * XN (54, the EL2 regime's only execute-never bit).
  *
- * Tables are only added to while no CPU walks them (before EL2 is taken);
- * freed once every CPU has given EL2 back.
+ * Entries are added while EL2 may walk the tables on other CPUs: a new
+ * table is zeroed before it is linked (DSB), and an invalid entry is never
+ * held in a TLB (Arm ARM, "Translation Lookaside Buffers"), so adding
+ * needs no invalidation. Changing or removing one does (nvhe.c: unmap,
+ * TLBI ALLE2IS at EL2, map). The tables are freed once every CPU has
+ * given EL2 back. The caller serialises changes.
  */
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/vmalloc.h>
+#include <asm/barrier.h>
 
 #include "modkvm.h"
 #include "hyp_pgtable.h"
@@ -91,15 +96,32 @@ int modkvm_hyp_map_page(struct modkvm_hyp_pgt *p, u64 va, phys_addr_t pa,
 
 			if (!next)
 				return -ENOMEM;
-			*e = virt_to_phys(next) | HPT_DESC_TABLE;
+			dsb(ishst);	/* zeroed before any walker sees it */
+			WRITE_ONCE(*e, virt_to_phys(next) | HPT_DESC_TABLE);
 		}
 		table = phys_to_virt(*e & HPT_ADDR_MASK);
 	}
 	table += hpt_index(va, HPT_LEVELS - 1);
 	if (*table && *table != desc)
 		return -EEXIST;
-	*table = desc;
+	WRITE_ONCE(*table, desc);
 	return 0;
+}
+
+/* Unmap one page if mapped; the caller invalidates EL2's TLBs after */
+static void hpt_unmap_page(struct modkvm_hyp_pgt *p, u64 va)
+{
+	u64 *table = p->root;
+	int level;
+
+	for (level = 0; level < HPT_LEVELS - 1; level++) {
+		u64 e = table[hpt_index(va, level)];
+
+		if (!e)
+			return;
+		table = phys_to_virt(e & HPT_ADDR_MASK);
+	}
+	WRITE_ONCE(table[hpt_index(va, HPT_LEVELS - 1)], 0);
 }
 
 /* The physical address of a kernel address: linear map, vmalloc or module */
@@ -136,6 +158,18 @@ int modkvm_hyp_map_kernel(struct modkvm_hyp_pgt *p, const void *kva,
 			return ret;
 	}
 	return 0;
+}
+
+/* [@kva, @kva + @size) unmapped (tables kept); then invalidate EL2's TLBs */
+void modkvm_hyp_unmap_kernel(struct modkvm_hyp_pgt *p, const void *kva,
+			     size_t size)
+{
+	unsigned long a = (unsigned long)kva & PAGE_MASK;
+	unsigned long end = PAGE_ALIGN((unsigned long)kva + size);
+
+	for (; a < end; a += PAGE_SIZE)
+		hpt_unmap_page(p, modkvm_hyp_va((void *)a));
+	dsb(ishst);
 }
 
 static void hpt_walk_tables(u64 *table, int level, bool free)

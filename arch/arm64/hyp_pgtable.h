@@ -26,6 +26,8 @@ int modkvm_hyp_map_page(struct modkvm_hyp_pgt *p, u64 va, phys_addr_t pa,
 			enum modkvm_hyp_prot prot);
 int modkvm_hyp_map_kernel(struct modkvm_hyp_pgt *p, const void *kva,
 			  size_t size, enum modkvm_hyp_prot prot);
+void modkvm_hyp_unmap_kernel(struct modkvm_hyp_pgt *p, const void *kva,
+			     size_t size);
 void modkvm_hyp_pgt_clean(struct modkvm_hyp_pgt *p);
 void modkvm_hyp_pgt_free(struct modkvm_hyp_pgt *p);
 phys_addr_t modkvm_hyp_pgt_root(const struct modkvm_hyp_pgt *p);

@@ -3,12 +3,13 @@
  * modkvm, nVHE hosts (the kernel at EL1, Linux's hyp stub at EL2): taking
  * EL2 from the stub on every CPU, and giving it back.
  *
- * Not yet a way to run guests: the nVHE world switch is to come (issue
- * 11), so an nVHE host is still refused at load (hostcheck.c) unless the
- * test-only parameter nvhe_el2_test=1 is given. Then modkvm takes EL2 on
- * every CPU, checks it with a call into EL2, holds it while loaded
+ * Until nVHE support is complete (issue 11: the QEMU boots and upstream
+ * selftests on nVHE) an nVHE host is refused at load (hostcheck.c) unless
+ * the test-only parameter nvhe_el2_test=1 is given. Then modkvm takes EL2
+ * on every CPU, checks it with a call into EL2, holds it while loaded
  * (giving it back when a CPU goes offline and taking it again when it
- * comes back) and gives it back on unload; it registers no /dev/kvm.
+ * comes back), runs the world switch there (hyp/nvhe/switch.c, entered
+ * through modkvm_call_hyp(), hyp/call.h) and gives EL2 back on unload.
  *
  * How EL2 is taken, on each CPU, with interrupts off (Arm ARM: HVC,
  * exception entry to EL2; Linux's stub calls: hyp/nvhe/nvhe_asm.h):
@@ -36,8 +37,9 @@
  * The EL2 address space (hyp_pgtable.c has the hyp VA scheme):
  *  - main tables: the module's text (read-only, executable) and the rest
  *    of its core memory (read-write, execute-never) at their hyp VAs;
- *    the init page (executable); per CPU a page of struct modkvm_nvhe_cpu
- *    and a 16 KiB stack, all possible CPUs allocated at load;
+ *    the init page (executable); per CPU two pages of struct
+ *    modkvm_nvhe_cpu and a 16 KiB stack, all possible CPUs allocated at
+ *    load; each VM and vCPU, mapped when created (nvhe_map_object());
  *  - identity tables: only the init page, at its physical address and at
  *    its hyp VA, used while the MMU goes on or off.
  * MAIR_EL2 index 0 normal write-back memory, TCR_EL2 48-bit VA, 4 KiB
@@ -53,10 +55,14 @@
 #include <linux/bitfield.h>
 #include <linux/cpuhotplug.h>
 #include <linux/gfp.h>
+#include <linux/jump_label.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/version.h>
+#include <linux/vmalloc.h>
+#include <asm/barrier.h>
 #include <asm/cacheflush.h>
 #include <asm/esr.h>
 #include <asm/sysreg.h>
@@ -65,24 +71,23 @@
 #include "el2_regs.h"
 #include "hyp_pgtable.h"
 #include "hyp/nvhe/nvhe_asm.h"
+#include "hyp/nvhe/nvhe_cpu.h"
+
+DEFINE_STATIC_KEY_FALSE(modkvm_hyp_nvhe);
 
 static bool nvhe_el2_test;
 module_param(nvhe_el2_test, bool, 0444);
 MODULE_PARM_DESC(nvhe_el2_test,
-		 "nVHE hosts, for testing only: take EL2 and hold it while loaded, without /dev/kvm (default 0: nVHE hosts are refused)");
+		 "nVHE hosts, for testing only until their support is complete: take EL2 from the hyp stub and run guests there (default 0: nVHE hosts are refused)");
 
 /* hyp/nvhe/init.S and host.S */
 extern char __modkvm_nvhe_init_start[], __modkvm_nvhe_init_end[];
 extern char __modkvm_nvhe_teardown[], __modkvm_nvhe_probe[];
 extern char __modkvm_nvhe_vectors[];
 
-/* One per CPU, shared with EL2: offsets in hyp/nvhe/nvhe_asm.h */
-struct modkvm_nvhe_cpu {
-	u64 mair, tcr, idmap_ttbr, main_ttbr, delta, stack, vectors, self;
-	u64 stub_vectors, stub_sctlr, teardown, magic;
-	u64 host_elr, host_spsr;
-	u64 fault_esr, fault_elr, fault_far, fault_spsr, fault_count;
-};
+#define NVHE_STACK_ORDER	2	/* 16 KiB of EL2 stack per CPU */
+#define NVHE_DATA_ORDER		1	/* struct modkvm_nvhe_cpu */
+#define NVHE_MAGIC		0x4d4f444b564d3221ULL	/* "MODKVM2!" */
 
 static_assert(offsetof(struct modkvm_nvhe_cpu, mair) == NV_MAIR);
 static_assert(offsetof(struct modkvm_nvhe_cpu, tcr) == NV_TCR);
@@ -103,12 +108,12 @@ static_assert(offsetof(struct modkvm_nvhe_cpu, fault_elr) == NV_FAULT_ELR);
 static_assert(offsetof(struct modkvm_nvhe_cpu, fault_far) == NV_FAULT_FAR);
 static_assert(offsetof(struct modkvm_nvhe_cpu, fault_spsr) == NV_FAULT_SPSR);
 static_assert(offsetof(struct modkvm_nvhe_cpu, fault_count) == NV_FAULT_COUNT);
-static_assert(sizeof(struct modkvm_nvhe_cpu) == NV_CPU_SIZE);
+static_assert(offsetof(struct modkvm_nvhe_cpu, host_sys) == NV_CPU_SIZE);
+static_assert(sizeof(struct modkvm_nvhe_cpu) <= PAGE_SIZE << NVHE_DATA_ORDER);
 
-#define NVHE_STACK_ORDER	2	/* 16 KiB of EL2 stack per CPU */
-#define NVHE_MAGIC		0x4d4f444b564d3221ULL	/* "MODKVM2!" */
 
 #define MMFR0_PARANGE		GENMASK_ULL(3, 0)
+#define PFR0_GIC		GENMASK_ULL(27, 24)
 #define PARANGE_48		5
 
 
@@ -128,7 +133,11 @@ static struct {
 	phys_addr_t stub_vectors;
 	int hp_state;			/* cpuhp, or 0 */
 	bool loaded;			/* every CPU done: say what hotplug does */
-} nv;
+	struct mutex map_lock;		/* changes to nv.main after load */
+	u64 icc_sre_el2;		/* as EL2 reads it; 0 without GICv3's */
+} nv = {
+	.map_lock = __MUTEX_INITIALIZER(nv.map_lock),
+};
 
 struct nvhe_ret {
 	u64 a0, a1, a2, a3;
@@ -194,6 +203,76 @@ static void nvhe_report_fault(unsigned int cpu, const char *during)
 		pr_err("EL2 exception on CPU%u during %s: ESR %#llx (EC %#llx), ELR %#llx (hyp VA), FAR %#llx, SPSR %#llx\n",
 		       cpu, during, c->fault_esr, ESR_ELx_EC(c->fault_esr),
 		       elr, c->fault_far, c->fault_spsr);
+}
+
+/* A call into EL2 on this CPU (hyp/call.h); an EL2 fault is reported */
+u64 modkvm_nvhe_call(u64 fn, u64 a1, u64 a2)
+{
+	struct nvhe_ret r = nvhe_hvc(fn, a1, a2, 0);
+
+	if (r.a0 == NV_HVC_EL2_FAULT)
+		nvhe_report_fault(raw_smp_processor_id(), "a call into EL2");
+	return r.a0;
+}
+
+/*
+ * One trip into the guest (hyp/nvhe/switch.c). An exception EL2 took
+ * itself meanwhile is reported and fails the run as MODKVM_EXIT_BAD does
+ * on VHE (exit.c).
+ */
+int modkvm_nvhe_vcpu_run(struct modkvm_vcpu *vcpu)
+{
+	u64 r = modkvm_nvhe_call(NV_HVC_VCPU_RUN, modkvm_hyp_va(vcpu), 0);
+
+	if (r == NV_HVC_EL2_FAULT) {
+		vcpu->arch.exit.code = MODKVM_EXIT_BAD;
+		return MODKVM_EXIT_BAD;
+	}
+	return r;
+}
+
+/*
+ * What EL2 reaches of a VM or vCPU, mapped at its hyp VA before its first
+ * run. Linear-map memory keeps its mapping for good (its hyp VA always
+ * names the same page, and slab pages are shared between objects, so it
+ * is never unmapped); memory from vmalloc (a large VM) is mapped again if
+ * its hyp VA held an earlier allocation: unmapped, EL2's TLBs invalidated
+ * on every CPU, mapped anew.
+ */
+static int nvhe_map_object(const void *kva, size_t size)
+{
+	int ret;
+
+	mutex_lock(&nv.map_lock);
+	ret = modkvm_hyp_map_kernel(&nv.main, kva, size, MODKVM_HYP_RW);
+	if (ret == -EEXIST && is_vmalloc_addr(kva)) {
+		modkvm_hyp_unmap_kernel(&nv.main, kva, size);
+		modkvm_nvhe_call(NV_HVC_TLB_FLUSH_HYP, 0, 0);
+		ret = modkvm_hyp_map_kernel(&nv.main, kva, size, MODKVM_HYP_RW);
+	}
+	dsb(ishst);
+	mutex_unlock(&nv.map_lock);
+	return ret;
+}
+
+int modkvm_nvhe_map_vm(struct modkvm_vm *vm)
+{
+	if (!static_branch_unlikely(&modkvm_hyp_nvhe))
+		return 0;
+	return nvhe_map_object(vm, sizeof(*vm));
+}
+
+int modkvm_nvhe_map_vcpu(struct modkvm_vcpu *vcpu)
+{
+	if (!static_branch_unlikely(&modkvm_hyp_nvhe))
+		return 0;
+	return nvhe_map_object(vcpu, sizeof(*vcpu));
+}
+
+/* ICC_SRE_EL2 (reset.c), which the host at EL1 cannot read itself */
+u64 modkvm_nvhe_icc_sre_el2(void)
+{
+	return nv.icc_sre_el2;
 }
 
 /* Is EL2 Linux's hyp stub, and where are its vectors? Interrupts off. */
@@ -344,7 +423,7 @@ static void nvhe_free(void)
 	for_each_possible_cpu(cpu) {
 		struct nvhe_pcpu *pc = per_cpu_ptr(&nvhe_pcpu, cpu);
 
-		free_page((unsigned long)pc->data);
+		free_pages((unsigned long)pc->data, NVHE_DATA_ORDER);
 		free_pages((unsigned long)pc->stack, NVHE_STACK_ORDER);
 		pc->data = NULL;
 		pc->stack = NULL;
@@ -431,11 +510,13 @@ static int nvhe_build(void)
 	for_each_possible_cpu(cpu) {
 		struct nvhe_pcpu *pc = per_cpu_ptr(&nvhe_pcpu, cpu);
 
-		pc->data = (void *)get_zeroed_page(GFP_KERNEL);
+		pc->data = (void *)__get_free_pages(GFP_KERNEL | __GFP_ZERO,
+						    NVHE_DATA_ORDER);
 		pc->stack = (void *)__get_free_pages(GFP_KERNEL, NVHE_STACK_ORDER);
 		if (!pc->data || !pc->stack)
 			return -ENOMEM;
-		ret = modkvm_hyp_map_kernel(&nv.main, pc->data, PAGE_SIZE,
+		ret = modkvm_hyp_map_kernel(&nv.main, pc->data,
+					    PAGE_SIZE << NVHE_DATA_ORDER,
 					    MODKVM_HYP_RW);
 		if (!ret)
 			ret = modkvm_hyp_map_kernel(&nv.main, pc->stack,
@@ -490,8 +571,25 @@ int modkvm_nvhe_init(void)
 		pr_err("refusing to load: EL2 faults are not reported\n");
 		return ret;
 	}
+	/* The GIC's system register interface at EL2, if the CPU has it */
+	if (FIELD_GET(PFR0_GIC, read_sanitised_ftr_reg(SYS_ID_AA64PFR0_EL1))) {
+		struct nvhe_ret r;
+		unsigned long flags;
+
+		local_irq_save(flags);
+		r = nvhe_hvc(NV_HVC_READ_ICC_SRE, 0, 0, 0);
+		local_irq_restore(flags);
+		if (r.a0 == NV_HVC_EL2_FAULT) {
+			nvhe_report_fault(raw_smp_processor_id(), "reading ICC_SRE_EL2");
+			modkvm_nvhe_exit();
+			pr_err("refusing to load: ICC_SRE_EL2 cannot be read at EL2\n");
+			return -ENODEV;
+		}
+		nv.icc_sre_el2 = r.a1;
+	}
 	nv.loaded = true;
-	pr_info("nVHE host: EL2 taken from the hyp stub (vectors at %pa) on %u CPUs; testing only (nvhe_el2_test=1): no /dev/kvm, the nVHE world switch is not implemented\n",
+	static_branch_enable(&modkvm_hyp_nvhe);
+	pr_info("nVHE host: EL2 taken from the hyp stub (vectors at %pa) on %u CPUs; testing only (nvhe_el2_test=1)\n",
 		&nv.stub_vectors, num_online_cpus());
 	return 0;
 }
@@ -499,6 +597,7 @@ int modkvm_nvhe_init(void)
 /* Give EL2 back on every CPU and free the EL2 address space */
 void modkvm_nvhe_exit(void)
 {
+	static_branch_disable(&modkvm_hyp_nvhe);
 	nv.loaded = false;
 	if (nv.hp_state > 0)
 		cpuhp_remove_state(nv.hp_state);

@@ -11,8 +11,10 @@
  *    and HVC_RESET_VECTORS give EL2 back first (hyp/nvhe/init.S,
  *    __modkvm_nvhe_teardown); anything else answers HVC_STUB_ERR, as the
  *    stub does;
- *  - modkvm's own calls (hyp/nvhe/nvhe_asm.h).
- * Only X0-X17 are used here, so the caller keeps X18-X30 (nvhe.c).
+ *  - modkvm's own calls (hyp/nvhe/nvhe_asm.h): the world switch and TLB
+ *    maintenance are C (hyp/nvhe/switch.c, tlbi.c), called on this
+ *    CPU's EL2 stack with X18 and X30 kept there.
+ * Only X0-X17 may change, so the caller keeps X18-X30 (nvhe.c).
  *
  * An exception EL2 takes itself (a bug in modkvm's EL2 code) is recorded
  * in this CPU's struct modkvm_nvhe_cpu (ESR, ELR, FAR, SPSR) and the call
@@ -21,6 +23,7 @@
  */
 #include <linux/linkage.h>
 #include <asm/assembler.h>
+#include <asm/sysreg.h>
 
 #include "nvhe_asm.h"
 
@@ -28,6 +31,19 @@
 #define ESR_EC_HVC64	0x16
 
 	.text
+
+/*
+ * Call C on this CPU's EL2 stack, the HVC's X1-X3 as its arguments; X18
+ * and the host's X30 are kept there (the rest of X0-X17 may change).
+ */
+	.macro	nv_c_call func
+	mov	x0, x1
+	mov	x1, x2
+	mov	x2, x3
+	stp	x18, x30, [sp, #-16]!
+	bl	\func
+	ldp	x18, x30, [sp], #16
+	.endm
 
 	.macro	nv_vector target
 	.align	7
@@ -69,7 +85,39 @@ SYM_CODE_START_LOCAL(nv_host_sync)
 	b.hi	nv_stub_err		/* HVC_FINALISE_EL2: boot time only */
 	ldr	x9, [x9, #NV_TEARDOWN]
 	br	x9
-1:	mov_q	x10, NV_HVC_FAULT_TEST
+1:	mov_q	x10, NV_HVC_VCPU_RUN
+	cmp	x0, x10
+	b.ne	3f
+	nv_c_call __modkvm_nvhe_vcpu_run
+	b	nv_host_return
+3:	mov_q	x10, NV_HVC_TLB_FLUSH_IPA
+	cmp	x0, x10
+	b.ne	4f
+	nv_c_call __modkvm_nvhe_tlb_flush_ipa
+	mov	x0, xzr
+	eret
+4:	mov_q	x10, NV_HVC_TLB_FLUSH_VMID
+	cmp	x0, x10
+	b.ne	5f
+	nv_c_call __modkvm_nvhe_tlb_flush_vmid
+	mov	x0, xzr
+	eret
+5:	mov_q	x10, NV_HVC_TLB_FLUSH_HYP
+	cmp	x0, x10
+	b.ne	6f
+	dsb	ishst
+	tlbi	alle2is
+	dsb	ish
+	isb
+	mov	x0, xzr
+	eret
+6:	mov_q	x10, NV_HVC_READ_ICC_SRE
+	cmp	x0, x10
+	b.ne	7f
+	mrs_s	x1, SYS_ICC_SRE_EL2	/* UNDEFINED without GICv3's: a fault */
+	mov	x0, xzr
+	eret
+7:	mov_q	x10, NV_HVC_FAULT_TEST
 	cmp	x0, x10
 	b.ne	2f
 	ldr	x1, [x1]		/* X1: an address no EL2 map holds */
@@ -84,6 +132,15 @@ SYM_CODE_START_LOCAL(nv_host_sync)
 	mov	x0, xzr
 	eret
 SYM_CODE_END(nv_host_sync)
+
+/* After a call that ran the guest: the host's return, kept on entry */
+SYM_CODE_START_LOCAL(nv_host_return)
+	mrs	x9, tpidr_el2
+	ldp	x10, x11, [x9, #NV_HOST_ELR]
+	msr	elr_el2, x10
+	msr	spsr_el2, x11
+	eret
+SYM_CODE_END(nv_host_return)
 
 SYM_CODE_START_LOCAL(nv_stub_err)
 	mov_q	x0, NV_HVC_STUB_ERR

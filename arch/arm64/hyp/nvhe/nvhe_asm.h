@@ -23,6 +23,11 @@
  */
 #define NV_HVC_PING		0x4d4b0001	/* self-test: "MK" 1 */
 #define NV_HVC_FAULT_TEST	0x4d4b0002	/* self-test: a fault at EL2 */
+#define NV_HVC_VCPU_RUN		0x4d4b0010	/* X1: the vCPU (hyp VA) */
+#define NV_HVC_TLB_FLUSH_IPA	0x4d4b0011	/* X1: VMID, X2: IPA */
+#define NV_HVC_TLB_FLUSH_VMID	0x4d4b0012	/* X1: VMID */
+#define NV_HVC_TLB_FLUSH_HYP	0x4d4b0013	/* every EL2 TLB entry, all CPUs */
+#define NV_HVC_READ_ICC_SRE	0x4d4b0014	/* ICC_SRE_EL2 in X1 */
 
 /* What an EL2 call answers when EL2 took an exception of its own */
 #define NV_HVC_EL2_FAULT	0x4d4bdead

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * modkvm, arm64 nVHE: the world switch in C, at EL2.
+ *
+ * Entered by an HVC from the host kernel at EL1 (hyp/nvhe/host.S, through
+ * modkvm_call_hyp(), hyp/call.h) with the vCPU's hyp VA; runs where only
+ * hyp VAs are mapped (hyp_pgtable.c), so a kernel pointer read here is
+ * translated first (vcpu->vm), and nothing outside hyp/ is called.
+ *
+ * What differs from VHE (hyp/vhe/switch.c); the rest is hyp/switch.h and
+ * hyp/debug_sr.h, shared:
+ *  - the guest's EL1 registers are the host kernel's own (no *_EL12
+ *    names, Arm ARM "Virtualization Host Extensions"): the host's are
+ *    saved before the guest's are loaded and put back after, the 16 of
+ *    HYP_GUEST_EL1_REGS and its EL1 virtual timer (Linux at EL1 on a host
+ *    with EL2 uses the physical timer, but the virtual one is saved too);
+ *  - reads of MIDR_EL1 and MPIDR_EL1 at EL1 return VPIDR_EL2 and
+ *    VMPIDR_EL2 (Arm ARM, those registers) for the host too: the host's
+ *    are put back;
+ *  - the host runs with its own VMID, that of the stub's VTTBR_EL2 (0):
+ *    its EL1 TLB entries are tagged with it and its broadcast TLB
+ *    maintenance uses it, so VTTBR_EL2 is put back before the host runs;
+ *  - CPTR_EL2 and CNTHCTL_EL2 in their E2H = 0 layouts; HCR_EL2 without
+ *    E2H and TGE for the guest;
+ *  - the host's return (ELR_EL2, SPSR_EL2 of its HVC) is kept by
+ *    hyp/nvhe/host.S, since entering the guest reuses both.
+ * FP/SIMD is switched lazily, as on VHE: the guest's registers are loaded
+ * at EL1 by the host (fpsimd.c) when it first traps on them, CPTR_EL2.TFP
+ * set until then; nothing at EL2 uses FP/SIMD.
+ *
+ * Called with the host's interrupts masked (and every exception masked at
+ * EL2 by the HVC itself).
+ */
+#include <linux/kvm.h>
+#include <asm/barrier.h>
+#include <asm/esr.h>
+#include <asm/sysreg.h>
+
+#include "modkvm.h"
+#include "el2_regs.h"
+#include "hyp_pgtable.h"
+#include "hyp/debug_sr.h"
+#include "hyp/switch.h"
+#include "hyp/nvhe/nvhe_cpu.h"
+
+/* nVHE: the guest's EL1 registers by their own names */
+#define NVHE_VIA_EL12	false
+
+u32 __modkvm_guest_enter_nvhe(struct modkvm_gp_regs *ctxt, u64 *keys);
+int __modkvm_nvhe_vcpu_run(struct modkvm_vcpu *vcpu);
+
+/* A kernel address as EL2 sees it (hyp_pgtable.c) */
+#define nvhe_hyp_ptr(p)	((typeof(p))((u64)(p) & MODKVM_HYP_VA_MASK))
+
+struct nvhe_host_regs {
+	struct hyp_host_common c;
+	u64 cptr, vpidr, vmpidr, vttbr, cntv_ctl, cntv_cval;
+};
+
+/*
+ * The guest's CPTR_EL2: FP/SIMD traps until its registers are loaded;
+ * SVE, SME, trace, AMU and CPACR_EL1 accesses always trap.
+ */
+static __always_inline u64 nvhe_guest_cptr(u64 host, bool fp_loaded)
+{
+	u64 cptr = host | MK_CPTR_NVHE_TZ | MK_CPTR_NVHE_TSM |
+		   MK_CPTR_NVHE_TTA | MK_CPTR_TAM | MK_CPTR_TCPAC;
+
+	if (fp_loaded)
+		return cptr & ~MK_CPTR_NVHE_TFP;
+	return cptr | MK_CPTR_NVHE_TFP;
+}
+
+int __modkvm_nvhe_vcpu_run(struct modkvm_vcpu *vcpu)
+{
+	struct modkvm_arch_vcpu *a = &vcpu->arch;
+	struct modkvm_vm *vm = nvhe_hyp_ptr(vcpu->vm);
+	struct modkvm_nvhe_cpu *c = (void *)read_sysreg(tpidr_el2);
+	u64 *host_sys = c->host_sys;	/* the host's EL1 registers, by SR_ */
+	struct nvhe_host_regs h;
+	u32 code;
+
+	hyp_host_common_save(&h.c, vm);
+	h.cptr = read_sysreg(cptr_el2);
+	h.vpidr = read_sysreg(vpidr_el2);
+	h.vmpidr = read_sysreg(vmpidr_el2);
+	h.vttbr = read_sysreg(vttbr_el2);
+	h.cntv_ctl = read_sysreg(cntv_ctl_el0);
+	h.cntv_cval = read_sysreg(cntv_cval_el0);
+	hyp_guest_el1_save(host_sys, NVHE_VIA_EL12);	/* the host's, here */
+
+	hyp_guest_regs_load(vcpu, vm, NVHE_VIA_EL12);
+	write_sysreg(hyp_guest_mdcr(h.c.mdcr) | hyp_debug_enter(vcpu), mdcr_el2);
+	/* CNTHCTL_EL2, E2H = 0: EL1 counter access, no EL1 physical timer */
+	write_sysreg((h.c.cnthctl | MK_CNTHCTL_NVHE_EL1PCTEN) &
+		     ~MK_CNTHCTL_NVHE_EL1PCEN, cnthctl_el2);
+	write_sysreg(nvhe_guest_cptr(h.cptr, a->fp_loaded), cptr_el2);
+	if (vm->arch.ich_hcr)
+		write_sysreg_s(vm->arch.ich_hcr, SYS_ICH_HCR_EL2);
+	write_sysreg(hyp_guest_hcr(vcpu, vm) & ~(MK_HCR_E2H | MK_HCR_TGE),
+		     hcr_el2);
+	isb();
+
+	code = hyp_run_guest(vcpu, vm, __modkvm_guest_enter_nvhe);
+
+	/* The host's HCR_EL2 (no stage 2) and VMID first */
+	write_sysreg(h.c.hcr, hcr_el2);
+	write_sysreg(h.vttbr, vttbr_el2);
+	/* and its CPTR_EL2: FPEXC32_EL2 traps with the guest's (Arm ARM) */
+	write_sysreg(h.cptr, cptr_el2);
+	isb();
+	hyp_guest_regs_save(vcpu, vm, NVHE_VIA_EL12);
+	hyp_host_common_restore(&h.c, vm);
+	hyp_guest_el1_load(host_sys, NVHE_VIA_EL12);
+	write_sysreg(h.cntv_cval, cntv_cval_el0);
+	write_sysreg(h.cntv_ctl, cntv_ctl_el0);
+	hyp_debug_exit(vcpu);
+	write_sysreg(h.vpidr, vpidr_el2);
+	write_sysreg(h.vmpidr, vmpidr_el2);
+	if (vm->arch.ich_hcr)
+		write_sysreg_s(0, SYS_ICH_HCR_EL2);
+	isb();
+	return code;
+}
