@@ -34,6 +34,21 @@ check "nvhe: an exception at EL2 is reported from EL1 (ESR, ELR, FAR, SPSR)" \
 check "nvhe: /dev/kvm registered" test -c /dev/kvm
 check "nvhe: a guest runs (hello-vm)" ./hello-vm
 
+# An exception at EL2 half-way into a guest run (nvhe_inject_fault): the
+# host gets its registers back, the run fails, dmesg says what and where.
+dmesg_mark nvhe-inject
+echo 1 > /sys/module/modkvm/parameters/nvhe_inject_fault
+if ./hello-vm >/tmp/nvhe-inject.out 2>&1; then
+	not_ok "nvhe: a guest run that faults at EL2 fails"
+else
+	ok "nvhe: a guest run that faults at EL2 fails"
+fi
+dmesg_modkvm nvhe-inject >/tmp/nvhe.log
+diag "$(cat /tmp/nvhe.log)"
+check "nvhe: the EL2 exception is reported with the vCPU (ESR, ELR, FAR, SPSR)" \
+	grep -q 'EL2 exception on CPU[0-9]* during the run of vCPU 0 of hello-vm\[[0-9]*\]: ESR 0x[0-9a-f]* (EC 0x25), ELR modkvm .text+0x[0-9a-f]*, FAR 0x1000000000000, SPSR 0x' /tmp/nvhe.log
+check "nvhe: the host carries on: a guest runs again" ./hello-vm
+
 # CPU hotplug: EL2 given back as CPU1 goes offline, taken again as it
 # returns, three times while vm_fuzz runs guests (its vCPU threads move
 # between the CPUs), which must still pass.

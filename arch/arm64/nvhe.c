@@ -47,8 +47,10 @@
  *
  * An exception EL2 takes itself (hyp/nvhe/host.S) comes back as
  * NV_HVC_EL2_FAULT from the call that was running, and is reported here
- * (ESR, ELR as a module offset, FAR, SPSR); with nvhe_el2_test the load
- * checks that path once (NV_HVC_FAULT_TEST).
+ * (ESR, ELR as a module offset, FAR, SPSR, the vCPU); in a guest run EL2
+ * has put the host's state back first and the run fails (MODKVM_EXIT_BAD).
+ * The load checks that path once (NV_HVC_FAULT_TEST); nvhe_inject_fault
+ * makes the next guest run fault half-way into the guest's state.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -60,6 +62,7 @@
 #include <linux/mutex.h>
 #include <linux/moduleparam.h>
 #include <linux/percpu.h>
+#include <linux/sched.h>
 #include <linux/version.h>
 #include <linux/vmalloc.h>
 #include <asm/barrier.h>
@@ -79,6 +82,11 @@ static bool nvhe_el2_test;
 module_param(nvhe_el2_test, bool, 0444);
 MODULE_PARM_DESC(nvhe_el2_test,
 		 "nVHE hosts, for testing only until their support is complete: take EL2 from the hyp stub and run guests there (default 0: nVHE hosts are refused)");
+
+static bool nvhe_inject_fault;
+module_param(nvhe_inject_fault, bool, 0644);
+MODULE_PARM_DESC(nvhe_inject_fault,
+		 "nVHE, testing only: the next guest run takes an exception at EL2 half-way into the guest's state, to check that the host gets its state back and the run fails");
 
 /* hyp/nvhe/init.S and host.S */
 extern char __modkvm_nvhe_init_start[], __modkvm_nvhe_init_end[];
@@ -108,7 +116,10 @@ static_assert(offsetof(struct modkvm_nvhe_cpu, fault_elr) == NV_FAULT_ELR);
 static_assert(offsetof(struct modkvm_nvhe_cpu, fault_far) == NV_FAULT_FAR);
 static_assert(offsetof(struct modkvm_nvhe_cpu, fault_spsr) == NV_FAULT_SPSR);
 static_assert(offsetof(struct modkvm_nvhe_cpu, fault_count) == NV_FAULT_COUNT);
-static_assert(offsetof(struct modkvm_nvhe_cpu, host_sys) == NV_CPU_SIZE);
+static_assert(offsetof(struct modkvm_nvhe_cpu, host_gprs) == NV_HOST_GPRS);
+static_assert(offsetof(struct modkvm_nvhe_cpu, run_stage) == NV_RUN_STAGE);
+static_assert(offsetof(struct modkvm_nvhe_cpu, run_vcpu) == NV_RUN_VCPU);
+static_assert(offsetof(struct modkvm_nvhe_cpu, host) == NV_CPU_SIZE);
 static_assert(sizeof(struct modkvm_nvhe_cpu) <= PAGE_SIZE << NVHE_DATA_ORDER);
 
 
@@ -222,13 +233,21 @@ u64 modkvm_nvhe_call(u64 fn, u64 a1, u64 a2)
  */
 int modkvm_nvhe_vcpu_run(struct modkvm_vcpu *vcpu)
 {
-	u64 r = modkvm_nvhe_call(NV_HVC_VCPU_RUN, modkvm_hyp_va(vcpu), 0);
+	struct nvhe_ret r;
+	char what[64];
 
-	if (r == NV_HVC_EL2_FAULT) {
-		vcpu->arch.exit.code = MODKVM_EXIT_BAD;
-		return MODKVM_EXIT_BAD;
+	if (unlikely(READ_ONCE(nvhe_inject_fault))) {
+		WRITE_ONCE(nvhe_inject_fault, false);
+		this_cpu_ptr(&nvhe_pcpu)->data->inject_fault = 1;
 	}
-	return r;
+	r = nvhe_hvc(NV_HVC_VCPU_RUN, modkvm_hyp_va(vcpu), 0, 0);
+	if (r.a0 != NV_HVC_EL2_FAULT)
+		return r.a0;
+	snprintf(what, sizeof(what), "the run of vCPU %u of %s[%d]", vcpu->id,
+		 current->comm, task_pid_nr(current));
+	nvhe_report_fault(smp_processor_id(), what);
+	vcpu->arch.exit.code = MODKVM_EXIT_BAD;
+	return MODKVM_EXIT_BAD;
 }
 
 /*

@@ -45,6 +45,16 @@
 	ldp	x18, x30, [sp], #16
 	.endm
 
+/* The host's X18-X29 to or from [\base] (op: stp or ldp) */
+	.macro	nv_host_x18_x29 op, base
+	\op	x18, x19, [\base, #0]
+	\op	x20, x21, [\base, #16]
+	\op	x22, x23, [\base, #32]
+	\op	x24, x25, [\base, #48]
+	\op	x26, x27, [\base, #64]
+	\op	x28, x29, [\base, #80]
+	.endm
+
 	.macro	nv_vector target
 	.align	7
 	b	\target
@@ -88,6 +98,11 @@ SYM_CODE_START_LOCAL(nv_host_sync)
 1:	mov_q	x10, NV_HVC_VCPU_RUN
 	cmp	x0, x10
 	b.ne	3f
+	/* kept for a fault in the run: nv_el2_fault */
+	add	x10, x9, #NV_HOST_GPRS
+	nv_host_x18_x29 stp, x10
+	mrs	x11, sp_el0
+	stp	x30, x11, [x10, #96]
 	nv_c_call __modkvm_nvhe_vcpu_run
 	b	nv_host_return
 3:	mov_q	x10, NV_HVC_TLB_FLUSH_IPA
@@ -181,6 +196,17 @@ SYM_CODE_START_LOCAL(nv_el2_fault)
 	msr	spsr_el2, x11
 	ldr	x10, [x9, #NV_STACK]
 	mov	sp, x10
-	mov_q	x0, NV_HVC_EL2_FAULT
+	/* In a guest run that replaced the host's state: put it back */
+	ldr	x1, [x9, #NV_RUN_STAGE]
+	cbz	x1, 1f
+	str	xzr, [x9, #NV_RUN_STAGE]
+	mov	x0, x9
+	bl	__modkvm_nvhe_recover
+	mrs	x9, tpidr_el2
+	add	x10, x9, #NV_HOST_GPRS
+	nv_host_x18_x29 ldp, x10
+	ldp	x30, x11, [x10, #96]
+	msr	sp_el0, x11
+1:	mov_q	x0, NV_HVC_EL2_FAULT
 	eret
 SYM_CODE_END(nv_el2_fault)

@@ -53,7 +53,10 @@
 #define NV_FAULT_FAR	128
 #define NV_FAULT_SPSR	136
 #define NV_FAULT_COUNT	144
-#define NV_CPU_SIZE	152
+#define NV_HOST_GPRS	152	/* the host's X18-X30, SP_EL0 at a guest run's call */
+#define NV_RUN_STAGE	264	/* a guest run's progress: hyp/nvhe/switch.c */
+#define NV_RUN_VCPU	272	/* its vCPU (hyp VA) */
+#define NV_CPU_SIZE	280
 
 /* SCTLR_EL2: M, C, SA, I (Arm ARM, SCTLR_EL2) */
 #define NV_SCTLR_MMU_ON	((1 << 0) | (1 << 2) | (1 << 3) | (1 << 12))

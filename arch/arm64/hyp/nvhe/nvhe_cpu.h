@@ -11,6 +11,20 @@
 #include <linux/types.h>
 
 #include "modkvm.h"
+#include "hyp/switch.h"
+
+/* What of the host's state a guest run has replaced, for a fault at EL2 */
+enum nvhe_run_stage {
+	NVHE_RUN_NONE,		/* nothing: the host's state is in place */
+	NVHE_RUN_HOST_SAVED,	/* the host's registers saved, guest's going in */
+	NVHE_RUN_DEBUG_LOADED,	/* and the debug registers switched */
+};
+
+/* The host's EL2 controls and timer around a guest run */
+struct nvhe_host_regs {
+	struct hyp_host_common c;
+	u64 cptr, vpidr, vmpidr, vttbr, cntv_ctl, cntv_cval;
+};
 
 struct modkvm_nvhe_cpu {
 	/* the init parameters, read with the MMU off */
@@ -19,8 +33,13 @@ struct modkvm_nvhe_cpu {
 	u64 stub_vectors, stub_sctlr, teardown, magic;
 	u64 host_elr, host_spsr;	/* the current call's return */
 	u64 fault_esr, fault_elr, fault_far, fault_spsr, fault_count;
-	/* the host's EL1 registers while a guest runs (hyp/nvhe/switch.c) */
-	u64 host_sys[SR_NR];
+	u64 host_gprs[14];		/* X18-X30, SP_EL0 */
+	u64 run_stage;			/* enum nvhe_run_stage */
+	struct modkvm_vcpu *run_vcpu;
+	/* C only: the host's state while a guest runs (hyp/nvhe/switch.c) */
+	struct nvhe_host_regs host;
+	u64 host_sys[SR_NR];		/* its EL1 registers, by SR_ index */
+	u32 inject_fault;		/* test: fault in the next guest run */
 };
 
 #endif /* MODKVM_HYP_NVHE_CPU_H */
