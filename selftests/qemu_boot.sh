@@ -20,6 +20,8 @@
 #                           ioctl counts, failing calls and the trace's tail;
 #                           0: never.  Under strace the guest is far too slow
 #                           to boot (with the in-kernel KVM too).
+#   QB_MODARGS              parameters for insmod modkvm.ko (nvhe_el2_test=1
+#                           on an nVHE server)
 #   QB_TOKEN                token written to the disk (default: random)
 #   QB_KEEP=/tmp/qemu_boot  where console, stderr and strace files are kept
 #   QB_RESET=0              1: drive QEMU's monitor (QMP on a pipe) during a
@@ -71,7 +73,8 @@ progress() { echo "# qemu_boot: $*"; }
 # ------------------------------------------------------------ /dev/kvm
 if [ ! -e /dev/kvm ] && [ -e ./modkvm.ko ]; then
 	progress "loading modkvm.ko"
-	insmod ./modkvm.ko 2>"$KEEP/insmod.err" || diag "insmod: $(cat "$KEEP/insmod.err")"
+	# shellcheck disable=SC2086
+	insmod ./modkvm.ko ${QB_MODARGS:-} 2>"$KEEP/insmod.err" || diag "insmod: $(cat "$KEEP/insmod.err")"
 fi
 if [ -c /dev/kvm ]; then
 	if grep -q "^modkvm " /proc/modules; then who="modkvm"

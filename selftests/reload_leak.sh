@@ -5,9 +5,11 @@
 . ./lib/tap.sh
 KO=${KO:-./modkvm.ko}
 N=${RELOADS:-50}
+# MODKVM_ARGS: module parameters (the nvhe suite's nvhe_el2_test=1)
 
 cycle() {
-	insmod "$KO" || return 1
+	# shellcheck disable=SC2086
+	insmod "$KO" ${MODKVM_ARGS:-} || return 1
 	./dev_ioctl >/dev/null || { rmmod modkvm; return 1; }
 	rmmod modkvm
 }

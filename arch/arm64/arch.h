@@ -186,11 +186,19 @@ struct modkvm_exit_info {
  */
 #define MODKVM_DBG_MAX		16	/* breakpoints/watchpoints architected */
 
+/* Which breakpoints and watchpoints the guest runs with (modkvm_debug.src) */
+enum { MODKVM_DBG_SRC_NONE, MODKVM_DBG_SRC_GUEST, MODKVM_DBG_SRC_USER };
+
 struct modkvm_debug {
 	u32 control;			/* KVM_GUESTDBG_*; 0 when off */
 	u64 user[4][MODKVM_DBG_MAX];	/* USE_HW: BVR, BCR, WVR, WCR */
+	/* chosen at EL1 before each entry (debug.c), loaded by hyp/debug_sr.h */
+	u64 guest_mdscr;		/* MDSCR_EL1 while the guest runs */
+	u64 mdcr;			/* MDCR_EL2 bits it needs (TDE) */
+	u8 src;				/* MODKVM_DBG_SRC_* */
+	u8 nr_brps, nr_wrps;		/* how many the guest is told of */
+	/* the host's, saved at EL2 while the guest's are loaded */
 	u64 host_mdscr;
-	u64 guest_mdscr;		/* what debug_enter loaded */
 	u64 host[4][MODKVM_DBG_MAX];	/* BVR, BCR, WVR, WCR */
 	u8 host_brps, host_wrps;	/* how many were switched, 0: none */
 };
@@ -309,13 +317,31 @@ static inline bool modkvm_smccc_by_smc(const struct modkvm_arch_vcpu *a)
 /* vmid.c: the vCPU's VM's VMID made valid on this CPU, interrupts off */
 void modkvm_vmid_update(struct modkvm_vcpu *vcpu);
 
+/* nvhe.c: EL2 on an nVHE host (testing only, nvhe_el2_test=1) */
+bool modkvm_nvhe_enabled(void);
+int modkvm_nvhe_init(void);
+void modkvm_nvhe_exit(void);
+int modkvm_nvhe_map_vm(struct modkvm_vm *vm);
+int modkvm_nvhe_map_vcpu(struct modkvm_vcpu *vcpu);
+u64 modkvm_nvhe_icc_sre_el2(void);
+
+/* Is the host nVHE (modkvm's EL2 reached by HVC)? Patched at load. */
+static inline bool modkvm_host_nvhe(void)
+{
+	return static_branch_unlikely(&modkvm_hyp_nvhe);
+}
+
+void modkvm_debug_prepare(struct modkvm_vcpu *vcpu);	/* debug.c */
+
 /*
  * One trip into the guest and back (hyp/vhe/switch.c), interrupts off;
- * the exit code, which is also left in vcpu->arch.exit.
+ * the exit code, which is also left in vcpu->arch.exit. The VMID and the
+ * debug state it loads are chosen here, at EL1.
  */
 static inline int modkvm_arch_enter_guest(struct modkvm_vcpu *vcpu)
 {
 	modkvm_vmid_update(vcpu);
+	modkvm_debug_prepare(vcpu);
 	return modkvm_call_hyp_ret(vcpu_run, vcpu);
 }
 
@@ -378,8 +404,6 @@ int modkvm_set_user_id_reg(struct modkvm_vm *vm, u32 encoding, u64 val);
 /* debug.c: guest self-hosted debug and KVM_SET_GUEST_DEBUG */
 unsigned int modkvm_debug_nr_brps(void);
 unsigned int modkvm_debug_nr_wrps(void);
-u64 modkvm_debug_enter(struct modkvm_vcpu *vcpu);
-void modkvm_debug_exit(struct modkvm_vcpu *vcpu);
 int modkvm_handle_debug_exception(struct modkvm_vcpu *vcpu);
 int modkvm_set_guest_debug(struct modkvm_vcpu *vcpu,
 			   const struct kvm_guest_debug *dbg);

@@ -5,8 +5,9 @@
  *
  * The guest's debug registers always trap (MDCR_EL2.TDA, TDOSA, TDRA) and
  * live in vcpu->arch.sys (sys_regs.c emulates the guest's accesses, regs.c
- * ONE_REG). What of them takes effect is put into the hardware for each
- * entry, and the host's values are put back at exit:
+ * ONE_REG). What of them takes effect is chosen here before each entry
+ * (modkvm_debug_prepare()), put into the hardware at EL2 by the world
+ * switch (hyp/debug_sr.h), and the host's values are put back at exit:
  *  - MDSCR_EL1, which VHE does not redirect: the guest's SS, KDE and MDE,
  *    with SS and MDE cleared while the guest's OS lock or OS double lock
  *    is set (those disable every debug exception but BRK). The guest's
@@ -44,6 +45,7 @@
 
 #include "modkvm.h"
 #include "el2_regs.h"
+#include "hyp/debug_sr.h"
 
 /* MDSCR_EL1 */
 #define MDSCR_SS		BIT_ULL(0)
@@ -53,160 +55,37 @@
 #define OSLSR_OSLK		BIT_ULL(1)
 #define OSDLR_DLK		BIT_ULL(0)
 
-/* DBGBCR<n>_EL1.HMC, DBGWCR<n>_EL1.HMC: match at EL2 */
-#define DBGXCR_HMC		BIT_ULL(13)
-
-/* ID_AA64DFR0_EL1 fields: the count minus one */
-#define DFR0_BRPS_SHIFT		12
-#define DFR0_WRPS_SHIFT		20
-
 #define GUESTDBG_VALID		(KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP | \
 				 KVM_GUESTDBG_USE_SW_BP | KVM_GUESTDBG_USE_HW)
 /* what makes TDE necessary: userspace takes the debug exceptions */
 #define GUESTDBG_ACTIVE		(KVM_GUESTDBG_SINGLESTEP | \
 				 KVM_GUESTDBG_USE_SW_BP | KVM_GUESTDBG_USE_HW)
 
-/* Register kinds, by op2 - 4 of their encoding */
-enum { DBG_BVR, DBG_BCR, DBG_WVR, DBG_WCR };
-
-static_assert(SR_DBGBCR0_EL1 == SR_DBGBVR0_EL1 + MODKVM_DBG_MAX);
-static_assert(SR_DBGWVR0_EL1 == SR_DBGBVR0_EL1 + 2 * MODKVM_DBG_MAX);
-static_assert(SR_DBGWCR0_EL1 == SR_DBGBVR0_EL1 + 3 * MODKVM_DBG_MAX);
-
-/*
- * The system register instructions name their register in the encoding,
- * so a register picked at run time takes a switch over all sixteen.
- */
-#define DBG_N16(M, op2) \
-	M(0, op2) M(1, op2) M(2, op2) M(3, op2) M(4, op2) M(5, op2) \
-	M(6, op2) M(7, op2) M(8, op2) M(9, op2) M(10, op2) M(11, op2) \
-	M(12, op2) M(13, op2) M(14, op2) M(15, op2)
-#define DBG_RD(n, op2) \
-	case n: return read_sysreg_s(sys_reg(2, 0, 0, n, op2));
-#define DBG_WR(n, op2) \
-	case n: write_sysreg_s(val, sys_reg(2, 0, 0, n, op2)); return;
-
-static u64 dbg_read(unsigned int kind, unsigned int n)
-{
-	switch (kind) {
-	case DBG_BVR:
-		switch (n) { DBG_N16(DBG_RD, 4) }
-		break;
-	case DBG_BCR:
-		switch (n) { DBG_N16(DBG_RD, 5) }
-		break;
-	case DBG_WVR:
-		switch (n) { DBG_N16(DBG_RD, 6) }
-		break;
-	case DBG_WCR:
-		switch (n) { DBG_N16(DBG_RD, 7) }
-		break;
-	}
-	return 0;
-}
-
-static void dbg_write(unsigned int kind, unsigned int n, u64 val)
-{
-	switch (kind) {
-	case DBG_BVR:
-		switch (n) { DBG_N16(DBG_WR, 4) }
-		break;
-	case DBG_BCR:
-		switch (n) { DBG_N16(DBG_WR, 5) }
-		break;
-	case DBG_WVR:
-		switch (n) { DBG_N16(DBG_WR, 6) }
-		break;
-	case DBG_WCR:
-		switch (n) { DBG_N16(DBG_WR, 7) }
-		break;
-	}
-}
-
-static unsigned int dfr0_count(u64 dfr0, unsigned int shift)
-{
-	return ((dfr0 >> shift) & 0xf) + 1;
-}
-
 /* Breakpoints and watchpoints the guest is told of (ID_AA64DFR0_EL1) */
 unsigned int modkvm_debug_nr_brps(void)
 {
-	return dfr0_count(modkvm_guest_id_reg(SYS_ID_AA64DFR0_EL1),
-			  DFR0_BRPS_SHIFT);
+	return hyp_dfr0_count(modkvm_guest_id_reg(SYS_ID_AA64DFR0_EL1),
+			      HYP_DFR0_BRPS_SHIFT);
 }
 
 unsigned int modkvm_debug_nr_wrps(void)
 {
-	return dfr0_count(modkvm_guest_id_reg(SYS_ID_AA64DFR0_EL1),
-			  DFR0_WRPS_SHIFT);
+	return hyp_dfr0_count(modkvm_guest_id_reg(SYS_ID_AA64DFR0_EL1),
+			      HYP_DFR0_WRPS_SHIFT);
 }
 
 /*
- * Save all of this CPU's breakpoints of one kind pair (BVR/BCR or
- * WVR/WCR) and load @nr of them from @vr/@cr; the rest are disabled.
+ * Choose the debug state the guest runs with, for hyp/debug_sr.h to load
+ * at EL2 on the way in. Called before each entry with interrupts
+ * disabled, on the vCPU's thread (the only writer of what it reads).
  */
-static void switch_in_pairs(struct modkvm_debug *d, unsigned int vr,
-			    unsigned int hw, unsigned int nr,
-			    const u64 *src_vr, const u64 *src_cr)
-{
-	unsigned int cr = vr + 1, n;
-
-	for (n = 0; n < hw; n++) {
-		d->host[vr][n] = dbg_read(vr, n);
-		d->host[cr][n] = dbg_read(cr, n);
-		dbg_write(cr, n, 0);
-		if (n < nr) {
-			dbg_write(vr, n, src_vr[n]);
-			dbg_write(cr, n, src_cr[n] & ~DBGXCR_HMC);
-		}
-	}
-}
-
-/* @src: BVR, BCR, WVR, WCR, MODKVM_DBG_MAX of each */
-static void switch_in(struct modkvm_debug *d, const u64 *src)
-{
-	u64 dfr0 = read_sysreg_s(SYS_ID_AA64DFR0_EL1);	/* this CPU's */
-	unsigned int hb = dfr0_count(dfr0, DFR0_BRPS_SHIFT);
-	unsigned int hw = dfr0_count(dfr0, DFR0_WRPS_SHIFT);
-	const unsigned int m = MODKVM_DBG_MAX;
-
-	switch_in_pairs(d, DBG_BVR, hb, min(hb, modkvm_debug_nr_brps()),
-			src + DBG_BVR * m, src + DBG_BCR * m);
-	switch_in_pairs(d, DBG_WVR, hw, min(hw, modkvm_debug_nr_wrps()),
-			src + DBG_WVR * m, src + DBG_WCR * m);
-	d->host_brps = hb;
-	d->host_wrps = hw;
-}
-
-static void switch_out(struct modkvm_debug *d)
-{
-	unsigned int n;
-
-	for (n = 0; n < d->host_brps; n++) {
-		dbg_write(DBG_BVR, n, d->host[DBG_BVR][n]);
-		dbg_write(DBG_BCR, n, d->host[DBG_BCR][n]);
-	}
-	for (n = 0; n < d->host_wrps; n++) {
-		dbg_write(DBG_WVR, n, d->host[DBG_WVR][n]);
-		dbg_write(DBG_WCR, n, d->host[DBG_WCR][n]);
-	}
-	d->host_brps = 0;
-	d->host_wrps = 0;
-}
-
-/*
- * Put the debug state the guest runs with into the hardware. Called by the
- * world switch with interrupts and debug exceptions masked; returns the
- * MDCR_EL2 bits it needs (TDE when userspace takes the debug exceptions).
- */
-u64 modkvm_debug_enter(struct modkvm_vcpu *vcpu)
+void modkvm_debug_prepare(struct modkvm_vcpu *vcpu)
 {
 	struct modkvm_debug *d = &vcpu->arch.debug;
 	const u64 *sys = vcpu->arch.sys;
-	const u64 *bpwp = NULL;
 	u64 mdscr, mdcr = 0;
+	u8 src = MODKVM_DBG_SRC_NONE;
 
-	d->host_mdscr = read_sysreg(mdscr_el1);
 	if (d->control & GUESTDBG_ACTIVE) {
 		mdcr = MK_MDCR_TDE;
 		mdscr = 0;
@@ -214,7 +93,7 @@ u64 modkvm_debug_enter(struct modkvm_vcpu *vcpu)
 			mdscr |= MDSCR_SS;
 		if (d->control & KVM_GUESTDBG_USE_HW) {
 			mdscr |= MDSCR_MDE;
-			bpwp = &d->user[0][0];
+			src = MODKVM_DBG_SRC_USER;
 		}
 	} else {
 		mdscr = sys[SR_MDSCR_EL1] & (MDSCR_SS | MDSCR_KDE | MDSCR_MDE);
@@ -222,27 +101,15 @@ u64 modkvm_debug_enter(struct modkvm_vcpu *vcpu)
 		    (sys[SR_OSDLR_EL1] & OSDLR_DLK))
 			mdscr &= ~(MDSCR_SS | MDSCR_MDE);
 		if (mdscr & MDSCR_MDE)
-			bpwp = &sys[SR_DBGBVR0_EL1];
+			src = MODKVM_DBG_SRC_GUEST;
 	}
-	if (bpwp)
-		switch_in(d, bpwp);
-	/* Usually both are 0: then the register is left alone. */
+	if (src != MODKVM_DBG_SRC_NONE) {
+		d->nr_brps = modkvm_debug_nr_brps();
+		d->nr_wrps = modkvm_debug_nr_wrps();
+	}
 	d->guest_mdscr = mdscr;
-	if (mdscr != d->host_mdscr)
-		write_sysreg(mdscr, mdscr_el1);
-	return mdcr;
-}
-
-/* Give the host its debug state back (interrupts, debug masked) */
-void modkvm_debug_exit(struct modkvm_vcpu *vcpu)
-{
-	struct modkvm_debug *d = &vcpu->arch.debug;
-
-	if (d->host_brps || d->host_wrps)
-		switch_out(d);
-	/* The guest cannot write MDSCR_EL1 itself: it traps (MDCR_EL2.TDA). */
-	if (d->guest_mdscr != d->host_mdscr)
-		write_sysreg(d->host_mdscr, mdscr_el1);
+	d->mdcr = mdcr;
+	d->src = src;
 }
 
 static int debug_exit(struct modkvm_vcpu *vcpu, bool watchpoint)
@@ -311,13 +178,13 @@ int modkvm_set_guest_debug(struct modkvm_vcpu *vcpu,
 		ctl = 0;
 	if (ctl & KVM_GUESTDBG_USE_HW) {
 		for (n = 0; n < MODKVM_DBG_MAX; n++) {
-			d->user[DBG_BVR][n] = dbg->arch.dbg_bvr[n] &
+			d->user[HYP_DBG_BVR][n] = dbg->arch.dbg_bvr[n] &
 					      MODKVM_DBG_BVR_MASK;
-			d->user[DBG_BCR][n] = dbg->arch.dbg_bcr[n] &
+			d->user[HYP_DBG_BCR][n] = dbg->arch.dbg_bcr[n] &
 					      MODKVM_DBG_BCR_MASK;
-			d->user[DBG_WVR][n] = dbg->arch.dbg_wvr[n] &
+			d->user[HYP_DBG_WVR][n] = dbg->arch.dbg_wvr[n] &
 					      MODKVM_DBG_WVR_MASK;
-			d->user[DBG_WCR][n] = dbg->arch.dbg_wcr[n] &
+			d->user[HYP_DBG_WCR][n] = dbg->arch.dbg_wcr[n] &
 					      MODKVM_DBG_WCR_MASK;
 		}
 	}

@@ -37,6 +37,17 @@
 #define MK_HCR_API		BIT_ULL(41)
 #define MK_HCR_FWB		BIT_ULL(46)
 
+/* TCR_EL2 with HCR_EL2.E2H clear (nVHE): one VA range, TTBR0_EL2 */
+#define MK_TCR_T0SZ(bits)	(64ULL - (bits))
+#define MK_TCR_IRGN0_WBWA	(1ULL << 8)
+#define MK_TCR_ORGN0_WBWA	(1ULL << 10)
+#define MK_TCR_SH0_INNER	(3ULL << 12)
+#define MK_TCR_PS(x)		(((u64)(x) & 7) << 16)
+#define MK_TCR_EL2_RES1	(BIT_ULL(31) | BIT_ULL(23))
+
+/* SCTLR_EL2 */
+#define MK_SCTLR_EL2_M		BIT_ULL(0)
+
 /* ICH_HCR_EL2 (GICv3 virtual CPU interface control) */
 #define MK_ICH_HCR_TC		BIT_ULL(10)	/* trap common ICC/ICV regs */
 #define MK_ICH_HCR_TALL0	BIT_ULL(11)	/* trap Group 0 ICC/ICV regs */
@@ -62,6 +73,16 @@
 /* CNTHCTL_EL2 with HCR_EL2.E2H = 1 */
 #define MK_CNTHCTL_EL1PCTEN	BIT_ULL(10)
 #define MK_CNTHCTL_EL1PCEN		BIT_ULL(11)
+
+/* CNTHCTL_EL2 with HCR_EL2.E2H = 0 (nVHE) */
+#define MK_CNTHCTL_NVHE_EL1PCTEN	BIT_ULL(0)
+#define MK_CNTHCTL_NVHE_EL1PCEN	BIT_ULL(1)
+
+/* CPTR_EL2 with HCR_EL2.E2H = 0 (nVHE): trap bits */
+#define MK_CPTR_NVHE_TZ	BIT_ULL(8)
+#define MK_CPTR_NVHE_TFP	BIT_ULL(10)
+#define MK_CPTR_NVHE_TSM	BIT_ULL(12)
+#define MK_CPTR_NVHE_TTA	BIT_ULL(20)
 
 /* CPTR_EL2 with HCR_EL2.E2H = 1 (CPACR_EL1 layout) */
 #define MK_CPTR_ZEN_MASK	GENMASK_ULL(17, 16)

@@ -6,7 +6,8 @@
  * and whether EL2 exists at all. modkvm needs every CPU to agree, and (for
  * now) needs a VHE host: the kernel itself at EL2 with HCR_EL2.E2H set.
  * nVHE hosts (kernel at EL1, hyp stub at EL2) are refused until their
- * support lands. CPUs brought online later are checked the same way and
+ * support is complete, unless the test-only nvhe_el2_test=1 is given:
+ * then nvhe.c takes EL2 and runs the world switch there. CPUs brought online later are checked the same way and
  * kept offline if they differ.
  *
  * Whether the in-kernel KVM already owns EL2 is decided when /dev/kvm is
@@ -61,6 +62,8 @@ static const char *cpu_el_refusal(const struct cpu_el *e)
 {
 	if (!e->el2)
 		return "the CPU has no EL2 (virtualization extensions absent or disabled by firmware/emulator)";
+	if (e->el != 2 && modkvm_nvhe_enabled())
+		return NULL;	/* nvhe.c, testing only */
 	if (e->el != 2)
 		return "the kernel runs at EL1 (nVHE host or EL2 not handed to Linux); this modkvm supports VHE hosts only: boot on an ARMv8.1+ CPU so that Linux runs at EL2";
 	if (!e->e2h)
@@ -129,11 +132,21 @@ int modkvm_arch_init(void)
 		return ret;
 	}
 	modkvm_hp_state = ret;
+	if (modkvm_boot_el.el != 2) {
+		ret = modkvm_nvhe_init();
+		if (ret) {
+			cpuhp_remove_state_nocalls(modkvm_hp_state);
+			modkvm_vmid_exit();
+			return ret;
+		}
+	}
 	return 0;
 }
 
 void modkvm_arch_exit(void)
 {
+	if (modkvm_boot_el.el != 2)
+		modkvm_nvhe_exit();
 	cpuhp_remove_state_nocalls(modkvm_hp_state);
 	modkvm_vmid_exit();
 }
@@ -142,8 +155,9 @@ void modkvm_arch_exit(void)
 /* Once /dev/kvm is ours: a refused load prints only its refusal. */
 void modkvm_arch_start(void)
 {
-	pr_info("VHE host: guest IPA up to %u bits, %u-bit VMIDs, stage-2 forced write-back %s\n",
-		modkvm_host_ipa_limit(), modkvm_vmid_width(),
+	pr_info("%s host: guest IPA up to %u bits, %u-bit VMIDs, stage-2 forced write-back %s\n",
+		modkvm_boot_el.el == 2 ? "VHE" : "nVHE", modkvm_host_ipa_limit(),
+		modkvm_vmid_width(),
 		modkvm_s2fwb_usable() ? "on" : "off");
 	modkvm_vtimer_irq_init();
 }

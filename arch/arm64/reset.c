@@ -117,7 +117,8 @@ int modkvm_arch_vm_init(struct modkvm_vm *vm, unsigned long type)
 	vm->arch.ich_hcr = 0;
 	vm->arch.user_gic = 0;
 	if (FIELD_GET(PFR0_GIC, pfr0) &&
-	    (read_sysreg_s(SYS_ICC_SRE_EL2) & MK_ICC_SRE_EL2_SRE)) {
+	    ((modkvm_host_nvhe() ? modkvm_nvhe_icc_sre_el2() :
+	      read_sysreg_s(SYS_ICC_SRE_EL2)) & MK_ICC_SRE_EL2_SRE)) {
 		vm->arch.ich_hcr = MK_ICH_HCR_TC | MK_ICH_HCR_TALL0 |
 				   MK_ICH_HCR_TALL1;
 		/* until the first run: see modkvm_user_id_reg() */
@@ -130,7 +131,8 @@ int modkvm_arch_vm_init(struct modkvm_vm *vm, unsigned long type)
 	vm->arch.vcpu_features_set = false;
 	vm->arch.el1_32bit = false;
 	vm->arch.ptrauth = false;
-	return 0;
+	/* nVHE: the VM where the world switch at EL2 reads it */
+	return modkvm_nvhe_map_vm(vm);
 }
 
 void modkvm_arch_preferred_target(struct kvm_vcpu_init *init)
@@ -170,6 +172,7 @@ int modkvm_arch_vcpu_init(struct modkvm_vcpu *vcpu,
 	struct modkvm_vm *vm = vcpu->vm;
 	u64 features = init->features[0];
 	unsigned int i;
+	int ret;
 
 	if (init->target != KVM_ARM_TARGET_GENERIC_V8)
 		return -EINVAL;
@@ -187,6 +190,10 @@ int modkvm_arch_vcpu_init(struct modkvm_vcpu *vcpu,
 	if (vcpu->initialized &&
 	    ((features ^ vcpu->arch.features) & ~FEAT(POWER_OFF)))
 		return -EINVAL;
+	/* nVHE: the vCPU where the world switch at EL2 reads it */
+	ret = modkvm_nvhe_map_vcpu(vcpu);
+	if (ret)
+		return ret;
 
 	mutex_lock(&vm->lock);
 	if (vm->arch.vcpu_features_set) {

@@ -35,10 +35,22 @@ static enum cpuhp_state vtimer_hp;
 static DEFINE_PER_CPU(u8, vtimer_dev);	/* dev_id for the per-CPU IRQ */
 static DEFINE_PER_CPU(bool, vtimer_enabled);
 
+/*
+ * The EL1 virtual timer, which only guests use: from the VHE host at EL2
+ * through CNTV_CTL_EL02, from the nVHE host at EL1 by its own name.
+ */
+static void modkvm_vtimer_off(void)
+{
+	if (modkvm_host_nvhe())
+		write_sysreg(0, cntv_ctl_el0);
+	else
+		write_sysreg_s(0, SYS_CNTV_CTL_EL02);
+}
+
 static irqreturn_t modkvm_vtimer_handler(int irq, void *dev)
 {
 	/* Only the host runs here: the guest's timer is already saved. */
-	write_sysreg_s(0, SYS_CNTV_CTL_EL02);
+	modkvm_vtimer_off();
 	return IRQ_HANDLED;
 }
 
@@ -82,7 +94,7 @@ static int modkvm_vtimer_irq_from_acpi(void)
 
 static int modkvm_vtimer_cpu_up(unsigned int cpu)
 {
-	write_sysreg_s(0, SYS_CNTV_CTL_EL02);	/* nothing pending from before */
+	modkvm_vtimer_off();	/* nothing pending from before */
 	enable_percpu_irq(vtimer_irq, IRQ_TYPE_NONE);
 	this_cpu_write(vtimer_enabled, true);
 	return 0;

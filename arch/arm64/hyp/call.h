@@ -9,16 +9,18 @@
  * and "Exception entry"). So the kernel calls a hyp entry point only
  * through modkvm_call_hyp() (no result) or modkvm_call_hyp_ret(), with its
  * short name: modkvm_call_hyp(tlb_flush_vmid, vmid) calls
- * __modkvm_hyp_tlb_flush_vmid(vmid). The arguments are scalars, or
- * pointers to what an nVHE host will map at EL2 (the vCPU and its VM).
+ * __modkvm_hyp_tlb_flush_vmid(vmid) on VHE. The arguments are scalars, or
+ * pointers to what an nVHE host maps at EL2 (the vCPU and its VM).
  * The caller disables interrupts, as exception entry to EL2 does for an
  * HVC (Arm ARM, PSTATE.{D,A,I,F} on taking an exception to AArch64).
  */
 #ifndef MODKVM_HYP_CALL_H
 #define MODKVM_HYP_CALL_H
 
-#include <linux/errno.h>
+#include <linux/jump_label.h>
 #include <linux/types.h>
+
+#include "hyp/nvhe/nvhe_asm.h"
 
 struct modkvm_vcpu;
 
@@ -29,44 +31,50 @@ void __modkvm_hyp_tlb_flush_vmid(u16 vmid);
 void __modkvm_hyp_tlb_flush_all(void);
 
 /*
- * 0: VHE only, as long as modkvm refuses nVHE hosts at load (hostcheck.c).
- * The nVHE world switch (issue 11) sets it, or turns it into a run-time
- * choice made once at load (a static key, not a test per call).
+ * Which one is chosen once at load (nvhe.c turns the static key on when
+ * it holds EL2 on an nVHE host), not tested per call beyond a patched
+ * branch. On nVHE the call is an HVC (modkvm_nvhe_call(), nvhe.c) with a
+ * function number from hyp/nvhe/nvhe_asm.h, taken by the module's EL2
+ * vectors (hyp/nvhe/host.S), which call the nVHE entry point; pointers
+ * are passed as hyp VAs (hyp_pgtable.c).
  */
-#ifndef MODKVM_HYP_NVHE
-#define MODKVM_HYP_NVHE		0
-#endif
+DECLARE_STATIC_KEY_FALSE(modkvm_hyp_nvhe);
 
-#if !MODKVM_HYP_NVHE
+u64 modkvm_nvhe_call(u64 fn, u64 a1, u64 a2);
+int modkvm_nvhe_vcpu_run(struct modkvm_vcpu *vcpu);
 
-#define modkvm_call_hyp(name, ...)	__modkvm_hyp_##name(__VA_ARGS__)
-#define modkvm_call_hyp_ret(name, ...)	__modkvm_hyp_##name(__VA_ARGS__)
-
-#else
-
-/* One number per entry point above, passed in X0 with the HVC */
-enum modkvm_hyp_fn {
-	MODKVM_HYP_FN_vcpu_run,
-	MODKVM_HYP_FN_tlb_flush_ipa,
-	MODKVM_HYP_FN_tlb_flush_vmid,
-	MODKVM_HYP_FN_tlb_flush_all,
-};
-
-/*
- * TODO nVHE: HVC #0 with the function number in X0 and the arguments in
- * X1..., taken by the module's EL2 vectors, which call the entry point
- * and return its result in X0. Until that exists every call fails.
- */
-static inline long __modkvm_call_hyp_nvhe(enum modkvm_hyp_fn fn, ...)
+static inline int modkvm_hyp_call_vcpu_run(struct modkvm_vcpu *vcpu)
 {
-	return -EOPNOTSUPP;
+	if (static_branch_unlikely(&modkvm_hyp_nvhe))
+		return modkvm_nvhe_vcpu_run(vcpu);
+	return __modkvm_hyp_vcpu_run(vcpu);
 }
 
-#define modkvm_call_hyp(name, ...)					\
-	((void)__modkvm_call_hyp_nvhe(MODKVM_HYP_FN_##name, ##__VA_ARGS__))
-#define modkvm_call_hyp_ret(name, ...)					\
-	__modkvm_call_hyp_nvhe(MODKVM_HYP_FN_##name, ##__VA_ARGS__)
+static inline void modkvm_hyp_call_tlb_flush_ipa(u16 vmid, u64 ipa)
+{
+	if (static_branch_unlikely(&modkvm_hyp_nvhe))
+		modkvm_nvhe_call(NV_HVC_TLB_FLUSH_IPA, vmid, ipa);
+	else
+		__modkvm_hyp_tlb_flush_ipa(vmid, ipa);
+}
 
-#endif /* MODKVM_HYP_NVHE */
+static inline void modkvm_hyp_call_tlb_flush_vmid(u16 vmid)
+{
+	if (static_branch_unlikely(&modkvm_hyp_nvhe))
+		modkvm_nvhe_call(NV_HVC_TLB_FLUSH_VMID, vmid, 0);
+	else
+		__modkvm_hyp_tlb_flush_vmid(vmid);
+}
+
+static inline void modkvm_hyp_call_tlb_flush_all(void)
+{
+	if (static_branch_unlikely(&modkvm_hyp_nvhe))
+		modkvm_nvhe_call(NV_HVC_TLB_FLUSH_ALL, 0, 0);
+	else
+		__modkvm_hyp_tlb_flush_all();
+}
+
+#define modkvm_call_hyp(name, ...)	modkvm_hyp_call_##name(__VA_ARGS__)
+#define modkvm_call_hyp_ret(name, ...)	modkvm_hyp_call_##name(__VA_ARGS__)
 
 #endif /* MODKVM_HYP_CALL_H */

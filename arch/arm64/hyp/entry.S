@@ -46,6 +46,19 @@
 
 #include "switch_asm.h"
 
+/*
+ * Built twice: here for VHE, and by hyp/nvhe/entry.S for nVHE, where the
+ * vectors are VBAR_EL2 by its own name (VBAR_EL1 is then the guest's or
+ * the host's EL1 register) and the symbols get an _nvhe suffix.
+ */
+#ifndef HYP_NVHE_ENTRY
+#define HYP_VBAR	vbar_el1	/* VBAR_EL2: E2H redirects */
+#define HYP_SYM(x)	x
+#else
+#define HYP_VBAR	vbar_el2
+#define HYP_SYM(x)	x##_nvhe
+#endif
+
 	.text
 
 /* The ten key registers to or from [\base, #\off], in enum modkvm_sysreg order */
@@ -91,7 +104,7 @@
  * @keys: the guest's pointer authentication keys (KEYS_SIZE bytes), or
  * NULL for a VM without pointer authentication.
  */
-SYM_FUNC_START(__modkvm_guest_enter)
+SYM_FUNC_START(HYP_SYM(__modkvm_guest_enter))
 	stp	x29, x30, [sp, #-16]!
 	stp	x27, x28, [sp, #-16]!
 	stp	x25, x26, [sp, #-16]!
@@ -104,10 +117,10 @@ SYM_FUNC_START(__modkvm_guest_enter)
 
 	msr	daifset, #0xf
 	stp	x1, xzr, [sp, #-16]!
-	mrs	x2, vbar_el1			/* VBAR_EL2: E2H redirects */
+	mrs	x2, HYP_VBAR
 	stp	x0, x2, [sp, #-16]!
-	adr	x2, __modkvm_vectors
-	msr	vbar_el1, x2
+	adr	x2, HYP_SYM(__modkvm_vectors)
+	msr	HYP_VBAR, x2
 
 	/* From here to the ERET: no signed return, no C */
 	cbz	x1, 1f
@@ -141,13 +154,13 @@ SYM_FUNC_START(__modkvm_guest_enter)
 	eret
 	dsb	nsh
 	isb
-SYM_FUNC_END(__modkvm_guest_enter)
+SYM_FUNC_END(HYP_SYM(__modkvm_guest_enter))
 
 /*
  * Every way out of the guest ends here with the guest's x0/x1 pushed on
  * the host stack and the exit code in x0.
  */
-SYM_CODE_START_LOCAL(__modkvm_guest_exit)
+SYM_CODE_START_LOCAL(HYP_SYM(__modkvm_guest_exit))
 	ldr	x1, [sp, #16]			/* ctxt */
 	stp	x2, x3, [x1, #16 * 1]
 	stp	x4, x5, [x1, #16 * 2]
@@ -174,7 +187,7 @@ SYM_CODE_START_LOCAL(__modkvm_guest_exit)
 	str	x2, [x1, #CTXT_PSTATE]
 
 	ldp	x1, x2, [sp], #16		/* ctxt, host VBAR */
-	msr	vbar_el1, x2
+	msr	HYP_VBAR, x2
 	ldr	x1, [sp], #16			/* the guest's keys, or NULL */
 	cbz	x1, 1f
 	keys_save x1, 0, x2, x3
@@ -190,13 +203,13 @@ SYM_CODE_START_LOCAL(__modkvm_guest_exit)
 	ldp	x27, x28, [sp], #16
 	ldp	x29, x30, [sp], #16
 	ret
-SYM_CODE_END(__modkvm_guest_exit)
+SYM_CODE_END(HYP_SYM(__modkvm_guest_exit))
 
 	.macro	guest_vector code
 	.align	7
 	stp	x0, x1, [sp, #-16]!
 	mov	x0, #\code
-	b	__modkvm_guest_exit
+	b	HYP_SYM(__modkvm_guest_exit)
 	.endm
 
 /*
@@ -208,11 +221,11 @@ SYM_CODE_END(__modkvm_guest_exit)
 	.align	7
 	stp	x0, x1, [sp, #-16]!
 	mov	x0, #EXIT_BAD
-	b	__modkvm_guest_exit
+	b	HYP_SYM(__modkvm_guest_exit)
 	.endm
 
 	.align	11
-SYM_CODE_START(__modkvm_vectors)
+SYM_CODE_START(HYP_SYM(__modkvm_vectors))
 	bad_vector				/* EL2t sync */
 	bad_vector				/* EL2t IRQ */
 	bad_vector				/* EL2t FIQ */
@@ -229,4 +242,4 @@ SYM_CODE_START(__modkvm_vectors)
 	guest_vector EXIT_IRQ
 	guest_vector EXIT_FIQ
 	guest_vector EXIT_SERROR
-SYM_CODE_END(__modkvm_vectors)
+SYM_CODE_END(HYP_SYM(__modkvm_vectors))

@@ -15,6 +15,10 @@
  * description of each register). With E2H clear (nVHE) EL2 reaches them
  * by their own names. The helpers take a compile-time constant @el12 that
  * chooses the encoding, so each switch gets straight-line accesses.
+ *
+ * The VM is passed beside the vCPU rather than read from vcpu->vm, a
+ * kernel address: an nVHE switch runs where only hyp VAs are mapped
+ * (hyp_pgtable.c) and passes the translated pointer.
  */
 #ifndef MODKVM_HYP_SWITCH_H
 #define MODKVM_HYP_SWITCH_H
@@ -215,10 +219,9 @@ static __always_inline void hyp_guest_aa32_save(struct modkvm_arch_vcpu *a)
  * virtual counter offset; VTTBR_EL2 was computed with the VMID when the
  * VM was created (tlb.c).
  */
-static __always_inline void hyp_guest_vm_load(const struct modkvm_vcpu *vcpu)
+static __always_inline void hyp_guest_vm_load(const struct modkvm_vcpu *vcpu,
+					      const struct modkvm_vm *vm)
 {
-	const struct modkvm_vm *vm = vcpu->vm;
-
 	write_sysreg(vcpu->arch.sys[SR_MPIDR_EL1], vmpidr_el2);
 	write_sysreg(vm->arch.midr, vpidr_el2);
 	write_sysreg(vm->cntvoff, cntvoff_el2);
@@ -231,7 +234,7 @@ static __always_inline void hyp_guest_vm_load(const struct modkvm_vcpu *vcpu)
  * PMU registers all trap to us (sys_regs.c emulates or UNDEFs them);
  * HPMN stays the host's so its counters keep their split. TDE stays
  * clear (the guest's debug exceptions go to its EL1) unless userspace
- * debugs the guest: modkvm_debug_enter() adds it then. The MDCR_EL2
+ * debugs the guest: hyp_debug_enter() adds it then. The MDCR_EL2
  * layout does not depend on E2H.
  */
 static __always_inline u64 hyp_guest_mdcr(u64 host_mdcr)
@@ -245,10 +248,11 @@ static __always_inline u64 hyp_guest_mdcr(u64 host_mdcr)
  * HCR_EL2 for this entry: the VM's, with the virtual IRQ and FIQ lines
  * userspace drives (VI, VF) and a pending virtual SError (VSE).
  */
-static __always_inline u64 hyp_guest_hcr(const struct modkvm_vcpu *vcpu)
+static __always_inline u64 hyp_guest_hcr(const struct modkvm_vcpu *vcpu,
+					 const struct modkvm_vm *vm)
 {
 	unsigned long lines = READ_ONCE(vcpu->irq_lines);
-	u64 hcr = vcpu->vm->arch.hcr;
+	u64 hcr = vm->arch.hcr;
 
 	if (lines & BIT(0))
 		hcr |= MK_HCR_VI;
@@ -300,14 +304,15 @@ static __always_inline u64 hyp_far_to_hpfar(u64 far)
  * interrupt (it makes the guest exit at once), goes the full way back to
  * the run loop. An HVC returns past itself: only X0 changes.
  */
-static __always_inline bool hyp_fast_exit(struct modkvm_vcpu *vcpu, u32 code)
+static __always_inline bool hyp_fast_exit(struct modkvm_vcpu *vcpu,
+					  struct modkvm_vm *vm, u32 code)
 {
 	struct modkvm_gp_regs *gp = &vcpu->arch.gp;
 	u64 esr = vcpu->arch.exit.esr;
 
 	if (code != MODKVM_EXIT_SYNC || ESR_ELx_EC(esr) != ESR_ELx_EC_HVC64 ||
 	    (esr & 0xffff) ||
-	    !modkvm_hyp_smccc_fast(&vcpu->vm->smccc_fast,
+	    !modkvm_hyp_smccc_fast(&vm->smccc_fast,
 				   lower_32_bits(gp->x[0]),
 				   lower_32_bits(gp->x[1]), &gp->x[0]))
 		return false;
@@ -338,6 +343,105 @@ static __always_inline void hyp_exit_info(struct modkvm_vcpu *vcpu, u32 code)
 		a->exit.hpfar = hyp_far_to_hpfar(a->exit.far);
 	if (a->serror_pending && !(read_sysreg(hcr_el2) & MK_HCR_VSE))
 		a->serror_pending = false;
+}
+
+/*
+ * The guest's own registers, in and out: its EL1 state and virtual timer,
+ * the EL0/EL1 registers it shares by name with the host, an AArch32 EL1's
+ * own, and the VM's identity and stage 2. FPEXC32_EL2 is among them: the
+ * host's CPTR_EL2 must be in place around both (with the guest's, FP/SIMD
+ * not loaded, the access traps, Arm ARM CPTR_EL2).
+ */
+static __always_inline void hyp_guest_regs_load(struct modkvm_vcpu *vcpu,
+						const struct modkvm_vm *vm,
+						const bool via_el12)
+{
+	struct modkvm_arch_vcpu *a = &vcpu->arch;
+
+	hyp_guest_el1_load(a->sys, via_el12);
+	hyp_guest_vtimer_load(a->sys, via_el12);
+	hyp_guest_shared_load(a->sys);
+	if (vm->arch.el1_32bit)
+		hyp_guest_aa32_load(a);
+	hyp_guest_vm_load(vcpu, vm);
+}
+
+static __always_inline void hyp_guest_regs_save(struct modkvm_vcpu *vcpu,
+						const struct modkvm_vm *vm,
+						const bool via_el12)
+{
+	struct modkvm_arch_vcpu *a = &vcpu->arch;
+
+	hyp_guest_shared_save(a->sys);
+	hyp_guest_el1_save(a->sys, via_el12);
+	hyp_guest_vtimer_save(a->sys, via_el12);
+	if (vm->arch.el1_32bit)
+		hyp_guest_aa32_save(a);
+}
+
+/*
+ * What of the host's both switches keep around the guest: the EL2
+ * controls whose layout does not depend on E2H (CPTR_EL2's does: each
+ * switch has its own), CNTVOFF_EL2, the shared EL0/EL1 registers and,
+ * for an AArch32 guest, FPEXC32_EL2 (loaded eagerly for FPEXC.EN).
+ * HCR_EL2 is put back first, by the switch itself.
+ */
+struct hyp_host_common {
+	u64 hcr, mdcr, cnthctl, cntvoff, fpexc32;
+	struct hyp_shared_regs shared;
+};
+
+static __always_inline void hyp_host_common_save(struct hyp_host_common *h,
+						 const struct modkvm_vm *vm)
+{
+	h->hcr = read_sysreg(hcr_el2);
+	h->mdcr = read_sysreg(mdcr_el2);
+	h->cnthctl = read_sysreg(cnthctl_el2);
+	h->cntvoff = read_sysreg(cntvoff_el2);
+	hyp_host_shared_save(&h->shared);
+	if (vm->arch.el1_32bit)
+		h->fpexc32 = read_sysreg_s(SYS_FPEXC32_EL2);
+}
+
+static __always_inline void
+hyp_host_common_restore(const struct hyp_host_common *h,
+			const struct modkvm_vm *vm)
+{
+	hyp_host_shared_restore(&h->shared);
+	write_sysreg(h->cnthctl, cnthctl_el2);
+	write_sysreg(h->mdcr, mdcr_el2);
+	write_sysreg(h->cntvoff, cntvoff_el2);
+	if (vm->arch.el1_32bit)
+		write_sysreg_s(h->fpexc32, SYS_FPEXC32_EL2);
+}
+
+/* hyp/entry.S, built once for each switch */
+typedef u32 (*hyp_enter_fn)(struct modkvm_gp_regs *ctxt, u64 *keys);
+
+/*
+ * Into the guest and back, with the exits hyp_fast_exit() answers taken
+ * in the loop, through @enter (a constant: a direct call once inlined).
+ * The guest's pointer authentication keys are switched by hyp/entry.S
+ * alone, so that no C sees them. Returns the exit code; ESR and the rest
+ * are left in vcpu->arch.exit.
+ */
+static __always_inline u32 hyp_run_guest(struct modkvm_vcpu *vcpu,
+					 struct modkvm_vm *vm,
+					 hyp_enter_fn enter)
+{
+	struct modkvm_arch_vcpu *a = &vcpu->arch;
+	u64 *keys = vm->arch.ptrauth ? &a->sys[SR_APIAKEYLO_EL1] : NULL;
+	unsigned int n;
+	u32 code;
+
+	for (n = 0; ; n++) {
+		code = enter(&a->gp, keys);
+		a->exit.esr = read_sysreg(esr_el2);
+		if (n == HYP_FAST_EXITS_MAX || !hyp_fast_exit(vcpu, vm, code))
+			break;
+	}
+	hyp_exit_info(vcpu, code);
+	return code;
 }
 
 #endif /* MODKVM_HYP_SWITCH_H */

@@ -15,7 +15,7 @@
  * the EL2 controls (HCR, MDCR, CNTHCTL, CPTR; ICH_HCR, which the host
  * without an in-kernel KVM leaves 0, is set and cleared) and the few EL0/EL1
  * registers VHE does not redirect (TPIDR*, SP_EL1, PAR, CSSELR, and the
- * debug registers: debug.c). The host's SP_EL0 ("current") and
+ * debug registers: hyp/debug_sr.h). The host's SP_EL0 ("current") and
  * callee-saved registers are kept by hyp/entry.S, and so are, for a VM
  * with pointer authentication, the key registers: the host signs its
  * return addresses with them, so the guest's may be loaded only where no
@@ -43,6 +43,7 @@
 #include "modkvm.h"
 #include "el2_regs.h"
 #include "hyp/call.h"
+#include "hyp/debug_sr.h"
 #include "hyp/switch_asm.h"
 #include "hyp/switch.h"
 
@@ -60,8 +61,8 @@ static_assert(offsetof(struct user_fpsimd_state, fpsr) == FP_FPSR);
 static_assert(offsetof(struct user_fpsimd_state, fpcr) == FP_FPCR);
 
 struct host_regs {
-	u64 hcr, mdcr, cnthctl, cptr, cntvoff, fpexc32;
-	struct hyp_shared_regs shared;
+	struct hyp_host_common c;
+	u64 cptr;
 };
 
 /*
@@ -88,89 +89,51 @@ static __always_inline u64 vhe_guest_cptr(bool fp_loaded)
  * in hyp/entry.S: about 90 system register accesses (and the 10
  * pointer authentication keys each way for a VM that has them, in
  * hyp/entry.S on every entry and exit), and MDSCR_EL1
- * three times (debug.c; all breakpoints and watchpoints too, four
+ * three times (hyp/debug_sr.h; all breakpoints and watchpoints too, four
  * accesses each, while the guest or userspace has them enabled). An exit
  * answered by hyp_fast_exit() costs only the 31 general registers and ESR
  * (and the keys: hyp_fast_exit() is C, so the host's are back for it too).
- *
- * The debug switch (modkvm_debug_enter/exit) is still debug.c, ordinary
- * module code: a direct call is fine while the switch runs in the host
- * kernel at EL2. An nVHE switch cannot call it; it needs the guest's
- * breakpoint and watchpoint counts computed in advance (today they come
- * from the sanitised ID_AA64DFR0_EL1, sys_regs.c) and the register switch
- * as an __always_inline helper under hyp/, with the host's debug state
- * kept in memory mapped at EL2.
  */
 int __modkvm_hyp_vcpu_run(struct modkvm_vcpu *vcpu)
 {
 	struct modkvm_arch_vcpu *a = &vcpu->arch;
 	struct modkvm_vm *vm = vcpu->vm;
-	bool aa32 = vm->arch.el1_32bit;
 	struct host_regs h;
-	unsigned int n;
 	unsigned long daif;
-	u64 *keys;
 	u32 code;
 
 	daif = read_sysreg(daif);
 	asm volatile("msr daifset, #8" : : : "memory");	/* PSTATE.D */
 
-	h.hcr = read_sysreg(hcr_el2);
-	h.mdcr = read_sysreg(mdcr_el2);
-	h.cnthctl = read_sysreg(cnthctl_el2);
+	hyp_host_common_save(&h.c, vm);
 	h.cptr = read_sysreg(cpacr_el1);	/* CPTR_EL2 under E2H */
-	h.cntvoff = read_sysreg(cntvoff_el2);
-	hyp_host_shared_save(&h.shared);
 
-	hyp_guest_el1_load(a->sys, VHE_VIA_EL12);
-	hyp_guest_vtimer_load(a->sys, VHE_VIA_EL12);
-	hyp_guest_shared_load(a->sys);
-	if (aa32) {
-		h.fpexc32 = read_sysreg_s(SYS_FPEXC32_EL2);
-		hyp_guest_aa32_load(a);
-	}
-	hyp_guest_vm_load(vcpu);
-	write_sysreg(hyp_guest_mdcr(h.mdcr) | modkvm_debug_enter(vcpu), mdcr_el2);
+	hyp_guest_regs_load(vcpu, vm, VHE_VIA_EL12);
+	write_sysreg(hyp_guest_mdcr(h.c.mdcr) | hyp_debug_enter(vcpu), mdcr_el2);
 	/* CNTHCTL_EL2 in its E2H layout: EL1 counter access, no EL1 timer */
-	write_sysreg((h.cnthctl | MK_CNTHCTL_EL1PCTEN) & ~MK_CNTHCTL_EL1PCEN,
+	write_sysreg((h.c.cnthctl | MK_CNTHCTL_EL1PCTEN) & ~MK_CNTHCTL_EL1PCEN,
 		     cnthctl_el2);
 	write_sysreg(vhe_guest_cptr(a->fp_loaded), cpacr_el1);
 	if (vm->arch.ich_hcr)
 		write_sysreg_s(vm->arch.ich_hcr, SYS_ICH_HCR_EL2);
 
 	/* The guest's HCR_EL2: TGE clear, so its exceptions go to its EL1 */
-	write_sysreg(hyp_guest_hcr(vcpu), hcr_el2);
+	write_sysreg(hyp_guest_hcr(vcpu, vm), hcr_el2);
 	isb();
 
-	/* The guest's keys, switched by hyp/entry.S alone: no C sees them */
-	keys = vm->arch.ptrauth ? &a->sys[SR_APIAKEYLO_EL1] : NULL;
-	for (n = 0; ; n++) {
-		code = __modkvm_guest_enter(&a->gp, keys);
-		a->exit.esr = read_sysreg(esr_el2);
-		if (n == HYP_FAST_EXITS_MAX || !hyp_fast_exit(vcpu, code))
-			break;
-	}
-	hyp_exit_info(vcpu, code);
+	code = hyp_run_guest(vcpu, vm, __modkvm_guest_enter);
 
 	/* The host's HCR_EL2 (E2H, TGE) first: EL2 is the host's again */
-	write_sysreg(h.hcr, hcr_el2);
-	isb();
-	hyp_guest_shared_save(a->sys);
-	hyp_host_shared_restore(&h.shared);
-	hyp_guest_el1_save(a->sys, VHE_VIA_EL12);
-	hyp_guest_vtimer_save(a->sys, VHE_VIA_EL12);
-	modkvm_debug_exit(vcpu);
+	write_sysreg(h.c.hcr, hcr_el2);
+	/* and its CPTR_EL2: FPEXC32_EL2 traps with the guest's (Arm ARM) */
 	write_sysreg(h.cptr, cpacr_el1);
-	write_sysreg(h.cnthctl, cnthctl_el2);
-	write_sysreg(h.mdcr, mdcr_el2);
-	write_sysreg(h.cntvoff, cntvoff_el2);
+	isb();
+	hyp_guest_regs_save(vcpu, vm, VHE_VIA_EL12);
+	hyp_host_common_restore(&h.c, vm);
+	hyp_debug_exit(vcpu);
 	if (vm->arch.ich_hcr)
 		write_sysreg_s(0, SYS_ICH_HCR_EL2);
 	isb();
-	if (aa32) {
-		hyp_guest_aa32_save(a);
-		write_sysreg_s(h.fpexc32, SYS_FPEXC32_EL2);
-	}
 	/* The host's debug exceptions as they were (the rest of DAIF: vcpu.c) */
 	if (!(daif & PSR_D_BIT))
 		asm volatile("msr daifclr, #8" : : : "memory");

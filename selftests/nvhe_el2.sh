@@ -1,0 +1,98 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# nVHE host (kernel at EL1, Linux's hyp stub at EL2), modkvm's test-only
+# mode nvhe_el2_test=1 (arch/arm64/nvhe.c): EL2 taken from the stub on
+# every CPU and checked from EL2 itself (MMU on, the module's vectors,
+# per-CPU data read through the EL2 map), an exception at EL2 reported
+# from EL1, /dev/kvm registered, EL2 given back and taken again across CPU
+# hotplug while guests run, given back on unload so that the stub answers
+# again. (The KVM ABI selftests themselves: run-all's nvhe suite.)
+. ./lib/tap.sh
+KO=${KO:-./modkvm.ko}
+ncpu=$(grep -c '^processor' /proc/cpuinfo)
+
+dmesg_mark nvhe-load
+if insmod "$KO" nvhe_el2_test=1; then ok "nvhe: loads with nvhe_el2_test=1"
+else not_ok "nvhe: loads with nvhe_el2_test=1"; dmesg_modkvm nvhe-load | sed 's/^/# /'; exit 1; fi
+dmesg_modkvm nvhe-load >/tmp/nvhe.log
+diag "$(cat /tmp/nvhe.log)"
+check "nvhe: EL2 taken on all $ncpu CPUs" \
+	grep -q "EL2 taken from the hyp stub .* on $ncpu CPUs" /tmp/nvhe.log
+# The stub's vectors as EL2 reported them (physical) against the kernel's
+# symbol (virtual): KASLR moves the kernel image by a multiple of 2 MiB.
+pa=$(sed -n 's/.*vectors at 0x\([0-9a-f]*\)).*/\1/p' /tmp/nvhe.log)
+va=$(grep ' __hyp_stub_vectors$' /proc/kallsyms | cut -d' ' -f1)
+if [ -n "$pa" ] && [ -n "$va" ] && [ "$va" != 0000000000000000 ] &&
+   [ $((0x$pa & 0x1fffff)) -eq $((0x$va & 0x1fffff)) ]; then
+	ok "nvhe: the stub's vectors EL2 reported match __hyp_stub_vectors (offset in 2 MiB)"
+else
+	not_ok "nvhe: the stub's vectors EL2 reported match __hyp_stub_vectors (offset in 2 MiB)"
+	diag "reported $pa, kallsyms $va"
+fi
+check "nvhe: an exception at EL2 is reported from EL1 (ESR, ELR, FAR, SPSR)" \
+	grep -q 'EL2 exception on CPU[0-9]* during the fault self-test (expected): ESR 0x[0-9a-f]* (EC 0x25), ELR modkvm .text+0x[0-9a-f]*, FAR 0x1000000000000, SPSR 0x' /tmp/nvhe.log
+check "nvhe: /dev/kvm registered" test -c /dev/kvm
+check "nvhe: a guest runs (hello-vm)" ./hello-vm
+
+# An exception at EL2 half-way into a guest run (nvhe_inject_fault): the
+# host gets its registers back, the run fails, dmesg says what and where.
+dmesg_mark nvhe-inject
+echo 1 > /sys/module/modkvm/parameters/nvhe_inject_fault
+if ./hello-vm >/tmp/nvhe-inject.out 2>&1; then
+	not_ok "nvhe: a guest run that faults at EL2 fails"
+else
+	ok "nvhe: a guest run that faults at EL2 fails"
+fi
+dmesg_modkvm nvhe-inject >/tmp/nvhe.log
+diag "$(cat /tmp/nvhe.log)"
+check "nvhe: the EL2 exception is reported with the vCPU (ESR, ELR, FAR, SPSR)" \
+	grep -q 'EL2 exception on CPU[0-9]* during the run of vCPU 0 of hello-vm\[[0-9]*\]: ESR 0x[0-9a-f]* (EC 0x25), ELR modkvm .text+0x[0-9a-f]*, FAR 0x1000000000000, SPSR 0x' /tmp/nvhe.log
+check "nvhe: the host carries on: a guest runs again" ./hello-vm
+
+# CPU hotplug: EL2 given back as CPU1 goes offline, taken again as it
+# returns, three times while vm_fuzz runs guests (its vCPU threads move
+# between the CPUs), which must still pass.
+if [ -e /sys/devices/system/cpu/cpu1/online ]; then
+	dmesg_mark nvhe-hotplug
+	./vm_fuzz >/tmp/nvhe-fuzz.out 2>&1 &
+	fuzz=$!
+	off=0 on=0
+	for i in 1 2 3; do
+		sleep 1
+		echo 0 > /sys/devices/system/cpu/cpu1/online &&
+			grep -qx 0 /sys/devices/system/cpu/cpu1/online && off=$((off + 1))
+		sleep 1
+		echo 1 > /sys/devices/system/cpu/cpu1/online &&
+			grep -qx 1 /sys/devices/system/cpu/cpu1/online && on=$((on + 1))
+	done
+	[ $off -eq 3 ] && ok "nvhe: CPU1 offline 3 times with guests running" ||
+		not_ok "nvhe: CPU1 offline 3 times with guests running ($off)"
+	[ $on -eq 3 ] && ok "nvhe: CPU1 online again 3 times" ||
+		not_ok "nvhe: CPU1 online again 3 times ($on)"
+	if wait $fuzz && ! grep -q '^not ok' /tmp/nvhe-fuzz.out; then
+		ok "nvhe: vm_fuzz passed across the hotplug"
+	else
+		not_ok "nvhe: vm_fuzz passed across the hotplug"
+		grep '^not ok' /tmp/nvhe-fuzz.out | head -5 | sed 's/^/# /'
+	fi
+	dmesg_modkvm nvhe-hotplug >/tmp/nvhe.log
+	diag "$(cat /tmp/nvhe.log)"
+	check "nvhe: CPU1 gave EL2 back going offline, each time" \
+		test "$(grep -c 'CPU1: EL2 given back to the hyp stub' /tmp/nvhe.log)" -eq 3
+	check "nvhe: CPU1 took EL2 again coming online, each time" \
+		test "$(grep -c 'CPU1: EL2 taken again' /tmp/nvhe.log)" -eq 3
+else
+	skip "nvhe: CPU hotplug" "one CPU only"
+fi
+
+dmesg_mark nvhe-unload
+check "nvhe: unloads" rmmod modkvm
+# Given back: the stub answers again on every CPU (else nvhe.c says so),
+# which a second load also needs.
+check "nvhe: loads again (the stub answers after unload)" insmod "$KO" nvhe_el2_test=1
+check "nvhe: unloads again" rmmod modkvm
+dmesg_modkvm nvhe-unload >/tmp/nvhe.log
+if grep -q -e 'does not answer' -e 'failed' -e 'refusing' /tmp/nvhe.log; then
+	not_ok "nvhe: no EL2 error at unload or reload"; diag "$(cat /tmp/nvhe.log)"
+else ok "nvhe: no EL2 error at unload or reload"; fi
+tap_exit
