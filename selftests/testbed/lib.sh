@@ -28,6 +28,14 @@ TB_FULL_INCLUDE="qemu-system-arm,busybox-static,e2fsprogs,strace"
 # each other's. Add one variable per userland here; nothing else to change.
 # TB_USERLAND_VARIANT_<NAME> picks mmdebstrap's --variant (default extract:
 # packages unpacked, maintainer scripts not run, dpkg's database empty).
+# libvirt (suites libvirt, libvirt-kvm, migrate-hosts): libvirtd (Debian 12's
+# 9.0 has no modular virtqemud), virsh and the QEMU driver. The extract
+# variant is enough: the job writes the qemu.conf it needs (QEMU as root, no
+# security driver, no virtlogd) and the user and group libvirtd looks up, so
+# no maintainer script has to run. ipxe-qemu: the option ROM QEMU loads for
+# a PCI virtio NIC (efi-virtio.rom; a Recommends of QEMU's that mmdebstrap
+# leaves out).
+TB_USERLAND_libvirt="libvirt-clients,libvirt-daemon,libvirt-daemon-driver-qemu,ipxe-qemu"
 # Directories dropped from the full userland before packing (saves space and boot time).
 TB_FULL_STRIP="usr/share/doc usr/share/man usr/share/info usr/share/locale var/cache/apt var/lib/apt/lists"
 
