@@ -9,16 +9,28 @@
 #   2. live migration: a busy guest (its console counter ticking, a loop
 #      rewriting 8 MiB of its memory) moves to a second QEMU over TCP on
 #      127.0.0.1 while it runs; the destination goes on by itself.
-# Either way its tick counter must continue on the new QEMU's console
+#   3. live migration of a guest with a virtio disk and network whose
+#      memory is mostly in use: memtouch (userspace/guest/memtouch.c)
+#      rewrites three quarters of its free memory with a checkable pattern
+#      while it runs; after the migration a "go" on its serial line has it
+#      check every page of that pattern, read back the file it wrote to its
+#      disk before and use the network again (DHCP, ping, HTTP to a
+#      guestfwd peer);
+#   4. the same with postcopy (userfaultfd on the destination): the guest
+#      runs there while its memory still arrives (QM_POSTCOPY=0 leaves it
+#      out).
+# Each time its tick counter must continue on the new QEMU's console
 # from the number after the last one the old QEMU printed, and keep going.
 # Prints TAP ("ok - ..." / "not ok - ..."), and the migration's total
 # time, downtime and transferred RAM as "# ..." lines.
 #
 # /dev/kvm: if it is missing and ./modkvm.ko exists, the module is loaded.
 # Files: guest/Image, guest/initramfs.cpio.gz (userspace/guest/build),
-# lib/tap.sh (the job dir that userspace/demo --make-job makes has them).
+# guest/disk.img (empty ext4), lib/tap.sh (the job dir that userspace/demo
+# --make-job makes has them).
 # Environment: QM_SMP=2 QM_MEM=256 QM_TIMEOUT=240 (seconds per wait),
-# QM_KEEP=/tmp/qemu_migrate (consoles, monitor logs, the state file).
+# QM_KEEP=/tmp/qemu_migrate (consoles, monitor logs, the state file),
+# QM_POSTCOPY=1.
 . ./lib/tap.sh
 
 SMP=${QM_SMP:-2}
@@ -26,6 +38,7 @@ MEM=${QM_MEM:-256}
 TMO=${QM_TIMEOUT:-240}
 KEEP=${QM_KEEP:-/tmp/qemu_migrate}
 PORT=4444
+POSTCOPY=${QM_POSTCOPY:-1}
 rm -rf "$KEEP"
 mkdir -p "$KEEP"
 progress() { echo "# qemu_migrate: $*"; }
@@ -45,19 +58,29 @@ command -v qemu-system-aarch64 >/dev/null || { not_ok "qemu-system-aarch64 is in
 # qemu_start NAME [QEMU-ARGS...]: a guest whose console goes to NAME.con
 # and whose human monitor is a pipe chardev: commands to NAME.in (kept
 # open on a file descriptor by the caller), answers in NAME.log.
+# GUEST (default: a busy ticking guest) is the guest's own options; with
+# SERIAL_IN=1 the serial line is a pipe chardev too, its input NAME.ser.in.
+GUEST="modkvm.ticks=1 modkvm.busy=1"
+SERIAL_IN=0
 qemu_start() {
 	_n=$1
 	shift
 	mkfifo "$KEEP/$_n.in" "$KEEP/$_n.out"
+	if [ "$SERIAL_IN" = 1 ]; then
+		mkfifo "$KEEP/$_n.ser.in" "$KEEP/$_n.ser.out"
+		set -- -chardev "pipe,id=ser,path=$KEEP/$_n.ser" -serial chardev:ser "$@"
+	else
+		set -- -serial "file:$KEEP/$_n.con" "$@"
+	fi
 	qemu-system-aarch64 -M virt,gic-version=2,kernel_irqchip=off -cpu host -accel kvm \
 		-smp "$SMP" -m "$MEM" -nodefaults -display none -no-reboot \
-		-serial "file:$KEEP/$_n.con" \
 		-chardev "pipe,id=mon,path=$KEEP/$_n" -mon chardev=mon,mode=readline \
 		-kernel guest/Image -initrd guest/initramfs.cpio.gz \
-		-append "console=ttyAMA0 rdinit=/init panic=-1 modkvm.token=migrate modkvm.ticks=1 modkvm.busy=1" \
+		-append "console=ttyAMA0 rdinit=/init panic=-1 modkvm.token=migrate $GUEST" \
 		"$@" 2>"$KEEP/$_n.err" &
 	eval "pid_$_n=\$!"
 	cat "$KEEP/$_n.out" >"$KEEP/$_n.log" &
+	if [ "$SERIAL_IN" = 1 ]; then cat "$KEEP/$_n.ser.out" >"$KEEP/$_n.con" & fi
 }
 pid_of() { eval "echo \$pid_$1"; }
 alive() { kill -0 "$(pid_of "$1")" 2>/dev/null; }
@@ -181,4 +204,99 @@ fi
 quit_qemu C 7
 quit_qemu D 8
 exec 7>&- 8>&-
+
+# ------------------------------------------------------------ 3, 4. a full guest
+# QEMU's guestfwd hands each TCP connection to 10.0.2.100:80 to this
+# script: one HTTP/1.0 answer with a body the guest reports.
+cat >"$KEEP/netsrv.sh" <<'EOF'
+#!/bin/sh
+while IFS= read -r l; do l=${l%"$(printf '\r')"}; [ -z "$l" ] && break; done
+printf 'HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nmodkvm-net=migrated\n'
+EOF
+GUEST="modkvm.early=1 modkvm.ticks=1 modkvm.memtouch=1"
+SERIAL_IN=1
+con() { tr -d '\r' <"$KEEP/$1.con" 2>/dev/null; }
+has() { con "$1" | grep -q "$2"; }
+filled_and_ticking() { has "$1" '^@G MEM start' && ticked "$1" 10; }
+# full_migration WHAT SRC DST POSTCOPY: monitors on file descriptors 3, 4
+full_migration() {
+	_w=$1 _s=$2 _d=$3 _pc=$4
+	progress "$_w: starting the source and the destination"
+	cp guest/disk.img "$KEEP/disk.img"
+	_dev="-drive file=$KEEP/disk.img,if=none,id=d0,format=raw -device virtio-blk-device,drive=d0"
+	_dev="$_dev -device virtio-net-device,netdev=n0"
+	_net="user,id=n0,guestfwd=tcp:10.0.2.100:80-cmd:/bin/sh $KEEP/netsrv.sh"
+	# shellcheck disable=SC2086
+	qemu_start "$_s" $_dev -netdev "$_net"
+	exec 3<>"$KEEP/$_s.in"
+	# shellcheck disable=SC2086
+	qemu_start "$_d" $_dev -netdev "$_net" -incoming "tcp:127.0.0.1:$PORT"
+	exec 4<>"$KEEP/$_d.in"
+	# (memtouch says "start" once it has filled its area, the ticks go
+	# on meanwhile)
+	if ! wait_for "$TMO" filled_and_ticking "$_s"; then
+		not_ok "$_w: the source guest boots, checks its disk and network, fills its memory, ticks"
+		diag "$(cat "$KEEP/$_s.err"; tail -n 5 "$KEEP/$_s.con")"
+		quit_qemu "$_s" 3
+		quit_qemu "$_d" 4
+		exec 3>&- 4>&-
+		return 1
+	fi
+	ok "$_w: the source guest boots, $(con "$_s" | grep -m1 '^@G MEM start' | cut -c4-), ticks"
+	diag "$_w: before: $(con "$_s" | grep -E '^@G (DISK|NET)' | tr '\n' ' ')"
+	if [ "$_pc" = 1 ]; then
+		mon 3 "migrate_set_capability postcopy-ram on"
+		mon 4 "migrate_set_capability postcopy-ram on"
+	fi
+	mon 3 "migrate_set_parameter max-bandwidth 1G"
+	mon 3 "migrate -d tcp:127.0.0.1:$PORT"
+	if [ "$_pc" = 1 ]; then
+		# a first pass of precopy, then the guest moves and its
+		# remaining memory follows on demand
+		sleep 3
+		mon 3 "migrate_start_postcopy"
+	fi
+	if wait_for "$TMO" mig_done "$_s" 3 && [ "$(mig_status "$_s")" = completed ]; then
+		ok "$_w: completed while the guest ran"
+		diag "$_w: total time $(mig_field "$_s" 'total time'), downtime $(mig_field "$_s" downtime), transferred RAM $(mig_field "$_s" 'transferred ram'), throughput $(mig_field "$_s" throughput), dirty sync count $(mig_field "$_s" 'dirty sync count')$([ "$_pc" = 1 ] && echo ", postcopy requests $(mig_field "$_s" 'postcopy request count')")"
+	else
+		not_ok "$_w: completed while the guest ran"
+		diag "migration status: $(mig_status "$_s"); $(cat "$KEEP/$_s.err" "$KEEP/$_d.err")"
+		monlog "$_s" | grep -iE 'error|fail' | tail -n 3 | while read -r l; do diag "source monitor: $l"; done
+	fi
+	if wait_for 60 status_is "$_d" 4 running; then
+		ok "$_w: the destination runs"
+	else
+		not_ok "$_w: the destination runs"
+		diag "run state: $(run_state "$_d")"
+	fi
+	goes_on "$_s" "$_d" "$_w"
+	# The checks, in the destination.
+	echo go >"$KEEP/$_d.ser.in"
+	wait_for "$TMO" has "$_d" '^@G POWEROFF' || diag "$_w: no poweroff: $(tail -n 3 "$KEEP/$_d.con")"
+	_mem=$(con "$_d" | grep -E '^@G MEM (ok|bad) ' | tail -n 1)
+	case $_mem in
+	"@G MEM ok "*) ok "$_w: the pattern in the guest's memory is intact (${_mem#@G MEM ok })" ;;
+	*) not_ok "$_w: the pattern in the guest's memory is intact"
+	   diag "$(con "$_d" | grep '^@G MEM' | tail -n 5)" ;;
+	esac
+	if has "$_d" '^@G DISK again ok'; then
+		ok "$_w: the file the guest wrote to its disk before reads back"
+	else
+		not_ok "$_w: the file the guest wrote to its disk before reads back"
+		diag "$(con "$_d" | grep '^@G DISK')"
+	fi
+	_net=$(con "$_d" | grep '^@G NET ' | tail -n 1)
+	case $_net in
+	*"dhcp=10."*"ping=ok http=modkvm-net=migrated"*) ok "$_w: the network works (${_net#@G NET })" ;;
+	*) not_ok "$_w: the network works (DHCP, ping, HTTP)"; diag "guest: ${_net:-nothing}" ;;
+	esac
+	quit_qemu "$_s" 3
+	quit_qemu "$_d" 4
+	exec 3>&- 4>&-
+}
+full_migration "live migration, disk, network, busy memory" E F 0
+if [ "$POSTCOPY" = 1 ]; then
+	full_migration "postcopy migration" G H 1
+fi
 tap_exit

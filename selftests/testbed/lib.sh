@@ -41,6 +41,14 @@ TB_FULL_INCLUDE="qemu-system-arm,busybox-static,e2fsprogs,strace"
 TB_USERLAND_dkms='dkms,gcc,make,kmod,openssl,udev,libc-bin,procps,bash,sed,grep,findutils,diffutils,gzip,mawk,util-linux,debianutils,base-files,linux-headers-$KVER_612'
 TB_USERLAND_DPKGDB_dkms=1
 TB_USERLAND_STRIP_dkms="boot usr/lib/modules/*/kernel lib/modules/*/kernel"
+# libvirt (suites libvirt, libvirt-kvm, migrate-hosts): libvirtd (Debian 12's
+# 9.0 has no modular virtqemud), virsh and the QEMU driver. The extract
+# variant is enough: the job writes the qemu.conf it needs (QEMU as root, no
+# security driver, no virtlogd) and the user and group libvirtd looks up, so
+# no maintainer script has to run. ipxe-qemu: the option ROM QEMU loads for
+# a PCI virtio NIC (efi-virtio.rom; a Recommends of QEMU's that mmdebstrap
+# leaves out).
+TB_USERLAND_libvirt="libvirt-clients,libvirt-daemon,libvirt-daemon-driver-qemu,ipxe-qemu"
 # Directories dropped from the full userland before packing (saves space and boot time).
 TB_FULL_STRIP="usr/share/doc usr/share/man usr/share/info usr/share/locale var/cache/apt var/lib/apt/lists"
 
