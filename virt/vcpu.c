@@ -233,7 +233,9 @@ static int modkvm_vcpu_run(struct modkvm_vcpu *vcpu)
 			continue;
 		}
 		modkvm_vtimer_irq_sync(vcpu);
+		modkvm_vgic_flush(vcpu);	/* the list registers */
 		modkvm_arch_enter_guest(vcpu);
+		modkvm_vgic_sync(vcpu);
 		WRITE_ONCE(vcpu->mode, MODKVM_OUTSIDE_GUEST);
 		WRITE_ONCE(vcpu->cpu, -1);
 		local_irq_enable();		/* the host takes its interrupt */

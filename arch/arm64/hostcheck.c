@@ -135,6 +135,7 @@ int modkvm_arch_init(void)
 void modkvm_arch_exit(void)
 {
 	cpuhp_remove_state_nocalls(modkvm_hp_state);
+	modkvm_arch_vgic_exit();
 	modkvm_vmid_exit();
 }
 

@@ -13,7 +13,8 @@
  * loaded there without saving anything of the host's. What the host does
  * use and the guest can change is saved and restored around each entry:
  * the EL2 controls (HCR, MDCR, CNTHCTL, CPTR; ICH_HCR, which the host
- * without an in-kernel KVM leaves 0, is set and cleared) and the few EL0/EL1
+ * without an in-kernel KVM leaves 0, is set and cleared, and for a VM with
+ * the vGIC the virtual CPU interface: hyp/vgic_v3_sr.h) and the few EL0/EL1
  * registers VHE does not redirect (TPIDR*, SP_EL1, PAR, CSSELR, and the
  * debug registers: debug.c). The host's SP_EL0 ("current") and
  * callee-saved registers are kept by hyp/entry.S, and so are, for a VM
@@ -45,6 +46,7 @@
 #include "hyp/call.h"
 #include "hyp/switch_asm.h"
 #include "hyp/switch.h"
+#include "hyp/vgic_v3_sr.h"
 
 /* VHE: the guest's EL1 registers through their *_EL12 and *_EL02 names */
 #define VHE_VIA_EL12	true
@@ -135,8 +137,7 @@ int __modkvm_hyp_vcpu_run(struct modkvm_vcpu *vcpu)
 	write_sysreg((h.cnthctl | MK_CNTHCTL_EL1PCTEN) & ~MK_CNTHCTL_EL1PCEN,
 		     cnthctl_el2);
 	write_sysreg(vhe_guest_cptr(a->fp_loaded), cpacr_el1);
-	if (vm->arch.ich_hcr)
-		write_sysreg_s(vm->arch.ich_hcr, SYS_ICH_HCR_EL2);
+	hyp_vgic_v3_load(vcpu);
 
 	/* The guest's HCR_EL2: TGE clear, so its exceptions go to its EL1 */
 	write_sysreg(hyp_guest_hcr(vcpu), hcr_el2);
@@ -164,8 +165,7 @@ int __modkvm_hyp_vcpu_run(struct modkvm_vcpu *vcpu)
 	write_sysreg(h.cnthctl, cnthctl_el2);
 	write_sysreg(h.mdcr, mdcr_el2);
 	write_sysreg(h.cntvoff, cntvoff_el2);
-	if (vm->arch.ich_hcr)
-		write_sysreg_s(0, SYS_ICH_HCR_EL2);
+	hyp_vgic_v3_save(vcpu);
 	isb();
 	if (aa32) {
 		hyp_guest_aa32_save(a);
