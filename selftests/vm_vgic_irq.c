@@ -7,8 +7,9 @@
  * ICC_EOIR1_EL1; it reports each INTID it took to userspace. Checked: an
  * edge SPI is taken once, a level SPI again after its EOI while its line
  * stays high and never once the line is low, the virtual timer's PPI,
- * and more pending SPIs than the CPU has list registers all taken once
- * each, also by a guest that does not exit by itself.
+ * more pending SPIs than the CPU has list registers all taken once each
+ * (also by a guest that does not exit by itself), and an SGI
+ * (ICC_SGI1R_EL1) from one vCPU to another.
  *
  * The guest polls userspace with an MMIO read of CMD between interrupts;
  * every interrupt the hypervisor has for it is taken before the next
@@ -16,7 +17,6 @@
  * back after its EOI, seen at the next exit), so the checks count what
  * arrived over a few polls.
  */
-
 #include "lib/vgic.h"
 #include "guest.h"
 
@@ -309,6 +309,31 @@ static void spis(void)
 	machine_down(&m, 1);
 }
 
+/* ICC_SGI1R_EL1 (IHI 0069 12.2.22): INTID [27:24], TargetList [15:0] */
+#define SGI1R(intid, targets)	(((uint64_t)(intid) << 24) | (targets))
+
+static void sgis(void)
+{
+	struct machine m;
+	struct seen s;
+	bool ok;
+
+	TAP_REQUIRE(machine_up(&m, 2), "two vCPUs with their GIC on", NULL);
+
+	/* vCPU 0 sends SGI 5 to vCPU 1, which is not running */
+	seen_clear(&s);
+	ok = run_polls(&m.v[0], 2, CMD_SGI, SGI1R(5, 1u << 1), &s);
+	tap_check(ok && !s.total, "ICC_SGI1R_EL1 to vCPU 1: the sender takes nothing",
+		  "%u IRQs", s.total);
+	seen_clear(&s);
+	ok = run_polls(&m.v[1], 2, CMD_NONE, 0, &s);
+	tap_check(ok && s.count[5] == 1 && s.total == 1,
+		  "SGI 5 from vCPU 0 taken by vCPU 1",
+		  "taken %u times, %u IRQs in all", s.count[5], s.total);
+
+	machine_down(&m, 2);
+}
+
 int main(void)
 {
 	tap_init();
@@ -317,5 +342,6 @@ int main(void)
 		return tap_done();
 	}
 	spis();
+	sgis();
 	return tap_done();
 }

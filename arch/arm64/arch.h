@@ -419,6 +419,17 @@ struct modkvm_vgic_lr {
 	bool group1, pending, active;
 	bool eoi;		/* exit when the guest EOIs it (level) */
 };
+/* An SGI the guest raised (sys_regs.c decodes ICC_*SGI*R_EL1) */
+struct modkvm_vgic_sgi {
+	u64 aff;		/* Aff3.Aff2.Aff1 of the targets, IROUTER layout */
+	u16 targets;		/* TargetList: Aff0 = aff0_base + bit */
+	u8 aff0_base;		/* RS * 16 */
+	u8 intid;
+	bool all_but_self;	/* IRM */
+	bool group1;
+};
+void modkvm_vgic_send_sgi(struct modkvm_vcpu *vcpu,
+			  const struct modkvm_vgic_sgi *sgi);
 int modkvm_arch_vgic_enable(struct modkvm_vm *vm);
 unsigned int modkvm_arch_vgic_nr_lr(void);
 void modkvm_arch_vgic_set_lr(struct modkvm_vcpu *vcpu, unsigned int i,
