@@ -7,9 +7,9 @@
  * ICC_EOIR1_EL1; it reports each INTID it took to userspace. Checked: an
  * edge SPI is taken once, a level SPI again after its EOI while its line
  * stays high and never once the line is low, the virtual timer's PPI,
- * more pending SPIs than the CPU has list registers all taken once each
- * (also by a guest that does not exit by itself), and an SGI
- * (ICC_SGI1R_EL1) from one vCPU to another.
+ * more pending SPIs than the CPU has list registers all taken once each,
+ * an SGI (ICC_SGI1R_EL1) from one vCPU to another, and a vCPU in WFI
+ * with IRQs masked woken by an SGI, or not sleeping with one pending.
  *
  * The guest polls userspace with an MMIO read of CMD between interrupts;
  * every interrupt the hypervisor has for it is taken before the next
@@ -17,6 +17,11 @@
  * back after its EOI, seen at the next exit), so the checks count what
  * arrived over a few polls.
  */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
 #include "lib/vgic.h"
 #include "guest.h"
 
@@ -86,6 +91,7 @@ GUEST_CODE(gicguest,
 	"	isb\n"
 	"	b	poll\n"
 	"sleep:	msr	daifset, #2\n"	/* WFI wakes on the IRQ, masked or not */
+	"	ldr	x2, [x23, #16]\n"	/* a poll with IRQs masked */
 	"	wfi\n"
 	"	msr	daifclr, #2\n"
 	"	isb\n"
@@ -312,6 +318,56 @@ static void spis(void)
 /* ICC_SGI1R_EL1 (IHI 0069 12.2.22): INTID [27:24], TargetList [15:0] */
 #define SGI1R(intid, targets)	(((uint64_t)(intid) << 24) | (targets))
 
+struct bg_poll {
+	struct vmm_vcpu *v;
+	struct seen s;
+	bool ok;
+};
+
+static void *bg_poll(void *arg)
+{
+	struct bg_poll *b = arg;
+
+	b->ok = run_polls(b->v, 1, CMD_NONE, 0, &b->s);
+	return NULL;
+}
+
+/* vCPU 1 in WFI with SGI @intid from vCPU 0: after it sleeps or before */
+static bool wfi(struct machine *m, unsigned int intid, bool asleep)
+{
+	struct bg_poll b = { .v = &m->v[1] };
+	struct timespec until;
+	struct seen s;
+	pthread_t t;
+	bool ok;
+
+	seen_clear(&s);
+	/* the WFI command, and the poll just before its WFI */
+	ok = run_polls(&m->v[1], 2, CMD_WFI, 0, &s);
+	if (!asleep)
+		ok &= run_polls(&m->v[0], 2, CMD_SGI, SGI1R(intid, 1u << 1), &s);
+	if (pthread_create(&t, NULL, bg_poll, &b))
+		return false;
+	if (asleep) {
+		usleep(300000);
+		ok &= run_polls(&m->v[0], 2, CMD_SGI, SGI1R(intid, 1u << 1), &s);
+	}
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	if (pthread_timedjoin_np(t, NULL, &until)) {
+		tap_check(0, "vCPU 1 in WFI wakes for an SGI from vCPU 0",
+			  "SGI %u %s its WFI: still in KVM_RUN after 10 s",
+			  intid, asleep ? "after" : "before");
+		exit(tap_done());
+	}
+	tap_check(ok && b.ok && b.s.count[intid] == 1 && b.s.total == 1 &&
+		  !s.total, asleep ?
+		  "vCPU 1 in WFI wakes for SGI 6 from vCPU 0 and takes it" :
+		  "vCPU 1 does not sleep in WFI with SGI 7 pending, takes it",
+		  "taken %u times, %u IRQs in all", b.s.count[intid], b.s.total);
+	return true;
+}
+
 static void sgis(void)
 {
 	struct machine m;
@@ -330,6 +386,18 @@ static void sgis(void)
 	tap_check(ok && s.count[5] == 1 && s.total == 1,
 		  "SGI 5 from vCPU 0 taken by vCPU 1",
 		  "taken %u times, %u IRQs in all", s.count[5], s.total);
+
+	/*
+	 * vCPU 1, IRQs masked, goes into WFI on a thread: woken by SGI 6
+	 * raised while it sleeps; and not sleeping at all for SGI 7, raised
+	 * before its WFI (that one is in a list register by then, so the
+	 * WFI completes without trapping, as HCR_EL2.TWI allows: the
+	 * hypervisor's own check for a pending interrupt before it sleeps,
+	 * which closes the race with an interrupt raised between the WFI's
+	 * exit and the sleep, is not reached by this test)
+	 */
+	TAP_REQUIRE(wfi(&m, 6, true), "thread", NULL);
+	TAP_REQUIRE(wfi(&m, 7, false), "thread", NULL);
 
 	machine_down(&m, 2);
 }

@@ -150,3 +150,27 @@ void modkvm_vgic_sync(struct modkvm_vcpu *vcpu)
 	modkvm_arch_vgic_set_used(vcpu, 0, false);
 	spin_unlock(&vgic->lock);
 }
+
+/* Does @vcpu have an interrupt the guest could take (WFI wakes)? */
+bool modkvm_vgic_has_pending(struct modkvm_vcpu *vcpu)
+{
+	struct modkvm_vgic *vgic = READ_ONCE(vcpu->vm->vgic);
+	struct modkvm_vgic_cpu *cpu = READ_ONCE(vcpu->vgic);
+	unsigned long flags;
+	bool ret = false;
+	unsigned int i;
+
+	if (!vgic || !cpu || !smp_load_acquire(&vgic->ready))
+		return false;
+	spin_lock_irqsave(&vgic->lock, flags);
+	for (i = 0; !ret && i < VGIC_NR_PRIVATE; i++)
+		ret = !cpu->priv[i].active && wanted(vgic, &cpu->priv[i]);
+	for (i = 0; !ret && vgic->spis && i < vgic_nr_spis(vgic); i++) {
+		struct vgic_irq *irq = &vgic->spis[i];
+
+		ret = !irq->active && wanted(vgic, irq) &&
+		      vgic_spi_target(vgic, irq) == vcpu;
+	}
+	spin_unlock_irqrestore(&vgic->lock, flags);
+	return ret;
+}
