@@ -228,11 +228,16 @@ static void spis(void)
 	struct machine m;
 	struct seen s;
 	unsigned int i, missing, twice;
-	uint64_t us;
+	uint64_t us, pfr0;
 	bool ok;
 
 	TAP_REQUIRE(machine_up(&m, 1),
 		    "guest with its GIC CPU interface, distributor and redistributor on", NULL);
+	pfr0 = 0;
+	vmm_get64(&m.v[0], ARM64_SYS_REG(3, 0, 0, 4, 0), &pfr0);
+	CHECK_EQ((pfr0 >> 24) & 0xf, 1, "ID_AA64PFR0_EL1.GIC is 1 in a VM with the GIC");
+	CHECK_EQ(vmm_set64(&m.v[0], ARM64_SYS_REG(3, 0, 0, 4, 0), pfr0), 0,
+	       "... and may be written back unchanged after the first run");
 
 	/* edge: one rising edge, taken once */
 	seen_clear(&s);

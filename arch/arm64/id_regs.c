@@ -277,7 +277,7 @@ int modkvm_set_user_id_reg(struct modkvm_vm *vm, u32 encoding, u64 val)
 	if (encoding != ID_REG(4, 0))
 		return val == modkvm_vm_id_reg(vm, encoding) ? 0 : -EINVAL;
 
-	if ((val & ~PFR0_GIC) != modkvm_vm_id_reg(vm, encoding))
+	if ((val & ~PFR0_GIC) != (modkvm_vm_id_reg(vm, encoding) & ~PFR0_GIC))
 		return -EINVAL;
 	mutex_lock(&vm->lock);
 	if (vm->ran)
