@@ -14,6 +14,7 @@
 #   QB_TIMEOUT=600          seconds before QEMU is killed
 #   QB_GIC=2                -M virt,gic-version=...
 #   QB_IRQCHIP=off          kernel_irqchip=... (off: QEMU's own GIC; "" = QEMU's default)
+#   QB_MODKVM_PARAMS=       module parameters for insmod modkvm.ko (vgic_v3=1)
 #   QB_STRACE=auto          1: run QEMU under strace -f (ioctls); auto: if QEMU
 #                           fails before the guest's boot marker, run it again
 #                           under strace (QB_STRACE_TIMEOUT=120) and print the
@@ -52,6 +53,7 @@ MEM=${QB_MEM:-512}
 TMO=${QB_TIMEOUT:-600}
 GIC=${QB_GIC:-2}
 IRQCHIP=${QB_IRQCHIP-off}
+MODKVM_PARAMS=${QB_MODKVM_PARAMS:-}
 STRACE=${QB_STRACE:-auto}
 KEEP=${QB_KEEP:-/tmp/qemu_boot}
 RESET=${QB_RESET:-0}
@@ -71,7 +73,8 @@ progress() { echo "# qemu_boot: $*"; }
 # ------------------------------------------------------------ /dev/kvm
 if [ ! -e /dev/kvm ] && [ -e ./modkvm.ko ]; then
 	progress "loading modkvm.ko"
-	insmod ./modkvm.ko 2>"$KEEP/insmod.err" || diag "insmod: $(cat "$KEEP/insmod.err")"
+	# shellcheck disable=SC2086
+	insmod ./modkvm.ko $MODKVM_PARAMS 2>"$KEEP/insmod.err" || diag "insmod: $(cat "$KEEP/insmod.err")"
 fi
 if [ -c /dev/kvm ]; then
 	if grep -q "^modkvm " /proc/modules; then who="modkvm"
