@@ -23,6 +23,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <asm/cpufeature.h>
+#include <asm/virt.h>
 #include <asm/sysreg.h>
 #include <linux/bitfield.h>
 #include <linux/interrupt.h>
@@ -37,9 +38,16 @@
 
 #define PFR0_GIC	GENMASK_ULL(27, 24)
 
+/*
+ * VHE hosts only for now: the list registers are switched by the VHE
+ * switch alone, and ICH_VTR_EL2 is read from the host kernel, which must
+ * run at EL2 for that (an nVHE switch has to call hyp/vgic_v3_sr.h and
+ * read it at EL2 before this may say yes there).
+ */
 bool modkvm_arch_vgic_v3_supported(void)
 {
-	return FIELD_GET(PFR0_GIC, read_sanitised_ftr_reg(SYS_ID_AA64PFR0_EL1));
+	return is_kernel_in_hyp_mode() &&
+	       FIELD_GET(PFR0_GIC, read_sanitised_ftr_reg(SYS_ID_AA64PFR0_EL1));
 }
 
 static DEFINE_MUTEX(maint_lock);
