@@ -247,6 +247,9 @@ long modkvm_vgic_timer_attr(struct modkvm_vcpu *vcpu, unsigned int ioctl,
 			    u64 attr, int __user *uaddr);
 void modkvm_vgic_timer_levels(struct modkvm_vcpu *vcpu, u32 levels, u32 old);
 int modkvm_vgic_first_run(struct modkvm_vcpu *vcpu);
+void modkvm_vgic_flush(struct modkvm_vcpu *vcpu);
+void modkvm_vgic_sync(struct modkvm_vcpu *vcpu);
+bool modkvm_vgic_has_pending(struct modkvm_vcpu *vcpu);
 void modkvm_vgic_destroy(struct modkvm_vm *vm);
 
 /* caps.c: answers to KVM_CHECK_EXTENSION, for /dev/kvm and a VM fd */

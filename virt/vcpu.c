@@ -54,10 +54,14 @@ void modkvm_vcpu_wake(struct modkvm_vcpu *vcpu)
 	wake_up_interruptible(&vcpu->wq);
 }
 
-/* Something the vCPU must handle before it may sleep or enter the guest. */
+/*
+ * Something the vCPU must handle before it may sleep or enter the guest:
+ * with the vGIC, an interrupt the guest could take (a WFI wakes for it).
+ */
 static bool modkvm_vcpu_has_work(struct modkvm_vcpu *vcpu)
 {
-	return READ_ONCE(vcpu->irq_lines) || READ_ONCE(vcpu->pending_reset);
+	return READ_ONCE(vcpu->irq_lines) || READ_ONCE(vcpu->pending_reset) ||
+	       modkvm_vgic_has_pending(vcpu);
 }
 
 static void modkvm_vcpu_do_reset(struct modkvm_vcpu *vcpu)
@@ -233,7 +237,9 @@ static int modkvm_vcpu_run(struct modkvm_vcpu *vcpu)
 			continue;
 		}
 		modkvm_vtimer_irq_sync(vcpu);
+		modkvm_vgic_flush(vcpu);	/* the list registers */
 		modkvm_arch_enter_guest(vcpu);
+		modkvm_vgic_sync(vcpu);
 		WRITE_ONCE(vcpu->mode, MODKVM_OUTSIDE_GUEST);
 		WRITE_ONCE(vcpu->cpu, -1);
 		local_irq_enable();		/* the host takes its interrupt */

@@ -153,6 +153,7 @@ struct modkvm_arch_vm {
 	 * (id_regs.c: modkvm_user_id_reg()); under vm->lock
 	 */
 	u8 user_gic;
+	bool vgic;		/* the in-kernel vGIC runs (vgic_v3.c) */
 	u32 psci_version;	/* KVM_REG_ARM_PSCI_VERSION */
 	u64 midr;		/* MIDR the guests see (the host's) */
 	/* KVM_ARM_VCPU_* features all vCPUs share (but POWER_OFF): reset.c */
@@ -208,6 +209,24 @@ struct modkvm_timer {
 	u32 reported;		/* device_irq_level bits userspace has seen */
 };
 
+/*
+ * The guest's GICv3 virtual CPU interface (IHI 0069 12.5), for a VM with
+ * the in-kernel vGIC: loaded and saved around each entry by
+ * hyp/vgic_v3_sr.h. The list registers are rebuilt before every entry
+ * from virt/vgic/'s state (vgic_v3.c) and read back after it; the rest is
+ * the guest's and only travels.
+ */
+#define MODKVM_VGIC_MAX_LR	16
+struct modkvm_vgic_v3_cpu {
+	u64 lr[MODKVM_VGIC_MAX_LR];
+	u64 hcr;		/* ICH_HCR_EL2 for this entry; En set */
+	u64 vmcr;		/* ICH_VMCR_EL2 */
+	u32 ap0r[4], ap1r[4];	/* ICH_AP0R<n>_EL2, ICH_AP1R<n>_EL2 */
+	u8 used;		/* list registers loaded for this entry */
+	u8 nr_apr;		/* ICH_AP*R<n> implemented: 1, 2 or 4 */
+	bool on;		/* the VM has the vGIC: load all of the above */
+};
+
 struct modkvm_arch_vcpu {
 	struct modkvm_gp_regs gp;	/* must stay first: hyp/entry.S */
 	u64 sys[SR_NR];
@@ -226,6 +245,7 @@ struct modkvm_arch_vcpu {
 	 * layout: loaded for an AArch32 EL1, ONE_REG only otherwise
 	 */
 	u64 spsr_aa32[4];
+	struct modkvm_vgic_v3_cpu vgic;
 };
 
 /* PSTATE fields the shared code needs (Arm ARM, SPSR_ELx layout) */
@@ -416,6 +436,34 @@ u64 modkvm_timer_next_ns(struct modkvm_vcpu *vcpu);
 /* vtimer_irq.c */
 /* vgic_v3.c: the host's GICv3 as the in-kernel vGIC needs it */
 bool modkvm_arch_vgic_v3_supported(void);
+/* An interrupt as a list register holds it, width-free for virt/vgic/ */
+struct modkvm_vgic_lr {
+	u32 intid;
+	u8 priority;
+	bool group1, pending, active;
+	bool eoi;		/* exit when the guest EOIs it (level) */
+};
+/* An SGI the guest raised (sys_regs.c decodes ICC_*SGI*R_EL1) */
+struct modkvm_vgic_sgi {
+	u64 aff;		/* Aff3.Aff2.Aff1 of the targets, IROUTER layout */
+	u16 targets;		/* TargetList: Aff0 = aff0_base + bit */
+	u8 aff0_base;		/* RS * 16 */
+	u8 intid;
+	bool all_but_self;	/* IRM */
+	bool group1;
+};
+void modkvm_vgic_send_sgi(struct modkvm_vcpu *vcpu,
+			  const struct modkvm_vgic_sgi *sgi);
+int modkvm_arch_vgic_enable(struct modkvm_vm *vm);
+unsigned int modkvm_arch_vgic_nr_lr(void);
+void modkvm_arch_vgic_set_lr(struct modkvm_vcpu *vcpu, unsigned int i,
+			     const struct modkvm_vgic_lr *lr);
+void modkvm_arch_vgic_get_lr(struct modkvm_vcpu *vcpu, unsigned int i,
+			     struct modkvm_vgic_lr *lr);
+void modkvm_arch_vgic_set_used(struct modkvm_vcpu *vcpu, unsigned int n,
+			       bool more);
+unsigned int modkvm_arch_vgic_used(struct modkvm_vcpu *vcpu);
+void modkvm_arch_vgic_exit(void);
 
 void modkvm_vtimer_irq_init(void);
 void modkvm_vtimer_irq_exit(void);

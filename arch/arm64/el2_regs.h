@@ -52,6 +52,20 @@
 #define MK_ICH_HCR_TC		BIT_ULL(10)	/* trap common ICC/ICV regs */
 #define MK_ICH_HCR_TALL0	BIT_ULL(11)	/* trap Group 0 ICC/ICV regs */
 #define MK_ICH_HCR_TALL1	BIT_ULL(12)	/* trap Group 1 ICC/ICV regs */
+#define MK_ICH_HCR_EN		BIT_ULL(0)	/* virtual CPU interface on */
+#define MK_ICH_HCR_NPIE	BIT_ULL(3)	/* maintenance: no LR pending */
+
+/* ICH_LR<n>_EL2 (IHI 0069 12.5.9) */
+#define MK_ICH_LR_VINTID	GENMASK_ULL(31, 0)
+#define MK_ICH_LR_EOI		BIT_ULL(41)	/* maintenance on EOI */
+#define MK_ICH_LR_PRIO		GENMASK_ULL(55, 48)
+#define MK_ICH_LR_GROUP1	BIT_ULL(60)
+#define MK_ICH_LR_PENDING	BIT_ULL(62)
+#define MK_ICH_LR_ACTIVE	BIT_ULL(63)
+
+/* ICH_VTR_EL2 (IHI 0069 12.5.11) */
+#define MK_ICH_VTR_LISTREGS	GENMASK_ULL(4, 0)
+#define MK_ICH_VTR_PRIBITS	GENMASK_ULL(31, 29)
 
 /* ICC_SRE_EL2 */
 #define MK_ICC_SRE_EL2_SRE	BIT_ULL(0)

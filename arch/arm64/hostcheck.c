@@ -148,6 +148,7 @@ void modkvm_arch_exit(void)
 	if (modkvm_boot_el.el != 2)
 		modkvm_nvhe_exit();
 	cpuhp_remove_state_nocalls(modkvm_hp_state);
+	modkvm_arch_vgic_exit();
 	modkvm_vmid_exit();
 }
 

@@ -193,12 +193,17 @@ static u64 ptrauth_fields(u32 encoding)
  * AArch32, AArch32 at EL0 and EL1 and the AArch32 ID registers; with
  * pointer authentication for a VM that has it.
  */
+#define PFR0_GIC		F(27, 24)
+
 u64 modkvm_vm_id_reg(const struct modkvm_vm *vm, u32 encoding)
 {
 	u64 val = width_id_reg(vm, encoding);
 
 	if (vm->arch.ptrauth)
 		val |= ptrauth_fields(encoding);
+	/* a VM with the in-kernel vGIC has the GICv3 CPU interface */
+	if (encoding == ID_REG(4, 0) && READ_ONCE(vm->arch.vgic))
+		val |= FIELD_PREP(PFR0_GIC, 1);
 	return val;
 }
 
@@ -235,7 +240,6 @@ bool modkvm_id_reg_user_wi(const struct modkvm_vm *vm, u32 encoding)
 	return false;
 }
 
-#define PFR0_GIC		F(27, 24)
 
 /*
  * A feature ID register as KVM_GET_ONE_REG shows it. It is the guest's
@@ -244,11 +248,10 @@ bool modkvm_id_reg_user_wi(const struct modkvm_vm *vm, u32 encoding)
  * vcpu-features.rst: the ID registers start at the most the system can
  * offer and are fixed by the first run), that field starts at 1 when
  * the host has a GICv3 system register interface, and the first run
- * fixes it to what the VM was given. A modkvm VM has no working GICv3
- * CPU interface (by default KVM_CREATE_DEVICE and KVM_CAP_IRQCHIP say
- * so; the experimental vgic_v3=1 device of virt/vgic/ does not feed the
- * list registers yet), so from then on it reads 0. The guest itself only ever reads 0, and its ICC_*
- * accesses UNDEF (reset.c: ICH_HCR_EL2).
+ * fixes it to what the VM was given: 1 for a VM with the in-kernel vGIC
+ * (experimental, vgic_v3=1: virt/vgic/), 0 for any other. Without the
+ * vGIC the guest itself only ever reads 0, and its ICC_* accesses UNDEF
+ * (reset.c: ICH_HCR_EL2).
  */
 u64 modkvm_user_id_reg(const struct modkvm_vm *vm, u32 encoding)
 {
@@ -274,11 +277,11 @@ int modkvm_set_user_id_reg(struct modkvm_vm *vm, u32 encoding, u64 val)
 	if (encoding != ID_REG(4, 0))
 		return val == modkvm_vm_id_reg(vm, encoding) ? 0 : -EINVAL;
 
-	if ((val & ~PFR0_GIC) != modkvm_vm_id_reg(vm, encoding))
+	if ((val & ~PFR0_GIC) != (modkvm_vm_id_reg(vm, encoding) & ~PFR0_GIC))
 		return -EINVAL;
 	mutex_lock(&vm->lock);
 	if (vm->ran)
-		ret = gic ? -EINVAL : 0;
+		ret = gic == (vm->arch.vgic ? 1 : 0) ? 0 : -EINVAL;
 	else if (gic > (vm->arch.ich_hcr ? 1 : 0))
 		ret = -EINVAL;
 	else

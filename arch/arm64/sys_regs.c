@@ -142,6 +142,45 @@ static bool trap_id(struct modkvm_vcpu *vcpu, struct modkvm_sys_access *p,
 	return true;
 }
 
+/*
+ * ICC_SGI1R_EL1, ICC_ASGI1R_EL1, ICC_SGI0R_EL1 (IHI 0069 12.2.20-22):
+ * write-only; with the in-kernel vGIC the SGI goes to the vCPUs named by
+ * Aff3.Aff2.Aff1 and TargetList (with RS selecting the block of 16 Aff0
+ * values), or to every other vCPU with IRM. SGI1R raises Group 1 SGIs,
+ * the others Group 0 (one security state, GICD_CTLR.DS = 1). Without the
+ * vGIC they UNDEF, as every ICC register does.
+ */
+#define SGIR_TARGETS	GENMASK_ULL(15, 0)
+#define SGIR_AFF1	GENMASK_ULL(23, 16)
+#define SGIR_INTID	GENMASK_ULL(27, 24)
+#define SGIR_AFF2	GENMASK_ULL(39, 32)
+#define SGIR_IRM	BIT_ULL(40)
+#define SGIR_RS		GENMASK_ULL(47, 44)
+#define SGIR_AFF3	GENMASK_ULL(55, 48)
+
+static bool trap_sgi(struct modkvm_vcpu *vcpu, struct modkvm_sys_access *p,
+		     const struct modkvm_sys_reg *r)
+{
+	struct modkvm_vgic_sgi sgi;
+	u64 v = p->val;
+
+	if (p->read || !READ_ONCE(vcpu->vm->arch.vgic))
+		return false;
+	sgi = (struct modkvm_vgic_sgi) {
+		/* the affinity in GICD_IROUTER's layout: Aff3 at 39:32 */
+		.aff = FIELD_GET(SGIR_AFF1, v) << 8 |
+		       FIELD_GET(SGIR_AFF2, v) << 16 |
+		       FIELD_GET(SGIR_AFF3, v) << 32,
+		.targets = FIELD_GET(SGIR_TARGETS, v),
+		.aff0_base = FIELD_GET(SGIR_RS, v) * 16,
+		.intid = FIELD_GET(SGIR_INTID, v),
+		.all_but_self = v & SGIR_IRM,
+		.group1 = r->enc == sys_reg(3, 0, 12, 11, 5),
+	};
+	modkvm_vgic_send_sgi(vcpu, &sgi);
+	return true;
+}
+
 /* DC ISW, CSW, CISW: write-only (they are instructions) */
 static bool trap_dc_sw(struct modkvm_vcpu *vcpu, struct modkvm_sys_access *p,
 		       const struct modkvm_sys_reg *r)
@@ -639,6 +678,10 @@ static const struct modkvm_sys_reg sys_regs[] = {
 	 * on a RAS host gets VDISR_EL2 as the hardware holds it).
 	 */
 	{ REG(DISR_EL1, 3, 0, 12, 1, 1), IN(SR_DISR_EL1, DISR_MASK), USER },
+	/* SGIs, trapped by HCR_EL2.IMO (SGI1R, ASGI1R) and FMO (SGI0R) */
+	{ REG(ICC_SGI1R_EL1, 3, 0, 12, 11, 5), TRAP, .access = trap_sgi },
+	{ REG(ICC_ASGI1R_EL1, 3, 0, 12, 11, 6), TRAP, .access = trap_sgi },
+	{ REG(ICC_SGI0R_EL1, 3, 0, 12, 11, 7), TRAP, .access = trap_sgi },
 	CTX(CONTEXTIDR_EL1, 3, 0, 13, 0, 1),
 	CTX(TPIDR_EL1, 3, 0, 13, 0, 4),
 	CTX(CNTKCTL_EL1, 3, 0, 14, 1, 0),

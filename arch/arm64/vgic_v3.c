@@ -1,23 +1,201 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The host side of the in-kernel vGICv3 (virt/vgic/): what the hardware
- * offers it.
+ * offers it, and the list registers as virt/vgic/ fills and reads them.
  *
  * A GICv3 guest needs the host's GICv3 CPU interface with its
  * virtualization part (ICH_*_EL2): ID_AA64PFR0_EL1.GIC says the system
  * register interface is implemented (DDI 0487 D19.2.64: 1 for GICv3 and
  * GICv4, 3 for GICv4.1); with it, EL2 has the ICH_* registers (IHI 0069
  * 12.4). A GICv2-only host has 0 and gets -ENODEV for the device.
+ *
+ * The maintenance interrupt (IHI 0069 3.3.3 and 12.5.6 ICH_MISR_EL2) is a
+ * PPI the firmware names: the "interrupts" property of the GIC's device
+ * tree node (devicetree bindings, arm,gic-v3.yaml). The kernel keeps it
+ * for its built-in KVM and does not export it, so it is looked up here.
+ * It only matters as a reason to leave the guest: while the guest runs,
+ * HCR_EL2.IMO sends every physical IRQ to EL2, which is an exit, and the
+ * run loop then re-reads the list registers (virt/vgic/vgic_lr.c). The
+ * handler has nothing left to do: the switch clears ICH_HCR_EL2 before
+ * the host's interrupts are unmasked, which deasserts the (level)
+ * maintenance interrupt, so it never stays pending at the host.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <asm/cpufeature.h>
+#include <asm/virt.h>
 #include <asm/sysreg.h>
 #include <linux/bitfield.h>
+#include <linux/interrupt.h>
+#include <linux/irq.h>
+#include <linux/mutex.h>
+#include <linux/of.h>
+#include <linux/of_irq.h>
+#include <linux/percpu.h>
 
 #include "modkvm.h"
+#include "el2_regs.h"
 
 #define PFR0_GIC	GENMASK_ULL(27, 24)
 
+/*
+ * VHE hosts only for now: the list registers are switched by the VHE
+ * switch alone, and ICH_VTR_EL2 is read from the host kernel, which must
+ * run at EL2 for that (an nVHE switch has to call hyp/vgic_v3_sr.h and
+ * read it at EL2 before this may say yes there).
+ */
 bool modkvm_arch_vgic_v3_supported(void)
 {
-	return FIELD_GET(PFR0_GIC, read_sanitised_ftr_reg(SYS_ID_AA64PFR0_EL1));
+	return is_kernel_in_hyp_mode() &&
+	       FIELD_GET(PFR0_GIC, read_sanitised_ftr_reg(SYS_ID_AA64PFR0_EL1));
+}
+
+static DEFINE_MUTEX(maint_lock);
+static int maint_irq;		/* Linux IRQ number, 0: not requested */
+static int maint_err;		/* why not, once tried */
+static DEFINE_PER_CPU(u8, maint_dev);
+
+static irqreturn_t maint_handler(int irq, void *dev)
+{
+	return IRQ_HANDLED;	/* the exit it caused was the point */
+}
+
+static void maint_enable(void *unused)
+{
+	enable_percpu_irq(maint_irq, IRQ_TYPE_NONE);
+}
+
+static void maint_disable(void *unused)
+{
+	disable_percpu_irq(maint_irq);
+}
+
+/* The maintenance interrupt from the device tree, requested once */
+static int maint_request(void)
+{
+	struct device_node *np;
+	int irq, ret;
+
+	mutex_lock(&maint_lock);
+	if (maint_irq || maint_err)
+		goto out;
+	np = of_find_compatible_node(NULL, NULL, "arm,gic-v3");
+	irq = np ? irq_of_parse_and_map(np, 0) : 0;
+	of_node_put(np);
+	if (!irq) {
+		pr_warn("no GICv3 maintenance interrupt in the device tree: no in-kernel vGIC\n");
+		maint_err = -ENODEV;
+		goto out;
+	}
+	ret = request_percpu_irq(irq, maint_handler, "modkvm-vgic-maint",
+				 &maint_dev);
+	if (ret) {
+		pr_warn("maintenance interrupt %d: request failed (%d)\n",
+			irq, ret);
+		maint_err = ret;
+		goto out;
+	}
+	maint_irq = irq;
+	on_each_cpu(maint_enable, NULL, 1);
+out:
+	mutex_unlock(&maint_lock);
+	return maint_err;
+}
+
+void modkvm_arch_vgic_exit(void)
+{
+	if (!maint_irq)
+		return;
+	on_each_cpu(maint_disable, NULL, 1);
+	free_percpu_irq(maint_irq, &maint_dev);
+	maint_irq = 0;
+}
+
+/* ICH_VTR_EL2.ListRegs + 1 list registers (IHI 0069 12.5.11) */
+unsigned int modkvm_arch_vgic_nr_lr(void)
+{
+	u64 vtr = read_sysreg_s(SYS_ICH_VTR_EL2);
+
+	return min_t(unsigned int, FIELD_GET(MK_ICH_VTR_LISTREGS, vtr) + 1,
+		     MODKVM_VGIC_MAX_LR);
+}
+
+/* ICH_AP*R<n>_EL2 implemented: 1 for 5 priority bits, 2 for 6, 4 for 7 */
+static unsigned int nr_apr(void)
+{
+	u64 bits = FIELD_GET(MK_ICH_VTR_PRIBITS, read_sysreg_s(SYS_ICH_VTR_EL2)) + 1;
+
+	return bits >= 7 ? 4 : bits == 6 ? 2 : 1;
+}
+
+/*
+ * The VM's first run with the vGIC (under vm->lock): its vCPUs get the
+ * virtual CPU interface instead of ICH_HCR_EL2's traps, and the guest
+ * sees ID_AA64PFR0_EL1.GIC = 1.
+ */
+int modkvm_arch_vgic_enable(struct modkvm_vm *vm)
+{
+	unsigned int i, apr = nr_apr();
+	int ret = maint_request();
+
+	if (ret)
+		return ret;
+	for (i = 0; i < vm->nr_vcpus; i++) {
+		struct modkvm_vgic_v3_cpu *c = &vm->vcpus[i]->arch.vgic;
+
+		c->nr_apr = apr;
+		c->on = true;
+	}
+	WRITE_ONCE(vm->arch.user_gic, 1);
+	vm->arch.vgic = true;
+	return 0;
+}
+
+void modkvm_arch_vgic_set_lr(struct modkvm_vcpu *vcpu, unsigned int i,
+			     const struct modkvm_vgic_lr *lr)
+{
+	u64 v = FIELD_PREP(MK_ICH_LR_VINTID, lr->intid) |
+		FIELD_PREP(MK_ICH_LR_PRIO, lr->priority);
+
+	if (lr->group1)
+		v |= MK_ICH_LR_GROUP1;
+	if (lr->pending)
+		v |= MK_ICH_LR_PENDING;
+	if (lr->active)
+		v |= MK_ICH_LR_ACTIVE;
+	if (lr->eoi)
+		v |= MK_ICH_LR_EOI;
+	vcpu->arch.vgic.lr[i] = v;
+}
+
+void modkvm_arch_vgic_get_lr(struct modkvm_vcpu *vcpu, unsigned int i,
+			     struct modkvm_vgic_lr *lr)
+{
+	u64 v = vcpu->arch.vgic.lr[i];
+
+	lr->intid = FIELD_GET(MK_ICH_LR_VINTID, v);
+	lr->priority = FIELD_GET(MK_ICH_LR_PRIO, v);
+	lr->group1 = v & MK_ICH_LR_GROUP1;
+	lr->pending = v & MK_ICH_LR_PENDING;
+	lr->active = v & MK_ICH_LR_ACTIVE;
+	lr->eoi = v & MK_ICH_LR_EOI;
+}
+
+/*
+ * @n list registers filled for the next entry; @more: some interrupt did
+ * not fit, so the guest must exit once it has taken those (NPIE: a
+ * maintenance interrupt when no list register is pending, 12.5.4).
+ */
+void modkvm_arch_vgic_set_used(struct modkvm_vcpu *vcpu, unsigned int n,
+			       bool more)
+{
+	struct modkvm_vgic_v3_cpu *c = &vcpu->arch.vgic;
+
+	c->used = n;
+	c->hcr = MK_ICH_HCR_EN | (more ? MK_ICH_HCR_NPIE : 0);
+}
+
+unsigned int modkvm_arch_vgic_used(struct modkvm_vcpu *vcpu)
+{
+	return vcpu->arch.vgic.used;
 }

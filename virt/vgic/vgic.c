@@ -24,12 +24,12 @@
 #include "vgic.h"
 
 /*
- * Off by default: the software side is complete, but the list registers
- * are not yet fed, so a guest never takes an interrupt (see README).
+ * Off by default: interrupts reach the guest (vgic_lr.c), but there is
+ * no ITS, irqfd or GSI routing yet (see README).
  */
 static bool vgic_v3;
 module_param(vgic_v3, bool, 0444);
-MODULE_PARM_DESC(vgic_v3, "experimental in-kernel GICv3 (KVM_DEV_TYPE_ARM_VGIC_V3): no interrupt reaches a guest yet (default off)");
+MODULE_PARM_DESC(vgic_v3, "experimental in-kernel GICv3 (KVM_DEV_TYPE_ARM_VGIC_V3): no ITS, irqfd or GSI routing yet (default off)");
 
 bool modkvm_vgic_v3_available(void)
 {
@@ -351,11 +351,14 @@ static int vgic_map(struct modkvm_vgic *vgic)
 		ret = modkvm_io_bus_register(vm, MODKVM_MMIO_BUS,
 					     &rg->frame.dev);
 	}
+	if (!ret)
+		ret = modkvm_arch_vgic_enable(vm);
 	if (ret) {
 		unregister_frames(vgic);
 		return ret;
 	}
-	vgic->ready = true;
+	vgic->nr_lr = modkvm_arch_vgic_nr_lr();
+	smp_store_release(&vgic->ready, true);
 	return 0;
 }
 

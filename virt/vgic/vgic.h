@@ -120,6 +120,8 @@ struct modkvm_vgic {
 
 	struct vgic_frame dist_frame;
 
+	unsigned int nr_lr;	/* list registers, fixed when @ready */
+
 	/* KVM_ARM_VCPU_TIMER_IRQ_VTIMER, _PTIMER; 0: the default (vgic_timer.c) */
 	u32 timer_ppi[2];
 };

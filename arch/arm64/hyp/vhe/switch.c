@@ -13,7 +13,8 @@
  * loaded there without saving anything of the host's. What the host does
  * use and the guest can change is saved and restored around each entry:
  * the EL2 controls (HCR, MDCR, CNTHCTL, CPTR; ICH_HCR, which the host
- * without an in-kernel KVM leaves 0, is set and cleared) and the few EL0/EL1
+ * without an in-kernel KVM leaves 0, is set and cleared, and for a VM with
+ * the vGIC the virtual CPU interface: hyp/vgic_v3_sr.h) and the few EL0/EL1
  * registers VHE does not redirect (TPIDR*, SP_EL1, PAR, CSSELR, and the
  * debug registers: hyp/debug_sr.h). The host's SP_EL0 ("current") and
  * callee-saved registers are kept by hyp/entry.S, and so are, for a VM
@@ -46,6 +47,7 @@
 #include "hyp/debug_sr.h"
 #include "hyp/switch_asm.h"
 #include "hyp/switch.h"
+#include "hyp/vgic_v3_sr.h"
 
 /* VHE: the guest's EL1 registers through their *_EL12 and *_EL02 names */
 #define VHE_VIA_EL12	true
@@ -114,8 +116,7 @@ int __modkvm_hyp_vcpu_run(struct modkvm_vcpu *vcpu)
 	write_sysreg((h.c.cnthctl | MK_CNTHCTL_EL1PCTEN) & ~MK_CNTHCTL_EL1PCEN,
 		     cnthctl_el2);
 	write_sysreg(vhe_guest_cptr(a->fp_loaded), cpacr_el1);
-	if (vm->arch.ich_hcr)
-		write_sysreg_s(vm->arch.ich_hcr, SYS_ICH_HCR_EL2);
+	hyp_vgic_v3_load(vcpu);
 
 	/* The guest's HCR_EL2: TGE clear, so its exceptions go to its EL1 */
 	write_sysreg(hyp_guest_hcr(vcpu, vm), hcr_el2);
@@ -131,8 +132,7 @@ int __modkvm_hyp_vcpu_run(struct modkvm_vcpu *vcpu)
 	hyp_guest_regs_save(vcpu, vm, VHE_VIA_EL12);
 	hyp_host_common_restore(&h.c, vm);
 	hyp_debug_exit(vcpu);
-	if (vm->arch.ich_hcr)
-		write_sysreg_s(0, SYS_ICH_HCR_EL2);
+	hyp_vgic_v3_save(vcpu);
 	isb();
 	/* The host's debug exceptions as they were (the rest of DAIF: vcpu.c) */
 	if (!(daif & PSR_D_BIT))

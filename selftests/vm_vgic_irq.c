@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Interrupts reaching a guest through the in-kernel GICv3: the guest
+ * turns on its CPU interface (ICC_SRE_EL1, ICC_PMR_EL1, ICC_IGRPEN1_EL1),
+ * the distributor and its redistributor through MMIO, and takes IRQs at
+ * VBAR_EL1 + 0x280, acknowledging with ICC_IAR1_EL1 and ending them with
+ * ICC_EOIR1_EL1; it reports each INTID it took to userspace. Checked: an
+ * edge SPI is taken once, a level SPI again after its EOI while its line
+ * stays high and never once the line is low, the virtual timer's PPI,
+ * more pending SPIs than the CPU has list registers all taken once each,
+ * an SGI (ICC_SGI1R_EL1) from one vCPU to another, and a vCPU in WFI
+ * with IRQs masked woken by an SGI, or not sleeping with one pending.
+ *
+ * The guest polls userspace with an MMIO read of CMD between interrupts;
+ * every interrupt the hypervisor has for it is taken before the next
+ * poll returns... at the latest the poll after (a level interrupt comes
+ * back after its EOI, seen at the next exit), so the checks count what
+ * arrived over a few polls.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "lib/vgic.h"
+#include "guest.h"
+
+#define OUT	VMM_MMIO_BASE			/* 8: "ready" */
+#define TOOK	(VMM_MMIO_BASE + 8)		/* 8: INTID taken */
+#define CMD	(VMM_MMIO_BASE + 16)		/* 8: poll */
+#define ARG	(VMM_MMIO_BASE + 24)		/* 8: SGI1R value, ticks */
+#define REPORT	(VMM_MMIO_BASE + 32)		/* 8: IRQs taken quietly */
+
+#define TICKS_PER_S	62500000ULL	/* the testbed's CNTFRQ_EL0 */
+
+enum { CMD_NONE, CMD_TIMER, CMD_SGI, CMD_WFI, CMD_QUIET };
+
+/*
+ * ICC registers by encoding (IHI 0069 12.2): SRE S3_0_C12_C12_5, PMR
+ * S3_0_C4_C6_0, IGRPEN1 S3_0_C12_C12_7, IAR1 S3_0_C12_C12_0, EOIR1
+ * S3_0_C12_C12_1, SGI1R S3_0_C12_C11_5.
+ */
+GUEST_CODE(gicguest,
+	"	adr	x0, vectors\n"
+	"	msr	vbar_el1, x0\n"
+	"	mrs	x0, s3_0_c12_c12_5\n"
+	"	orr	x0, x0, #1\n"
+	"	msr	s3_0_c12_c12_5, x0\n"
+	"	isb\n"
+	"	mov	x0, #0xff\n"
+	"	msr	s3_0_c4_c6_0, x0\n"
+	"	mov	x0, #1\n"
+	"	msr	s3_0_c12_c12_7, x0\n"
+	"	isb\n"
+	"	mov64	x20, " GUEST_STR(GIC_DIST) "\n"
+	"	mov64	x21, " GUEST_STR(GIC_REDIST) "\n"
+	"	mrs	x0, mpidr_el1\n"
+	"	and	x0, x0, #0xff\n"
+	"	lsl	x0, x0, #17\n"
+	"	add	x21, x21, x0\n"
+	"	mov	w1, #0x12\n"		/* GICD_CTLR: ARE, EnableGrp1 */
+	"	str	w1, [x20]\n"
+	"	str	wzr, [x21, #0x14]\n"	/* GICR_WAKER: awake */
+	"	mov	w1, #-1\n"
+	"	str	w1, [x20, #0x104]\n"	/* GICD_ISENABLER1, 2 */
+	"	str	w1, [x20, #0x108]\n"
+	"	add	x22, x21, #0x10000\n"
+	"	str	w1, [x22, #0x100]\n"	/* GICR_ISENABLER0 */
+	"	mov64	x23, " GUEST_STR(OUT) "\n"
+	"	str	xzr, [x23]\n"
+	"	msr	daifclr, #2\n"
+	"poll:	ldr	x2, [x23, #16]\n"
+	"	cmp	x2, #1\n"
+	"	b.eq	timer\n"
+	"	cmp	x2, #2\n"
+	"	b.eq	sgi\n"
+	"	cmp	x2, #3\n"
+	"	b.eq	sleep\n"
+	"	cmp	x2, #4\n"
+	"	b.eq	quiet\n"
+	"	b	poll\n"
+	"timer:	mrs	x3, cntvct_el0\n"
+	"	add	x3, x3, #0x1000\n"
+	"	msr	cntv_cval_el0, x3\n"
+	"	mov	x3, #1\n"
+	"	msr	cntv_ctl_el0, x3\n"
+	"	isb\n"
+	"	b	poll\n"
+	"sgi:	ldr	x3, [x23, #24]\n"
+	"	msr	s3_0_c12_c11_5, x3\n"
+	"	isb\n"
+	"	b	poll\n"
+	"sleep:	msr	daifset, #2\n"	/* WFI wakes on the IRQ, masked or not */
+	"	ldr	x2, [x23, #16]\n"	/* a poll with IRQs masked */
+	"	wfi\n"
+	"	msr	daifclr, #2\n"
+	"	isb\n"
+	"	b	poll\n"
+	/* take IRQs for ARG ticks with no exit of ours, count them */
+	"quiet:	mov	x24, #0\n"
+	"	mov	x26, #1\n"
+	"	ldr	x3, [x23, #24]\n"
+	"	mrs	x28, cntvct_el0\n"
+	"	mov	x27, x28\n"
+	"	mov	w5, #-1\n"		/* not x1: the handler's */
+	"	str	w5, [x20, #0x104]\n"	/* GICD_ISENABLER1, 2 */
+	"	str	w5, [x20, #0x108]\n"
+	"	mrs	x4, cntvct_el0\n"
+	"	add	x3, x3, x4\n"
+	"2:	mrs	x4, cntvct_el0\n"
+	"	cmp	x4, x3\n"
+	"	b.lo	2b\n"
+	"	mov	x26, #0\n"
+	"	sub	x27, x27, x28\n"	/* ticks until the last IRQ */
+	"	orr	x24, x24, x27, lsl #16\n"
+	"	str	x24, [x23, #32]\n"
+	"	b	poll\n"
+	"	.balign	2048\n"
+	"vectors:\n"
+	"	.org	vectors + 0x280\n"	/* IRQ, current EL, SP_ELx */
+	"	mrs	x1, s3_0_c12_c12_0\n"
+	"	cbz	x26, 3f\n"
+	"	add	x24, x24, #1\n"
+	"	mrs	x27, cntvct_el0\n"
+	"	b	1f\n"
+	"3:	str	x1, [x23, #8]\n"
+	"	cmp	x1, #27\n"
+	"	b.ne	1f\n"
+	"	msr	cntv_ctl_el0, xzr\n"	/* the timer's line low */
+	"	isb\n"
+	"1:	msr	s3_0_c12_c12_1, x1\n"
+	"	isb\n"
+	"	eret\n"
+	"	.org	vectors + 0x800\n");
+
+struct seen {
+	unsigned int count[1024];
+	unsigned int total;
+	unsigned int stop;	/* if not 0: return after this many IRQs */
+	uint64_t report;	/* REPORT's value */
+};
+
+/*
+ * Run @v until it has polled @polls times (the first poll answered with
+ * @cmd), counting the INTIDs it took. False, with a reason, on anything
+ * else.
+ */
+static bool run_polls(struct vmm_vcpu *v, unsigned int polls, uint64_t cmd,
+		      uint64_t arg, struct seen *s)
+{
+	unsigned int guard = 0;
+
+	while (polls && guard++ < 10000) {
+		if (vmm_run(v) != KVM_EXIT_MMIO) {
+			tap_diag("vCPU: %s", vmm_describe_exit(v));
+			return false;
+		}
+		if (vmm_is_mmio(v, TOOK, 8, true)) {
+			s->count[vmm_mmio_data(v) & 1023]++;
+			if (++s->total == s->stop)
+				return true;
+		} else if (vmm_is_mmio(v, CMD, 8, false)) {
+			vmm_mmio_reply(v, cmd);
+			cmd = CMD_NONE;
+			polls--;
+		} else if (vmm_is_mmio(v, REPORT, 8, true)) {
+			s->report = vmm_mmio_data(v);
+		} else if (vmm_is_mmio(v, ARG, 8, false)) {
+			vmm_mmio_reply(v, arg);
+		} else if (!vmm_is_mmio(v, OUT, 8, true)) {
+			tap_diag("vCPU: %s", vmm_describe_exit(v));
+			return false;
+		}
+	}
+	return !polls;
+}
+
+static void seen_clear(struct seen *s)
+{
+	memset(s, 0, sizeof(*s));
+}
+
+struct machine {
+	struct vmm_vm vm;
+	struct vmm_vcpu v[2];
+	int gic;
+};
+
+static bool machine_up(struct machine *m, unsigned int nr)
+{
+	struct seen s;
+	unsigned int i;
+
+	if (vmm_simple_vm(&m->vm, &m->v[0], gicguest_start,
+			  GUEST_SIZE(gicguest), 0))
+		return false;
+	for (i = 1; i < nr; i++)
+		if (vmm_simple_vcpu(&m->vm, &m->v[i], i, 0, VMM_RAM_BASE))
+			return false;
+	m->gic = vgic_setup(&m->vm, 128);
+	if (m->gic < 0) {
+		tap_diag("vgic_setup: %d", m->gic);
+		return false;
+	}
+	/* SPI 41 level-sensitive (GICD_ICFGR2: SPIs 32-47, 2 bits each) */
+	vgic_set32(m->gic, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, GICD_ICFGR + 8,
+		   0xaaa2aaaa);
+	for (i = 0; i < nr; i++) {
+		seen_clear(&s);
+		if (!run_polls(&m->v[i], 1, CMD_NONE, 0, &s) || s.total)
+			return false;
+	}
+	return true;
+}
+
+static void machine_down(struct machine *m, unsigned int nr)
+{
+	unsigned int i;
+
+	close(m->gic);
+	for (i = 0; i < nr; i++)
+		vmm_vcpu_destroy(&m->v[i]);
+	vmm_vm_destroy(&m->vm);
+}
+
+static void spis(void)
+{
+	struct machine m;
+	struct seen s;
+	unsigned int i, missing, twice;
+	uint64_t us, pfr0;
+	bool ok;
+
+	TAP_REQUIRE(machine_up(&m, 1),
+		    "guest with its GIC CPU interface, distributor and redistributor on", NULL);
+	pfr0 = 0;
+	vmm_get64(&m.v[0], ARM64_SYS_REG(3, 0, 0, 4, 0), &pfr0);
+	CHECK_EQ((pfr0 >> 24) & 0xf, 1, "ID_AA64PFR0_EL1.GIC is 1 in a VM with the GIC");
+	CHECK_EQ(vmm_set64(&m.v[0], ARM64_SYS_REG(3, 0, 0, 4, 0), pfr0), 0,
+	       "... and may be written back unchanged after the first run");
+
+	/* edge: one rising edge, taken once */
+	seen_clear(&s);
+	irq_line(&m.vm, KVM_ARM_IRQ_TYPE_SPI, 0, 40, 1);
+	irq_line(&m.vm, KVM_ARM_IRQ_TYPE_SPI, 0, 40, 0);
+	ok = run_polls(&m.v[0], 3, CMD_NONE, 0, &s);
+	tap_check(ok && s.count[40] == 1 && s.total == 1,
+		  "edge SPI 40 by KVM_IRQ_LINE: taken once by the guest",
+		  "taken %u times, %u IRQs in all", s.count[40], s.total);
+
+	/*
+	 * level: taken again after each EOI while the line stays high (the
+	 * guest never gets back to its poll: stop at the third); lowered
+	 * while the guest is in its handler, it is not taken again
+	 */
+	seen_clear(&s);
+	s.stop = 3;
+	irq_line(&m.vm, KVM_ARM_IRQ_TYPE_SPI, 0, 41, 1);
+	ok = run_polls(&m.v[0], 4, CMD_NONE, 0, &s);
+	tap_check(ok && s.count[41] == 3 && s.total == 3,
+		  "level SPI 41 held high: taken again after each EOI",
+		  "taken %u times, %u IRQs in all", s.count[41], s.total);
+	irq_line(&m.vm, KVM_ARM_IRQ_TYPE_SPI, 0, 41, 0);
+	seen_clear(&s);
+	ok = run_polls(&m.v[0], 3, CMD_NONE, 0, &s);
+	tap_check(ok && s.total == 0,
+		  "level SPI 41 lowered before its EOI: not taken again",
+		  "%u IRQs", s.total);
+
+	/* more pending than any CPU's list registers (at most 16) */
+	seen_clear(&s);
+	for (i = 0; i < 40; i++) {
+		irq_line(&m.vm, KVM_ARM_IRQ_TYPE_SPI, 0, 42 + i, 1);
+		irq_line(&m.vm, KVM_ARM_IRQ_TYPE_SPI, 0, 42 + i, 0);
+	}
+	ok = run_polls(&m.v[0], 6, CMD_NONE, 0, &s);
+	for (i = missing = twice = 0; i < 40; i++) {
+		missing += !s.count[42 + i];
+		twice += s.count[42 + i] > 1;
+	}
+	tap_check(ok && !missing && !twice && s.total == 40,
+		  "40 edge SPIs pending at once: each taken exactly once",
+		  "%u missing, %u twice, %u IRQs in all", missing, twice, s.total);
+
+	/*
+	 * the same, disabled while raised, then enabled by the guest, which
+	 * takes them for 100 ms without causing an exit, and reports when
+	 * it took the last. With list registers refilled only at the
+	 * enabling exits and at host timer ticks (HZ 250 at most), a CPU
+	 * with 4 list registers (the testbed's) would need 8 ticks, 28 ms
+	 * or more; much less means the guest left for the rest by itself
+	 * (the maintenance interrupt)
+	 */
+	seen_clear(&s);
+	vgic_set32(m.gic, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, GICD_ICENABLER + 4, ~0u);
+	vgic_set32(m.gic, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, GICD_ICENABLER + 8, ~0u);
+	for (i = 0; i < 40; i++) {
+		irq_line(&m.vm, KVM_ARM_IRQ_TYPE_SPI, 0, 42 + i, 1);
+		irq_line(&m.vm, KVM_ARM_IRQ_TYPE_SPI, 0, 42 + i, 0);
+	}
+	ok = run_polls(&m.v[0], 2, CMD_QUIET, TICKS_PER_S / 10, &s);
+	us = (s.report >> 16) * 1000000 / TICKS_PER_S;
+	tap_check(ok && (s.report & 0xffff) == 40 && !s.total,
+		  "40 edge SPIs taken by a guest that does not exit",
+		  "%llu taken", (unsigned long long)(s.report & 0xffff));
+	tap_diag("the 40th taken %llu us after the guest enabled them",
+		 (unsigned long long)us);
+	tap_check(us < 20000, "... within 20 ms: not waiting for host ticks",
+		  "%llu us", (unsigned long long)us);
+
+	/* the virtual timer's PPI */
+	seen_clear(&s);
+	ok = run_polls(&m.v[0], 1, CMD_TIMER, 0, &s);
+	for (i = 0; ok && i < 200 && !s.count[27]; i++)
+		ok = run_polls(&m.v[0], 1, CMD_NONE, 0, &s);
+	tap_check(ok && s.count[27] == 1 && s.total == 1,
+		  "virtual timer PPI 27 taken by the guest",
+		  "taken %u times, %u IRQs in all", s.count[27], s.total);
+
+	machine_down(&m, 1);
+}
+
+/* ICC_SGI1R_EL1 (IHI 0069 12.2.22): INTID [27:24], TargetList [15:0] */
+#define SGI1R(intid, targets)	(((uint64_t)(intid) << 24) | (targets))
+
+struct bg_poll {
+	struct vmm_vcpu *v;
+	struct seen s;
+	bool ok;
+};
+
+static void *bg_poll(void *arg)
+{
+	struct bg_poll *b = arg;
+
+	b->ok = run_polls(b->v, 1, CMD_NONE, 0, &b->s);
+	return NULL;
+}
+
+/* vCPU 1 in WFI with SGI @intid from vCPU 0: after it sleeps or before */
+static bool wfi(struct machine *m, unsigned int intid, bool asleep)
+{
+	struct bg_poll b = { .v = &m->v[1] };
+	struct timespec until;
+	struct seen s;
+	pthread_t t;
+	bool ok;
+
+	seen_clear(&s);
+	/* the WFI command, and the poll just before its WFI */
+	ok = run_polls(&m->v[1], 2, CMD_WFI, 0, &s);
+	if (!asleep)
+		ok &= run_polls(&m->v[0], 2, CMD_SGI, SGI1R(intid, 1u << 1), &s);
+	if (pthread_create(&t, NULL, bg_poll, &b))
+		return false;
+	if (asleep) {
+		usleep(300000);
+		ok &= run_polls(&m->v[0], 2, CMD_SGI, SGI1R(intid, 1u << 1), &s);
+	}
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	if (pthread_timedjoin_np(t, NULL, &until)) {
+		tap_check(0, "vCPU 1 in WFI wakes for an SGI from vCPU 0",
+			  "SGI %u %s its WFI: still in KVM_RUN after 10 s",
+			  intid, asleep ? "after" : "before");
+		exit(tap_done());
+	}
+	tap_check(ok && b.ok && b.s.count[intid] == 1 && b.s.total == 1 &&
+		  !s.total, asleep ?
+		  "vCPU 1 in WFI wakes for SGI 6 from vCPU 0 and takes it" :
+		  "vCPU 1 does not sleep in WFI with SGI 7 pending, takes it",
+		  "taken %u times, %u IRQs in all", b.s.count[intid], b.s.total);
+	return true;
+}
+
+static void sgis(void)
+{
+	struct machine m;
+	struct seen s;
+	bool ok;
+
+	TAP_REQUIRE(machine_up(&m, 2), "two vCPUs with their GIC on", NULL);
+
+	/* vCPU 0 sends SGI 5 to vCPU 1, which is not running */
+	seen_clear(&s);
+	ok = run_polls(&m.v[0], 2, CMD_SGI, SGI1R(5, 1u << 1), &s);
+	tap_check(ok && !s.total, "ICC_SGI1R_EL1 to vCPU 1: the sender takes nothing",
+		  "%u IRQs", s.total);
+	seen_clear(&s);
+	ok = run_polls(&m.v[1], 2, CMD_NONE, 0, &s);
+	tap_check(ok && s.count[5] == 1 && s.total == 1,
+		  "SGI 5 from vCPU 0 taken by vCPU 1",
+		  "taken %u times, %u IRQs in all", s.count[5], s.total);
+
+	/*
+	 * vCPU 1, IRQs masked, goes into WFI on a thread: woken by SGI 6
+	 * raised while it sleeps; and not sleeping at all for SGI 7, raised
+	 * before its WFI (that one is in a list register by then, so the
+	 * WFI completes without trapping, as HCR_EL2.TWI allows: the
+	 * hypervisor's own check for a pending interrupt before it sleeps,
+	 * which closes the race with an interrupt raised between the WFI's
+	 * exit and the sleep, is not reached by this test)
+	 */
+	TAP_REQUIRE(wfi(&m, 6, true), "thread", NULL);
+	TAP_REQUIRE(wfi(&m, 7, false), "thread", NULL);
+
+	machine_down(&m, 2);
+}
+
+int main(void)
+{
+	tap_init();
+	if (!vgic_available()) {
+		tap_skip("interrupts into the guest", "no GICv3 device here");
+		return tap_done();
+	}
+	spis();
+	sgis();
+	return tap_done();
+}
