@@ -44,16 +44,7 @@ T0=$(date +%s)
 progress() { echo "# libvirt: [$(($(date +%s) - T0)) s] $*"; }
 v() { virsh -c "$URI" "$@"; }
 
-if [ ! -e /dev/kvm ] && [ -e ./modkvm.ko ]; then
-	insmod ./modkvm.ko 2>"$KEEP/insmod.err" || diag "insmod: $(cat "$KEEP/insmod.err")"
-fi
-if [ -c /dev/kvm ]; then
-	if grep -q "^modkvm " /proc/modules; then who="modkvm"; else who="the in-kernel KVM"; fi
-	ok "/dev/kvm is there ($who)"
-else
-	not_ok "/dev/kvm is there"
-	exit 1
-fi
+need_dev_kvm "$KEEP"
 for c in libvirtd virsh qemu-system-aarch64; do
 	command -v $c >/dev/null || { not_ok "$c is installed (testbed --userland libvirt)"; exit 1; }
 done

@@ -43,16 +43,7 @@ rm -rf "$KEEP"
 mkdir -p "$KEEP"
 progress() { echo "# qemu_migrate: $*"; }
 
-if [ ! -e /dev/kvm ] && [ -e ./modkvm.ko ]; then
-	insmod ./modkvm.ko 2>"$KEEP/insmod.err" || diag "insmod: $(cat "$KEEP/insmod.err")"
-fi
-if [ -c /dev/kvm ]; then
-	if grep -q "^modkvm " /proc/modules; then who="modkvm"; else who="the in-kernel KVM"; fi
-	ok "/dev/kvm is there ($who)"
-else
-	not_ok "/dev/kvm is there"
-	exit 1
-fi
+need_dev_kvm "$KEEP"
 command -v qemu-system-aarch64 >/dev/null || { not_ok "qemu-system-aarch64 is installed (testbed --full)"; exit 1; }
 
 # qemu_start NAME [QEMU-ARGS...]: a guest whose console goes to NAME.con

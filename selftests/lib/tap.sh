@@ -25,4 +25,20 @@ check() {
 dmesg_modkvm() { dmesg | sed -n "/modkvm-test-marker-$1/,\$p" | grep 'modkvm: ' || true; }
 dmesg_mark() { echo "modkvm-test-marker-$1" > /dev/kmsg; }
 
+# need_dev_kvm DIR: /dev/kvm, from ./modkvm.ko if it is not there yet (insmod's
+# errors kept in DIR); ok naming who answers it (also left in $who), else not
+# ok and the job stops.
+need_dev_kvm() {
+	if [ ! -e /dev/kvm ] && [ -e ./modkvm.ko ]; then
+		insmod ./modkvm.ko 2>"$1/insmod.err" || diag "insmod: $(cat "$1/insmod.err")"
+	fi
+	if [ -c /dev/kvm ]; then
+		if grep -q "^modkvm " /proc/modules; then who="modkvm"; else who="the in-kernel KVM"; fi
+		ok "/dev/kvm is there ($who)"
+	else
+		not_ok "/dev/kvm is there"
+		exit 1
+	fi
+}
+
 tap_exit() { [ "$tap_failed" -eq 0 ]; }
