@@ -49,15 +49,6 @@ for c in libvirtd virsh qemu-system-aarch64; do
 	command -v $c >/dev/null || { not_ok "$c is installed (testbed --userland libvirt)"; exit 1; }
 done
 
-# wait_for SECONDS CMD...: poll CMD every 0.5 s; 1 on timeout
-wait_for() {
-	_end=$(($(date +%s) + $1))
-	shift
-	until "$@"; do
-		[ "$(date +%s)" -lt "$_end" ] || return 1
-		sleep 0.5
-	done
-}
 # The console log from line $1 on (default: all)
 con_from() { tail -n +"${1:-1}" "$CON" 2>/dev/null | tr -d '\r'; }
 con_lines() { wc -l <"$CON" 2>/dev/null || echo 0; }
@@ -325,15 +316,21 @@ else
 	diag "$(cat "$KEEP/reset.out"); boots $(boots); $(tail -n 5 "$CON")"
 fi
 
+# shutdown_check WHAT FILE: virsh shutdown (the power key); the guest must
+# power off within $TMO s (virsh's output kept in $KEEP/FILE.out)
+shutdown_check() {
+	v shutdown "$DOM" >"$KEEP/$2.out" 2>&1
+	if wait_for "$TMO" state_is "shut off"; then
+		ok "$1: the guest took the power key and powered off ($(took))"
+	else
+		not_ok "$1: the guest took the power key and powered off"
+		diag "$(cat "$KEEP/$2.out"); state $(v domstate "$DOM"); $(tail -n 5 "$CON")"
+	fi
+}
+
 # ------------------------------------------------------------ shutdown
 step "shutdown"
-v shutdown "$DOM" >"$KEEP/shutdown.out" 2>&1
-if wait_for "$TMO" state_is "shut off"; then
-	ok "shutdown: the guest took the power key and powered off ($(took))"
-else
-	not_ok "shutdown: the guest took the power key and powered off"
-	diag "$(cat "$KEEP/shutdown.out"); state $(v domstate "$DOM"); $(tail -n 5 "$CON")"
-fi
+shutdown_check shutdown shutdown
 if grep -q '^@G POWERKEY uptime=' "$CON"; then
 	ok "shutdown: the guest saw the power key"
 else
@@ -384,13 +381,7 @@ if [ "$(boots)" = 3 ]; then ok "restore: no new boot"; else not_ok "restore: no 
 
 # ------------------------------------------------------------ shutdown after restore
 step "shutdown after restore"
-v shutdown "$DOM" >"$KEEP/shutdown2.out" 2>&1
-if wait_for "$TMO" state_is "shut off"; then
-	ok "shutdown after restore: the guest took the power key and powered off ($(took))"
-else
-	not_ok "shutdown after restore: the guest took the power key and powered off"
-	diag "$(cat "$KEEP/shutdown2.out"); state $(v domstate "$DOM"); $(tail -n 2 "$CON")"
-fi
+shutdown_check "shutdown after restore" shutdown2
 
 # ------------------------------------------------------------ destroy, undefine
 step "destroy"

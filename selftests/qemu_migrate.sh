@@ -77,15 +77,6 @@ pid_of() { eval "echo \$pid_$1"; }
 alive() { kill -0 "$(pid_of "$1")" 2>/dev/null; }
 # mon FD COMMAND: one monitor command
 mon() { echo "$2" >&"$1"; }
-# wait_for SECONDS CMD...: poll CMD every 0.5 s; 1 on timeout
-wait_for() {
-	_end=$(($(date +%s) + $1))
-	shift
-	until "$@"; do
-		[ "$(date +%s)" -lt "$_end" ] || return 1
-		sleep 0.5
-	done
-}
 # The tick numbers a console shows: first and last ("- -" if none)
 ticks() { awk '/^@G TICK / { n = $3; if (f == "") f = n } END { print (f == "" ? "-" : f), (n == "" ? "-" : n) }' "$KEEP/$1.con" 2>/dev/null || echo "- -"; }
 last_tick() { set -- $(ticks "$1"); echo "$2"; }

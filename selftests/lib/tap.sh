@@ -25,6 +25,16 @@ check() {
 dmesg_modkvm() { dmesg | sed -n "/modkvm-test-marker-$1/,\$p" | grep 'modkvm: ' || true; }
 dmesg_mark() { echo "modkvm-test-marker-$1" > /dev/kmsg; }
 
+# wait_for SECONDS CMD...: poll CMD every 0.5 s; 1 on timeout
+wait_for() {
+	_end=$(($(date +%s) + $1))
+	shift
+	until "$@"; do
+		[ "$(date +%s)" -lt "$_end" ] || return 1
+		sleep 0.5
+	done
+}
+
 # need_dev_kvm DIR: /dev/kvm, from ./modkvm.ko if it is not there yet (insmod's
 # errors kept in DIR); ok naming who answers it (also left in $who), else not
 # ok and the job stops.
