@@ -228,6 +228,53 @@ void modkvm_s2_unmap(struct modkvm_s2 *s2, u64 ipa, u64 size)
 	}
 }
 
+/* Take write permission from every leaf in [start, end) below @table. */
+static u64 s2_wrprotect_level(struct modkvm_s2 *s2, u64 *table,
+			      unsigned int level, u64 start, u64 end)
+{
+	u64 size = 1ULL << LEVEL_SHIFT(level), changed = 0, addr = start;
+
+	while (addr < end) {
+		u64 *slot = &table[s2_index(s2, level, addr)];
+		u64 next = (addr | (size - 1)) + 1;
+		u64 desc = modkvm_s2_read_desc(slot);
+
+		if (next > end || next < addr)
+			next = end;
+		if (desc & DESC_VALID) {
+			if (!s2_is_leaf(desc, level)) {
+				changed += s2_wrprotect_level(s2, s2_table_va(desc),
+							      level + 1, addr, next);
+			} else if (desc & S2_AP_W) {
+				/* a block partly in range loses it whole */
+				modkvm_s2_write_desc(slot, desc & ~S2_AP_W);
+				changed++;
+			}
+		}
+		addr = next;
+	}
+	return changed;
+}
+
+/*
+ * Write-protect [ipa, ipa + size): the mappings stay (readable, and
+ * executable if they were), so reads go on without a fault and only the
+ * next write faults (dirty logging re-arms pages this way). Only the
+ * access permissions change, which needs no break-before-make (Arm ARM,
+ * "Using break-before-make when updating translation table entries").
+ * Nothing is flushed here: the TLB may still hold the writable entries
+ * until the caller makes the descriptors visible (modkvm_s2_sync()) and
+ * flushes, once for a whole batch. Returns how many entries changed.
+ */
+u64 modkvm_s2_wrprotect(struct modkvm_s2 *s2, u64 ipa, u64 size)
+{
+	u64 end = min(ipa + size, 1ULL << s2->ipa_bits);
+
+	if (!s2->pgd || ipa >= end)
+		return 0;
+	return s2_wrprotect_level(s2, s2->pgd, s2->start_level, ipa, end);
+}
+
 /* Call @fn on each mapped page in the whole IPA space. */
 static void s2_walk_level(struct modkvm_s2 *s2, u64 *table, unsigned int level,
 			  void (*fn)(phys_addr_t pa, void *arg), void *arg)
