@@ -9,7 +9,9 @@
  * stays high and never once the line is low, the virtual timer's PPI,
  * more pending SPIs than the CPU has list registers all taken once each,
  * an SGI (ICC_SGI1R_EL1) from one vCPU to another, and a vCPU in WFI
- * with IRQs masked woken by an SGI, or not sleeping with one pending.
+ * with IRQs masked woken by an SGI, or not sleeping with one pending,
+ * and the guest's CPU interface state read and written by userspace
+ * through CPU_SYSREGS.
  *
  * The guest polls userspace with an MMIO read of CMD between interrupts;
  * every interrupt the hypervisor has for it is taken before the next
@@ -373,6 +375,50 @@ static bool wfi(struct machine *m, unsigned int intid, bool asleep)
 	return true;
 }
 
+/*
+ * The CPU interface state the guest programmed is what CPU_SYSREGS reads
+ * (the guest set PMR 0xff and IGRPEN1 1; PMR holds as many of the
+ * top bits as priority bits are implemented: IHI 0069 4.8), and what userspace writes there
+ * is what the guest's interface uses: PMR 0 holds back an SPI the guest
+ * takes as soon as PMR is opened again (a restored VM's interface).
+ */
+static void cpu_interface(void)
+{
+	struct machine m;
+	struct seen s;
+	bool ok;
+
+	TAP_REQUIRE(machine_up(&m, 1),
+		    "guest with its GIC CPU interface on, for CPU_SYSREGS", NULL);
+	/* 0xff as far as priority bits are implemented (5 at least) */
+	CHECK_EQ(vgic_get64(m.gic, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS,
+			    VCPU_ATTR(0) | ICC_PMR) & ~7ULL, 0xf8,
+		 "CPU_SYSREGS ICC_PMR_EL1 reads what the guest wrote (0xff, to the implemented bits)");
+	CHECK_EQ(vgic_get64(m.gic, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS,
+			    VCPU_ATTR(0) | ICC_IGRPEN1), 1,
+		 "CPU_SYSREGS ICC_IGRPEN1_EL1 reads what the guest wrote (1)");
+
+	CHECK_EQ(vgic_set64(m.gic, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS,
+			    VCPU_ATTR(0) | ICC_PMR, 0), 0,
+		 "CPU_SYSREGS ICC_PMR_EL1 set to 0 (every priority masked)");
+	seen_clear(&s);
+	irq_line(&m.vm, KVM_ARM_IRQ_TYPE_SPI, 0, 40, 1);
+	irq_line(&m.vm, KVM_ARM_IRQ_TYPE_SPI, 0, 40, 0);
+	ok = run_polls(&m.v[0], 3, CMD_NONE, 0, &s);
+	tap_check(ok && s.total == 0,
+		  "with ICC_PMR_EL1 0 from userspace, a pending SPI is held back",
+		  "%u IRQs taken", s.total);
+	CHECK_EQ(vgic_set64(m.gic, KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS,
+			    VCPU_ATTR(0) | ICC_PMR, 0xff), 0,
+		 "CPU_SYSREGS ICC_PMR_EL1 set back to 0xff");
+	seen_clear(&s);
+	ok = run_polls(&m.v[0], 3, CMD_NONE, 0, &s);
+	tap_check(ok && s.count[40] == 1 && s.total == 1,
+		  "... and the guest then takes the SPI, once",
+		  "taken %u times, %u IRQs in all", s.count[40], s.total);
+	machine_down(&m, 1);
+}
+
 static void sgis(void)
 {
 	struct machine m;
@@ -415,6 +461,7 @@ int main(void)
 		return tap_done();
 	}
 	spis();
+	cpu_interface();
 	sgis();
 	return tap_done();
 }

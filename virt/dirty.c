@@ -5,8 +5,12 @@
  *
  * A slot with KVM_MEM_LOG_DIRTY_PAGES maps pages read-only on a read
  * fault; the first write faults again, sets the page's bit and maps it
- * writable (mmu.c). Re-arming a page ("write protection") is done by
- * removing its stage-2 mapping, so the next write is seen again.
+ * writable (mmu.c). Re-arming a page write-protects its stage-2 entry:
+ * the page stays mapped, reads go on without a fault, and the next write
+ * faults and is seen again. The stale writable TLB entries of a whole
+ * harvest go in one VMID-wide flush before the ioctl returns, so a write
+ * made after it returns is always logged (and one made before it is in
+ * memory when userspace copies the page).
  */
 #include <linux/bitmap.h>
 #include <linux/mm.h>
@@ -35,17 +39,31 @@ int modkvm_enable_manual_protect(struct modkvm_vm *vm, u64 flags)
 	return 0;
 }
 
-/* Clear the bits of @mask in word @w of the slot's log and re-arm them. */
-static void modkvm_rearm(struct modkvm_vm *vm, struct modkvm_memslot *s,
-			 u64 w, unsigned long mask)
+/*
+ * Clear the bits of @mask in word @w of the slot's log and write-protect
+ * those pages; returns how many stage-2 entries changed. The caller holds
+ * vm->mmu_lock and ends the batch with modkvm_rearm_flush().
+ */
+static u64 modkvm_rearm(struct modkvm_vm *vm, struct modkvm_memslot *s,
+			u64 w, unsigned long mask)
 {
+	u64 gfn = s->base_gfn + w * BITS_PER_LONG, changed = 0;
 	unsigned long bit;
 
 	s->dirty[w] &= ~mask;
 	for_each_set_bit(bit, &mask, BITS_PER_LONG)
-		modkvm_s2_unmap(&vm->s2,
-				(s->base_gfn + w * BITS_PER_LONG + bit) << PAGE_SHIFT,
-				PAGE_SIZE);
+		changed += modkvm_s2_wrprotect(&vm->s2, (gfn + bit) << PAGE_SHIFT,
+					       PAGE_SIZE);
+	return changed;
+}
+
+/* The descriptors visible, then the writable TLB entries dropped at once */
+static void modkvm_rearm_flush(struct modkvm_vm *vm, u64 changed)
+{
+	if (!changed)
+		return;
+	modkvm_s2_sync();
+	modkvm_tlb_flush_vmid(&vm->s2);
 }
 
 static struct modkvm_memslot *modkvm_logged_slot(struct modkvm_vm *vm, u32 id)
@@ -64,7 +82,7 @@ int modkvm_get_dirty_log(struct modkvm_vm *vm, struct kvm_dirty_log *log)
 	struct modkvm_memslot *s;
 	unsigned long *copy;
 	size_t bytes;
-	u64 w;
+	u64 w, changed = 0;
 	int ret = 0;
 
 	mutex_lock(&vm->lock);
@@ -83,8 +101,9 @@ int modkvm_get_dirty_log(struct modkvm_vm *vm, struct kvm_dirty_log *log)
 	for (w = 0; w < BITS_TO_LONGS(s->npages); w++) {
 		copy[w] = s->dirty[w];
 		if (!manual && copy[w])
-			modkvm_rearm(vm, s, w, copy[w]);
+			changed += modkvm_rearm(vm, s, w, copy[w]);
 	}
+	modkvm_rearm_flush(vm, changed);
 	spin_unlock(&vm->mmu_lock);
 	if (copy_to_user(log->dirty_bitmap, copy, bytes))
 		ret = -EFAULT;
@@ -99,7 +118,7 @@ int modkvm_clear_dirty_log(struct modkvm_vm *vm, struct kvm_clear_dirty_log *log
 	struct modkvm_memslot *s;
 	unsigned long *bits;
 	size_t bytes;
-	u64 w, first;
+	u64 w, first, changed = 0;
 	int ret = 0;
 
 	if (log->first_page & 63)
@@ -139,8 +158,9 @@ int modkvm_clear_dirty_log(struct modkvm_vm *vm, struct kvm_clear_dirty_log *log
 		unsigned long mask = bits[w] & s->dirty[first + w];
 
 		if (mask)
-			modkvm_rearm(vm, s, first + w, mask);
+			changed += modkvm_rearm(vm, s, first + w, mask);
 	}
+	modkvm_rearm_flush(vm, changed);
 	spin_unlock(&vm->mmu_lock);
 free:
 	kvfree(bits);

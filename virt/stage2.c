@@ -177,11 +177,17 @@ int modkvm_s2_map(struct modkvm_s2 *s2, u64 ipa, phys_addr_t pa, u64 size,
 	return 0;
 }
 
-/* Clear every leaf in [start, end) below @table; count what was cleared. */
-static u64 s2_unmap_level(struct modkvm_s2 *s2, u64 *table,
-			  unsigned int level, u64 start, u64 end, bool flush_each)
+/*
+ * Call @fn on every valid leaf (page, or block even if only partly in the
+ * range) in [start, end) below @table; returns the sum of what it returns.
+ */
+typedef u64 (*s2_leaf_fn)(struct modkvm_s2 *s2, u64 *slot, u64 desc,
+			  u64 addr, bool flush_each);
+
+static u64 s2_leaf_range(struct modkvm_s2 *s2, u64 *table, unsigned int level,
+			 u64 start, u64 end, s2_leaf_fn fn, bool flush_each)
 {
-	u64 size = 1ULL << LEVEL_SHIFT(level), cleared = 0, addr = start;
+	u64 size = 1ULL << LEVEL_SHIFT(level), sum = 0, addr = start;
 
 	while (addr < end) {
 		u64 *slot = &table[s2_index(s2, level, addr)];
@@ -190,24 +196,36 @@ static u64 s2_unmap_level(struct modkvm_s2 *s2, u64 *table,
 
 		if (next > end || next < addr)
 			next = end;
-		if (desc & DESC_VALID) {
-			if (s2_is_leaf(desc, level)) {
-				/* a block only partly in range goes whole */
-				modkvm_s2_write_desc(slot, 0);
-				if (flush_each) {
-					modkvm_s2_sync();
-					modkvm_tlb_flush_ipa(s2, addr);
-				}
-				cleared++;
-			} else {
-				cleared += s2_unmap_level(s2, s2_table_va(desc),
-							  level + 1, addr, next,
-							  flush_each);
-			}
-		}
+		if (s2_is_leaf(desc, level))
+			sum += fn(s2, slot, desc, addr, flush_each);
+		else if (desc & DESC_VALID)
+			sum += s2_leaf_range(s2, s2_table_va(desc), level + 1,
+					     addr, next, fn, flush_each);
 		addr = next;
 	}
-	return cleared;
+	return sum;
+}
+
+/* Clear a leaf (a block only partly in range goes whole) */
+static u64 s2_clear_leaf(struct modkvm_s2 *s2, u64 *slot, u64 desc, u64 addr,
+			 bool flush_each)
+{
+	modkvm_s2_write_desc(slot, 0);
+	if (flush_each) {
+		modkvm_s2_sync();
+		modkvm_tlb_flush_ipa(s2, addr);
+	}
+	return 1;
+}
+
+/* Take write permission from a leaf; 1 if it had it */
+static u64 s2_wrprotect_leaf(struct modkvm_s2 *s2, u64 *slot, u64 desc,
+			     u64 addr, bool flush_each)
+{
+	if (!(desc & S2_AP_W))
+		return 0;
+	modkvm_s2_write_desc(slot, desc & ~S2_AP_W);
+	return 1;
 }
 
 /*
@@ -221,11 +239,31 @@ void modkvm_s2_unmap(struct modkvm_s2 *s2, u64 ipa, u64 size)
 
 	if (!s2->pgd || ipa >= end)
 		return;
-	if (s2_unmap_level(s2, s2->pgd, s2->start_level, ipa, end, flush_each) &&
-	    !flush_each) {
+	if (s2_leaf_range(s2, s2->pgd, s2->start_level, ipa, end, s2_clear_leaf,
+			  flush_each) && !flush_each) {
 		modkvm_s2_sync();
 		modkvm_tlb_flush_vmid(s2);
 	}
+}
+
+/*
+ * Write-protect [ipa, ipa + size): the mappings stay (readable, and
+ * executable if they were), so reads go on without a fault and only the
+ * next write faults (dirty logging re-arms pages this way). Only the
+ * access permissions change, which needs no break-before-make (Arm ARM,
+ * "Using break-before-make when updating translation table entries").
+ * Nothing is flushed here: the TLB may still hold the writable entries
+ * until the caller makes the descriptors visible (modkvm_s2_sync()) and
+ * flushes, once for a whole batch. Returns how many entries changed.
+ */
+u64 modkvm_s2_wrprotect(struct modkvm_s2 *s2, u64 ipa, u64 size)
+{
+	u64 end = min(ipa + size, 1ULL << s2->ipa_bits);
+
+	if (!s2->pgd || ipa >= end)
+		return 0;
+	return s2_leaf_range(s2, s2->pgd, s2->start_level, ipa, end,
+			     s2_wrprotect_leaf, false);
 }
 
 /* Call @fn on each mapped page in the whole IPA space. */

@@ -28,6 +28,7 @@ void modkvm_pgcache_free(struct modkvm_pgcache *c);
 int modkvm_s2_map(struct modkvm_s2 *s2, u64 ipa, phys_addr_t pa, u64 size,
 		  unsigned int prot, struct modkvm_pgcache *c);
 void modkvm_s2_unmap(struct modkvm_s2 *s2, u64 ipa, u64 size);
+u64 modkvm_s2_wrprotect(struct modkvm_s2 *s2, u64 ipa, u64 size);
 void modkvm_s2_for_each_page(struct modkvm_s2 *s2,
 			     void (*fn)(phys_addr_t pa, void *arg), void *arg);
 void modkvm_s2_free_tables(struct modkvm_s2 *s2);

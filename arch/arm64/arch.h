@@ -443,6 +443,18 @@ struct modkvm_vgic_lr {
 	bool group1, pending, active;
 	bool eoi;		/* exit when the guest EOIs it (level) */
 };
+/*
+ * The guest's GICv3 CPU interface registers in their ICC_*_EL1 form, as
+ * KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS carries them; the arch keeps them in
+ * its own (hardware) form and converts both ways.
+ */
+struct modkvm_vgic_icc {
+	u64 ctlr;		/* ICC_CTLR_EL1: EOImode, CBPR (writable) */
+	u64 pmr;		/* ICC_PMR_EL1 */
+	u64 bpr0, bpr1;		/* ICC_BPR0/1_EL1 */
+	u64 igrpen0, igrpen1;	/* ICC_IGRPEN0/1_EL1 */
+	u32 ap0r[4], ap1r[4];	/* ICC_AP0R<n>/AP1R<n>_EL1 */
+};
 /* An SGI the guest raised (sys_regs.c decodes ICC_*SGI*R_EL1) */
 struct modkvm_vgic_sgi {
 	u64 aff;		/* Aff3.Aff2.Aff1 of the targets, IROUTER layout */
@@ -463,6 +475,10 @@ void modkvm_arch_vgic_get_lr(struct modkvm_vcpu *vcpu, unsigned int i,
 void modkvm_arch_vgic_set_used(struct modkvm_vcpu *vcpu, unsigned int n,
 			       bool more);
 unsigned int modkvm_arch_vgic_used(struct modkvm_vcpu *vcpu);
+void modkvm_arch_vgic_get_icc(struct modkvm_vcpu *vcpu,
+			      struct modkvm_vgic_icc *icc);
+void modkvm_arch_vgic_set_icc(struct modkvm_vcpu *vcpu,
+			      const struct modkvm_vgic_icc *icc);
 void modkvm_arch_vgic_exit(void);
 
 void modkvm_vtimer_irq_init(void);

@@ -32,6 +32,7 @@
 #include <linux/of.h>
 #include <linux/of_irq.h>
 #include <linux/percpu.h>
+#include <linux/string.h>
 
 #include "modkvm.h"
 #include "el2_regs.h"
@@ -198,4 +199,55 @@ void modkvm_arch_vgic_set_used(struct modkvm_vcpu *vcpu, unsigned int n,
 unsigned int modkvm_arch_vgic_used(struct modkvm_vcpu *vcpu)
 {
 	return vcpu->arch.vgic.used;
+}
+
+#define VMCR_FIELDS	(MK_ICH_VMCR_ENG0 | MK_ICH_VMCR_ENG1 | MK_ICH_VMCR_CBPR | \
+			 MK_ICH_VMCR_EOIM | MK_ICH_VMCR_BPR1 | MK_ICH_VMCR_BPR0 | \
+			 MK_ICH_VMCR_PMR)
+#define ICC_CTLR_CBPR	BIT_ULL(0)
+#define ICC_CTLR_EOIMODE	BIT_ULL(1)
+
+/*
+ * The guest's CPU interface registers live in ICH_VMCR_EL2 and the active
+ * priority registers while it runs (the switch saves them at every exit,
+ * hyp/vgic_v3_sr.h): CPU_SYSREGS reads and writes them there, with the
+ * vCPU stopped (the caller holds every vCPU's mutex).
+ */
+void modkvm_arch_vgic_get_icc(struct modkvm_vcpu *vcpu,
+			      struct modkvm_vgic_icc *icc)
+{
+	const struct modkvm_vgic_v3_cpu *c = &vcpu->arch.vgic;
+	u64 vmcr = c->vmcr;
+
+	icc->pmr = FIELD_GET(MK_ICH_VMCR_PMR, vmcr);
+	icc->bpr0 = FIELD_GET(MK_ICH_VMCR_BPR0, vmcr);
+	icc->bpr1 = FIELD_GET(MK_ICH_VMCR_BPR1, vmcr);
+	icc->igrpen0 = !!(vmcr & MK_ICH_VMCR_ENG0);
+	icc->igrpen1 = !!(vmcr & MK_ICH_VMCR_ENG1);
+	icc->ctlr = (vmcr & MK_ICH_VMCR_CBPR ? ICC_CTLR_CBPR : 0) |
+		    (vmcr & MK_ICH_VMCR_EOIM ? ICC_CTLR_EOIMODE : 0);
+	memcpy(icc->ap0r, c->ap0r, sizeof(icc->ap0r));
+	memcpy(icc->ap1r, c->ap1r, sizeof(icc->ap1r));
+}
+
+void modkvm_arch_vgic_set_icc(struct modkvm_vcpu *vcpu,
+			      const struct modkvm_vgic_icc *icc)
+{
+	struct modkvm_vgic_v3_cpu *c = &vcpu->arch.vgic;
+	u64 vmcr = c->vmcr & ~VMCR_FIELDS;
+
+	vmcr |= FIELD_PREP(MK_ICH_VMCR_PMR, icc->pmr) |
+		FIELD_PREP(MK_ICH_VMCR_BPR0, icc->bpr0) |
+		FIELD_PREP(MK_ICH_VMCR_BPR1, icc->bpr1);
+	if (icc->igrpen0)
+		vmcr |= MK_ICH_VMCR_ENG0;
+	if (icc->igrpen1)
+		vmcr |= MK_ICH_VMCR_ENG1;
+	if (icc->ctlr & ICC_CTLR_CBPR)
+		vmcr |= MK_ICH_VMCR_CBPR;
+	if (icc->ctlr & ICC_CTLR_EOIMODE)
+		vmcr |= MK_ICH_VMCR_EOIM;
+	c->vmcr = vmcr;
+	memcpy(c->ap0r, icc->ap0r, sizeof(c->ap0r));
+	memcpy(c->ap1r, icc->ap1r, sizeof(c->ap1r));
 }

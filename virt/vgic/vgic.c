@@ -104,8 +104,8 @@ int vgic_init(struct modkvm_vgic *vgic)
 		for (j = 0; j < VGIC_NR_PRIVATE; j++)
 			vgic_irq_reset(&cpus[i]->priv[j], j, vcpu);
 		cpus[i]->sleep = true;	/* GICR_WAKER resets asleep */
-		vgic_icc_reset(&cpus[i]->icc);
 		vcpu->vgic = cpus[i];
+		vgic_icc_reset(vcpu);
 	}
 	kfree(cpus);
 	spin_lock_irq(&vgic->lock);

@@ -9,8 +9,9 @@
  * (SGIs and PPIs per vCPU, SPIs per VM), injection from userspace
  * (KVM_IRQ_LINE) and the device ABI of devices/arm-vgic-v3.rst. The CPU
  * interface the guest uses (ICC_* registers) is the hardware's virtual
- * one, fed by the arch code from the state kept here; CPU_SYSREGS keeps
- * its registers in software form (struct vgic_icc).
+ * one, fed by the arch code from the state kept here; CPU_SYSREGS reads
+ * and writes its registers where the arch keeps them for the guest
+ * (modkvm_arch_vgic_get_icc/set_icc, in their ICC_*_EL1 form).
  *
  * Locking, outermost first (see also modkvm.h):
  *   vcpu->mutex   of every vCPU (trylock, -EBUSY) for attribute accesses
@@ -65,15 +66,6 @@ static inline bool vgic_irq_pending(const struct vgic_irq *irq)
 	return irq->latch || (!irq->edge && irq->level);
 }
 
-/* The guest's CPU interface registers, as CPU_SYSREGS carries them */
-struct vgic_icc {
-	u64 ctlr;		/* ICC_CTLR_EL1: EOImode, CBPR (writable) */
-	u64 pmr;		/* ICC_PMR_EL1 */
-	u64 bpr0, bpr1;		/* ICC_BPR0/1_EL1 */
-	u64 igrpen0, igrpen1;	/* ICC_IGRPEN0/1_EL1 */
-	u32 ap0r[4], ap1r[4];	/* ICC_AP0R<n>/AP1R<n>_EL1 */
-};
-
 /* A vCPU's redistributor and CPU interface */
 struct modkvm_vgic_cpu {
 	struct vgic_irq priv[VGIC_NR_PRIVATE];
@@ -81,7 +73,6 @@ struct modkvm_vgic_cpu {
 	bool sleep;		/* GICR_WAKER.ProcessorSleep */
 	u32 statusr;		/* GICR_STATUSR, as userspace set it */
 	u64 propbaser, pendbaser;
-	struct vgic_icc icc;
 };
 
 /* A frame on the MMIO bus: the distributor, or a redistributor region */
@@ -173,7 +164,8 @@ extern const struct modkvm_io_ops vgic_frame_ops;
 int vgic_timer_check(struct modkvm_vgic *vgic);
 
 /* vgic_sysregs.c: KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS */
-int vgic_icc_access(struct vgic_icc *icc, u32 instr, u64 *val, bool write);
-void vgic_icc_reset(struct vgic_icc *icc);
+int vgic_icc_access(struct modkvm_vcpu *vcpu, u32 instr, u64 *val,
+		    bool write);
+void vgic_icc_reset(struct modkvm_vcpu *vcpu);
 
 #endif /* MODKVM_VGIC_H */

@@ -278,13 +278,10 @@ static int state_access(struct modkvm_vgic *vgic, struct modkvm_vcpu *vcpu,
 	case KVM_DEV_ARM_VGIC_GRP_REDIST_REGS:
 		return vgic_rdist_access(vgic, vcpu, off, 4, val, write,
 					 VGIC_USER);
-	case KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS: {
-		struct vgic_icc none = { 0 };	/* before INIT: has_attr */
-
-		return vgic_icc_access(vcpu->vgic ? &vcpu->vgic->icc : &none,
+	case KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS:
+		return vgic_icc_access(vcpu,
 				       attr & KVM_DEV_ARM_VGIC_SYSREG_INSTR_MASK,
-				       val, write && vcpu->vgic);
-	}
+				       val, write);
 	default:			/* LEVEL_INFO */
 		return level_info(vgic, vcpu, attr, val, write);
 	}

@@ -44,15 +44,18 @@
 #define BPR0_MIN		(7 - VGIC_PRI_BITS)
 #define BPR1_MIN		(BPR0_MIN + 1)
 
-void vgic_icc_reset(struct vgic_icc *icc)
+static const struct modkvm_vgic_icc icc_reset = {
+	.bpr0 = BPR0_MIN,
+	.bpr1 = BPR1_MIN,
+};
+
+/* At INIT: the CPU interface as the guest finds it out of reset */
+void vgic_icc_reset(struct modkvm_vcpu *vcpu)
 {
-	*icc = (struct vgic_icc) {
-		.bpr0 = BPR0_MIN,
-		.bpr1 = BPR1_MIN,
-	};
+	modkvm_arch_vgic_set_icc(vcpu, &icc_reset);
 }
 
-static int ctlr_access(struct vgic_icc *icc, u64 *val, bool write)
+static int ctlr_access(struct modkvm_vgic_icc *icc, u64 *val, bool write)
 {
 	if (!write) {
 		*val = icc->ctlr | CTLR_RO;
@@ -76,7 +79,8 @@ static int u64_field(u64 *reg, u64 *val, bool write, u64 mask, u64 min)
 }
 
 /* 0, -ENOENT for a register this group does not carry, -EINVAL (see above) */
-int vgic_icc_access(struct vgic_icc *icc, u32 instr, u64 *val, bool write)
+static int icc_access(struct modkvm_vgic_icc *icc, u32 instr, u64 *val,
+		      bool write)
 {
 	unsigned int n;
 
@@ -118,4 +122,23 @@ int vgic_icc_access(struct vgic_icc *icc, u32 instr, u64 *val, bool write)
 		return 0;
 	}
 	return -ENOENT;		/* what KVM answers, not the -ENXIO of the doc */
+}
+
+/*
+ * CPU_SYSREGS for @vcpu, stopped. Before INIT the vCPU has no vGIC state
+ * yet: only whether the register exists is answered (has_attr).
+ */
+int vgic_icc_access(struct modkvm_vcpu *vcpu, u32 instr, u64 *val,
+		    bool write)
+{
+	struct modkvm_vgic_icc icc = icc_reset;
+	int ret;
+
+	if (!vcpu->vgic)
+		return icc_access(&icc, instr, val, false);
+	modkvm_arch_vgic_get_icc(vcpu, &icc);
+	ret = icc_access(&icc, instr, val, write);
+	if (!ret && write)
+		modkvm_arch_vgic_set_icc(vcpu, &icc);
+	return ret;
 }
