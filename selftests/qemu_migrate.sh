@@ -29,6 +29,8 @@
 # guest/disk.img (empty ext4), lib/tap.sh (the job dir that userspace/demo
 # --make-job makes has them).
 # Environment: QM_SMP=2 QM_MEM=256 QM_TIMEOUT=240 (seconds per wait),
+# QM_GIC="gic-version=2,kernel_irqchip=off" (QEMU's GIC; "gic-version=3,its=off"
+# puts the GICv3 in the kernel: modkvm loaded with vgic_v3=1 beforehand),
 # QM_KEEP=/tmp/qemu_migrate (consoles, monitor logs, the state file),
 # QM_POSTCOPY=1.
 . ./lib/tap.sh
@@ -39,6 +41,7 @@ TMO=${QM_TIMEOUT:-240}
 KEEP=${QM_KEEP:-/tmp/qemu_migrate}
 PORT=4444
 POSTCOPY=${QM_POSTCOPY:-1}
+GIC=${QM_GIC:-gic-version=2,kernel_irqchip=off}
 rm -rf "$KEEP"
 mkdir -p "$KEEP"
 progress() { echo "# qemu_migrate: $*"; }
@@ -63,7 +66,7 @@ qemu_start() {
 	else
 		set -- -serial "file:$KEEP/$_n.con" "$@"
 	fi
-	qemu-system-aarch64 -M virt,gic-version=2,kernel_irqchip=off -cpu host -accel kvm \
+	qemu-system-aarch64 -M "virt,$GIC" -cpu host -accel kvm \
 		-smp "$SMP" -m "$MEM" -nodefaults -display none -no-reboot \
 		-chardev "pipe,id=mon,path=$KEEP/$_n" -mon chardev=mon,mode=readline \
 		-kernel guest/Image -initrd guest/initramfs.cpio.gz \
