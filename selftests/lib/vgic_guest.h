@@ -28,10 +28,12 @@ enum { CMD_NONE, CMD_TIMER, CMD_SGI, CMD_WFI, CMD_QUIET };
 /*
  * ICC registers by encoding (IHI 0069 12.2): SRE S3_0_C12_C12_5, PMR
  * S3_0_C4_C6_0, IGRPEN1 S3_0_C12_C12_7, IAR1 S3_0_C12_C12_0, EOIR1
- * S3_0_C12_C12_1, SGI1R S3_0_C12_C11_5.
+ * S3_0_C12_C12_1, SGI1R S3_0_C12_C11_5. Its labels are prefixed: they
+ * are symbols of the test's own object, where "poll" or "sleep" would
+ * take the place of the C library's functions of that name.
  */
 GUEST_CODE(gicguest,
-	"	adr	x0, vectors\n"
+	"	adr	x0, gg_vectors\n"
 	"	msr	vbar_el1, x0\n"
 	"	mrs	x0, s3_0_c12_c12_5\n"
 	"	orr	x0, x0, #1\n"
@@ -59,35 +61,35 @@ GUEST_CODE(gicguest,
 	"	mov64	x23, " GUEST_STR(OUT) "\n"
 	"	str	xzr, [x23]\n"
 	"	msr	daifclr, #2\n"
-	"poll:	ldr	x2, [x23, #16]\n"
+	"gg_poll:	ldr	x2, [x23, #16]\n"
 	"	cmp	x2, #1\n"
-	"	b.eq	timer\n"
+	"	b.eq	gg_timer\n"
 	"	cmp	x2, #2\n"
-	"	b.eq	sgi\n"
+	"	b.eq	gg_sgi\n"
 	"	cmp	x2, #3\n"
-	"	b.eq	sleep\n"
+	"	b.eq	gg_sleep\n"
 	"	cmp	x2, #4\n"
-	"	b.eq	quiet\n"
-	"	b	poll\n"
-	"timer:	mrs	x3, cntvct_el0\n"
+	"	b.eq	gg_quiet\n"
+	"	b	gg_poll\n"
+	"gg_timer:	mrs	x3, cntvct_el0\n"
 	"	add	x3, x3, #0x1000\n"
 	"	msr	cntv_cval_el0, x3\n"
 	"	mov	x3, #1\n"
 	"	msr	cntv_ctl_el0, x3\n"
 	"	isb\n"
-	"	b	poll\n"
-	"sgi:	ldr	x3, [x23, #24]\n"
+	"	b	gg_poll\n"
+	"gg_sgi:	ldr	x3, [x23, #24]\n"
 	"	msr	s3_0_c12_c11_5, x3\n"
 	"	isb\n"
-	"	b	poll\n"
-	"sleep:	msr	daifset, #2\n"	/* WFI wakes on the IRQ, masked or not */
+	"	b	gg_poll\n"
+	"gg_sleep:	msr	daifset, #2\n"	/* WFI wakes on the IRQ, masked or not */
 	"	ldr	x2, [x23, #16]\n"	/* a poll with IRQs masked */
 	"	wfi\n"
 	"	msr	daifclr, #2\n"
 	"	isb\n"
-	"	b	poll\n"
+	"	b	gg_poll\n"
 	/* take IRQs for ARG ticks with no exit of ours, count them */
-	"quiet:	mov	x24, #0\n"
+	"gg_quiet:	mov	x24, #0\n"
 	"	mov	x26, #1\n"
 	"	ldr	x3, [x23, #24]\n"
 	"	mrs	x28, cntvct_el0\n"
@@ -104,10 +106,10 @@ GUEST_CODE(gicguest,
 	"	sub	x27, x27, x28\n"	/* ticks until the last IRQ */
 	"	orr	x24, x24, x27, lsl #16\n"
 	"	str	x24, [x23, #32]\n"
-	"	b	poll\n"
+	"	b	gg_poll\n"
 	"	.balign	2048\n"
-	"vectors:\n"
-	"	.org	vectors + 0x280\n"	/* IRQ, current EL, SP_ELx */
+	"gg_vectors:\n"
+	"	.org	gg_vectors + 0x280\n"	/* IRQ, current EL, SP_ELx */
 	"	mrs	x1, s3_0_c12_c12_0\n"
 	"	cbz	x26, 3f\n"
 	"	add	x24, x24, #1\n"
@@ -121,7 +123,7 @@ GUEST_CODE(gicguest,
 	"1:	msr	s3_0_c12_c12_1, x1\n"
 	"	isb\n"
 	"	eret\n"
-	"	.org	vectors + 0x800\n");
+	"	.org	gg_vectors + 0x800\n");
 
 struct seen {
 	unsigned int count[1024];
