@@ -297,6 +297,7 @@ static void delivery(void)
 	struct machine m;
 	struct seen s;
 	int efd = eventfd(0, 0), rfd = eventfd(0, EFD_NONBLOCK), efd2 = eventfd(0, 0);
+	int lfd = eventfd(0, 0);
 
 	TAP_REQUIRE(machine_up(&m, 1), "guest with its GIC on", NULL);
 
@@ -310,18 +311,22 @@ static void delivery(void)
 	tap_check(none_taken(&m.v[0], &s),
 		  "... the eventfd written after it: nothing taken", "%u IRQs, SPI 40 %u times",
 		  s.total, s.count[40]);
+	signalled(efd, 0);	/* its count read: none at its next assignment */
 
-	/* resample: SPI 41 (level), GSI 9 */
-	CHECK_EQ(irqfd(&m.vm, efd, 9, KVM_IRQFD_FLAG_RESAMPLE, rfd), 0,
+	/*
+	 * resample: SPI 41 (level), GSI 9, a fresh eventfd (@efd's count,
+	 * written after its deassignment, would inject at once)
+	 */
+	CHECK_EQ(irqfd(&m.vm, lfd, 9, KVM_IRQFD_FLAG_RESAMPLE, rfd), 0,
 		 "irqfd on GSI 9 with a resamplefd");
 	tap_check(!signalled(rfd, 0), "the resamplefd is quiet before any interrupt", NULL);
-	taken_once(&m.v[0], efd, 41,
+	taken_once(&m.v[0], lfd, 41,
 		   "level SPI 41 asserted through the irqfd: taken once, then lowered at its EOI");
 	tap_check(signalled(rfd, 2000), "the resamplefd is signalled after the guest's EOI",
 		  NULL);
-	taken_once(&m.v[0], efd, 41, "asserted again: taken once more");
+	taken_once(&m.v[0], lfd, 41, "asserted again: taken once more");
 	tap_check(signalled(rfd, 2000), "... and the resamplefd signalled again", NULL);
-	CHECK_EQ(irqfd(&m.vm, efd, 9, KVM_IRQFD_FLAG_DEASSIGN, 0), 0,
+	CHECK_EQ(irqfd(&m.vm, lfd, 9, KVM_IRQFD_FLAG_DEASSIGN, 0), 0,
 		 "resampling irqfd deassigned");
 
 	/* routing: GSI 8 moved to SPI 52 */
@@ -343,6 +348,7 @@ static void delivery(void)
 	tap_check(none_taken(&m.v[0], &s), "eventfds closed while assigned: the guest runs on",
 		  "%u IRQs", s.total);
 	close(rfd);
+	close(lfd);
 	machine_down(&m, 1);
 }
 
