@@ -71,6 +71,11 @@ long modkvm_check_extension(struct modkvm_vm *vm, unsigned long cap)
 	case KVM_CAP_IRQCHIP:		/* the in-kernel GICv3 (vgic/) */
 	case KVM_CAP_DEVICE_CTRL:	/* its only device type */
 		return modkvm_vgic_v3_available();
+	case KVM_CAP_IRQFD:		/* into the in-kernel GICv3: irqfd.c */
+	case KVM_CAP_IRQFD_RESAMPLE:
+		return modkvm_vgic_v3_available();
+	case KVM_CAP_IRQ_ROUTING:	/* the number of GSIs: irq_routing.c */
+		return modkvm_vgic_v3_available() ? MODKVM_MAX_IRQ_ROUTES : 0;
 	case KVM_CAP_ARM_PTRAUTH_ADDRESS:	/* both kinds, system-wide */
 	case KVM_CAP_ARM_PTRAUTH_GENERIC:
 		return modkvm_arch_ptrauth_supported();

@@ -87,15 +87,6 @@ struct modkvm_ioeventfd {
 
 static const struct modkvm_io_ops ioeventfd_ops;
 
-static void signal_ctx(struct eventfd_ctx *ctx)
-{
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
-	eventfd_signal(ctx);
-#else
-	eventfd_signal(ctx, 1);
-#endif
-}
-
 static struct modkvm_ioeventfd *to_ioeventfd(struct modkvm_io_dev *dev)
 {
 	return container_of(dev, struct modkvm_ioeventfd, dev);
@@ -289,7 +280,7 @@ static bool ioeventfd_write(struct modkvm_vcpu *vcpu, struct modkvm_io_dev *dev,
 		if (p->datamatch != val)
 			return false;
 	}
-	signal_ctx(p->ctx);
+	modkvm_eventfd_signal(p->ctx);
 	vcpu->stat.ioeventfd_writes++;
 	return true;
 }

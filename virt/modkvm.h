@@ -9,11 +9,14 @@
  *   vm->mmu_lock  (spinlock) the stage-2 tables and the invalidation count
  *   vm->coalesced.lock (spinlock) coalesced MMIO ring appends
  * The I/O buses (vm->buses, io_bus.c: ioeventfds, coalesced MMIO zones)
- * are changed under vm->lock and read under vm->srcu.
+ * are changed under vm->lock and read under vm->srcu. The GSI routing
+ * table is replaced under vm->lock and read under RCU (irq_routing.c);
+ * irqfds have locks of their own, inside vm->lock (irqfd.c).
  */
 #ifndef MODKVM_H
 #define MODKVM_H
 
+#include <linux/eventfd.h>
 #include <linux/kvm.h>
 #include <linux/list.h>
 #include <linux/mmu_notifier.h>
@@ -24,6 +27,7 @@
 #include <linux/spinlock.h>
 #include <linux/srcu.h>
 #include <linux/types.h>
+#include <linux/version.h>
 #include <linux/wait.h>
 
 #include "arch.h"
@@ -36,6 +40,7 @@
 #define MODKVM_DEFAULT_IPA_BITS	40	/* KVM_CREATE_VM type 0 */
 #define MODKVM_MAX_COALESCED_ZONES	256
 #define MODKVM_MAX_IOEVENTFDS	1000	/* per VM, MMIO and PIO (ioeventfd.c) */
+#define MODKVM_MAX_IRQ_ROUTES	4096	/* GSIs, KVM_CAP_IRQ_ROUTING (irq_routing.c) */
 /* vCPU mmap: the kvm_run page, then the coalesced MMIO ring page */
 #define MODKVM_VCPU_MMAP_PAGES	(KVM_COALESCED_MMIO_PAGE_OFFSET + 1)
 
@@ -45,6 +50,7 @@
  * has run, then fixed and read without a lock.
  */
 struct modkvm_smccc_range;
+struct modkvm_irq_routing;
 struct modkvm_vgic;
 struct modkvm_vgic_cpu;
 struct modkvm_smccc_filter {
@@ -107,6 +113,16 @@ struct modkvm_vm {
 
 	/* the in-kernel GICv3, or NULL (vgic/); set once, under @lock */
 	struct modkvm_vgic *vgic;
+
+	/* GSI routing (irq_routing.c): replaced under @lock, read under RCU */
+	struct modkvm_irq_routing __rcu *irq_routing;
+	/* irqfds (irqfd.c, which documents their locks) */
+	struct modkvm_irqfds {
+		spinlock_t lock;
+		struct list_head list;		/* every active irqfd */
+		struct list_head resamplers;	/* those with a resamplefd, RCU */
+		struct workqueue_struct *wq;	/* from the first, under @lock */
+	} irqfds;
 
 	struct modkvm_coalesced coalesced;
 	unsigned int nr_ioeventfds;	/* under vm->lock (ioeventfd.c) */
@@ -240,6 +256,7 @@ long modkvm_vgic_v3_ioctl(struct modkvm_vm *vm, unsigned int ioctl,
 			  const struct kvm_device_attr *attr);
 int modkvm_vgic_inject(struct modkvm_vm *vm, struct modkvm_vcpu *vcpu,
 		       u32 intid, bool level);
+bool modkvm_vgic_initialized(struct modkvm_vm *vm);
 int modkvm_vgic_irq_line(struct modkvm_vm *vm, u32 type,
 			 struct modkvm_vcpu *vcpu, u32 num, bool level);
 int modkvm_vgic_vcpu_precreate(struct modkvm_vm *vm);
@@ -357,6 +374,30 @@ int modkvm_coalesced_register(struct modkvm_vm *vm,
 			      const struct kvm_coalesced_mmio_zone *zone);
 int modkvm_coalesced_unregister(struct modkvm_vm *vm,
 				const struct kvm_coalesced_mmio_zone *zone);
+
+/* irq_routing.c: KVM_SET_GSI_ROUTING */
+int modkvm_set_gsi_routing(struct modkvm_vm *vm,
+			   struct kvm_irq_routing __user *argp);
+int modkvm_irq_routing_default(struct modkvm_vm *vm, u32 nr_spis);
+u32 modkvm_irq_route(struct modkvm_vm *vm, u32 gsi);
+int modkvm_signal_msi(struct modkvm_vm *vm, struct kvm_msi __user *argp);
+void modkvm_irq_routing_free(struct modkvm_vm *vm);
+
+/* irqfd.c: KVM_IRQFD */
+void modkvm_irqfd_vm_init(struct modkvm_vm *vm);
+int modkvm_irqfd(struct modkvm_vm *vm, const struct kvm_irqfd *args);
+bool modkvm_irqfd_resample(struct modkvm_vm *vm, u32 intid);
+void modkvm_irqfd_destroy(struct modkvm_vm *vm);
+
+/* Signal an eventfd once (its API changed in 6.8) */
+static inline void modkvm_eventfd_signal(struct eventfd_ctx *ctx)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 8, 0)
+	eventfd_signal(ctx);
+#else
+	eventfd_signal(ctx, 1);
+#endif
+}
 
 /* ioeventfd.c: KVM_IOEVENTFD */
 int modkvm_ioeventfd(struct modkvm_vm *vm, const struct kvm_ioeventfd *args);

@@ -29,6 +29,8 @@ static void modkvm_vm_destroy(struct modkvm_vm *vm)
 	modkvm_debugfs_vm_remove(vm);	/* its files read the stats too */
 	modkvm_ioeventfd_destroy(vm);	/* first: it reads the vCPUs' stats */
 	modkvm_io_bus_destroy(vm);	/* frees the devices left on the buses */
+	modkvm_irqfd_destroy(vm);	/* before the GIC they inject into */
+	modkvm_irq_routing_free(vm);
 	modkvm_vgic_destroy(vm);	/* before the vCPUs: it frees their part */
 	for (i = 0; i < vm->nr_vcpus; i++)
 		modkvm_vcpu_free(vm->vcpus[i]);
@@ -228,6 +230,17 @@ static long modkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 			return modkvm_coalesced_register(vm, &zone);
 		return modkvm_coalesced_unregister(vm, &zone);
 	}
+	case KVM_IRQFD: {
+		struct kvm_irqfd args;
+
+		if (copy_from_user(&args, argp, sizeof(args)))
+			return -EFAULT;
+		return modkvm_irqfd(vm, &args);
+	}
+	case KVM_SET_GSI_ROUTING:
+		return modkvm_set_gsi_routing(vm, argp);
+	case KVM_SIGNAL_MSI:
+		return modkvm_signal_msi(vm, argp);
 	case KVM_IOEVENTFD: {
 		struct kvm_ioeventfd args;
 
@@ -277,6 +290,7 @@ int modkvm_create_vm(unsigned long type)
 	refcount_set(&vm->users, 1);
 	mutex_init(&vm->lock);
 	spin_lock_init(&vm->mmu_lock);
+	modkvm_irqfd_vm_init(vm);
 	ret = modkvm_io_bus_init(vm);
 	if (ret) {
 		kvfree(vm);

@@ -24,12 +24,12 @@
 #include "vgic.h"
 
 /*
- * Off by default: interrupts reach the guest (vgic_lr.c), but there is
- * no ITS, irqfd or GSI routing yet (see README).
+ * Off by default: interrupts reach the guest (vgic_lr.c), irqfds and GSI
+ * routing too, but there is no ITS yet (see README).
  */
 static bool vgic_v3;
 module_param(vgic_v3, bool, 0444);
-MODULE_PARM_DESC(vgic_v3, "experimental in-kernel GICv3 (KVM_DEV_TYPE_ARM_VGIC_V3): no ITS, irqfd or GSI routing yet (default off)");
+MODULE_PARM_DESC(vgic_v3, "experimental in-kernel GICv3 (KVM_DEV_TYPE_ARM_VGIC_V3): no ITS yet (default off)");
 
 bool modkvm_vgic_v3_available(void)
 {
@@ -96,6 +96,9 @@ int vgic_init(struct modkvm_vgic *vgic)
 		if (!cpus[i])
 			goto nomem;
 	}
+	/* GSI n is SPI 32 + n until userspace sets a table (irq_routing.c) */
+	if (modkvm_irq_routing_default(vm, nr))
+		goto nomem;
 	for (i = 0; i < nr; i++)
 		vgic_irq_reset(&spis[i], VGIC_NR_PRIVATE + i, NULL);
 	for (i = 0; i < vm->nr_vcpus; i++) {
@@ -379,6 +382,14 @@ int modkvm_vgic_first_run(struct modkvm_vcpu *vcpu)
 	return ret;
 }
 
+/* KVM_IRQFD may be assigned: the GIC is initialized */
+bool modkvm_vgic_initialized(struct modkvm_vm *vm)
+{
+	struct modkvm_vgic *vgic = smp_load_acquire(&vm->vgic);
+
+	return vgic && smp_load_acquire(&vgic->initialized);
+}
+
 /* KVM_CREATE_VCPU: none after INIT (the state is sized by then) */
 int modkvm_vgic_vcpu_precreate(struct modkvm_vm *vm)
 {
@@ -389,7 +400,7 @@ int modkvm_vgic_vcpu_precreate(struct modkvm_vm *vm)
 /*
  * An interrupt's input changed: @level for a level-sensitive one, an edge
  * (when @level) for an edge-triggered one (IHI 0069 4.1.2). The entry
- * point for every source: KVM_IRQ_LINE, the timers, later irqfd and the
+ * point for every source: KVM_IRQ_LINE, the timers, irqfds, later the
  * ITS. @vcpu names the target of a private interrupt.
  */
 int modkvm_vgic_inject(struct modkvm_vm *vm, struct modkvm_vcpu *vcpu,

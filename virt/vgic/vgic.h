@@ -18,7 +18,8 @@
  *                 that need the guest stopped: register groups, INIT
  *   vm->lock      the device's configuration (addresses, NR_IRQS, INIT)
  *   vgic->lock    (spinlock, interrupts off) the state of every interrupt
- *                 and the distributor's registers
+ *                 and the distributor's registers; inside it, at an EOI,
+ *                 a resampling irqfd's resamplefd is signalled (irqfd.c)
  * The configuration is fixed once the VM has run (vgic->ready), so the
  * exit path reads it without vm->lock.
  */

@@ -17,9 +17,9 @@
  * is high (taken again after its EOI, not while it is active), and its
  * list register asks for a maintenance interrupt on EOI
  * (ICH_LR_EL2.EOI) so that the guest exits and the level is sampled
- * again. If more interrupts wait than there are list registers, the
- * guest exits as soon as it has taken the ones it has (the arch side's
- * set_used(more)). Nothing survives in the list registers between two
+ * again (and an irqfd resampling it told: irqfd.c). If more interrupts
+ * wait than there are list registers, the guest exits as soon as it has
+ * taken the ones it has (the arch side's set_used(more)). Nothing survives in the list registers between two
  * entries, so the vCPU may run on another physical CPU next time.
  *
  * Both run under vgic->lock (vgic.h), taken with interrupts already off.
@@ -144,6 +144,14 @@ void modkvm_vgic_sync(struct modkvm_vcpu *vcpu)
 				irq->latch = true;
 		} else if (!lr.pending) {
 			irq->latch = false;	/* taken: ISPENDR's latch too */
+			/*
+			 * Neither pending nor active: the guest deactivated
+			 * it. An irqfd resampling it is told, and the line
+			 * it held asserted goes low (api.rst, KVM_IRQFD).
+			 */
+			if (!lr.active &&
+			    modkvm_irqfd_resample(vcpu->vm, irq->intid))
+				irq->level = false;
 		}
 		irq->active = lr.active;
 	}
