@@ -4,6 +4,7 @@
 #
 #   make            build modkvm.ko (KDIR=<kernel build dir> to override)
 #   make check      run the test suite in the emulated Arm server
+#                   (MODKVM_SUITES="vhe nvhe" a subset; MODKVM_JOBS=1 one at a time)
 #   make check-virt virt/ holds no arm64 code (also part of make check)
 #   make demo       the main job: emulated Arm server, modkvm, a guest
 #   make bench      modkvm vs the in-kernel KVM (QUICK=1 for a short run)
@@ -85,4 +86,4 @@ deb rpm:
 	@$(CURDIR)/userspace/mkpkg $@ $(CURDIR)/dist
 
 help:
-	@sed -n '3,11p' Makefile
+	@sed -n '3,12p' Makefile
