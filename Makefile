@@ -6,7 +6,7 @@
 #   make check      run the test suite in the emulated Arm server
 #   make check-virt virt/ holds no arm64 code (also part of make check)
 #   make demo       the main job: emulated Arm server, modkvm, a guest
-#   make bench      modkvm vs the in-kernel KVM (QUICK=1 for a short run)
+#   make bench      modkvm vs the in-kernel KVM (QUICK=1 for a short run, MODE=nvhe on nVHE)
 #   make W=1 / C=1  extra warnings / sparse, as for any kernel module
 #   make deb / rpm  the DKMS packages, into dist/ (userspace/mkpkg)
 
@@ -76,7 +76,7 @@ demo:
 	@$(CURDIR)/userspace/demo
 
 bench:
-	@$(CURDIR)/userspace/bench/run $(if $(QUICK),--quick) $(BENCH_ARGS)
+	@$(CURDIR)/userspace/bench/run $(if $(MODE),--mode $(MODE)) $(if $(QUICK),--quick) $(BENCH_ARGS)
 
 version:
 	@echo $(VERSION)
