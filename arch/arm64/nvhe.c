@@ -55,6 +55,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitfield.h>
+#include <linux/cpu_pm.h>
 #include <linux/cpuhotplug.h>
 #include <linux/gfp.h>
 #include <linux/jump_label.h>
@@ -132,6 +133,7 @@ struct nvhe_pcpu {
 	struct modkvm_nvhe_cpu *data;	/* a page of its own */
 	void *stack;
 	bool held;			/* EL2 is modkvm's on this CPU */
+	bool pm_given;			/* given back for a CPU PM state */
 };
 
 static DEFINE_PER_CPU(struct nvhe_pcpu, nvhe_pcpu);
@@ -143,12 +145,23 @@ static struct {
 	struct modkvm_hyp_pgt main, idmap;
 	phys_addr_t stub_vectors;
 	int hp_state;			/* cpuhp, or 0 */
+	bool pm_registered;		/* nvhe_cpu_pm is registered */
 	bool loaded;			/* every CPU done: say what hotplug does */
 	struct mutex map_lock;		/* changes to nv.main after load */
 	u64 icc_sre_el2;		/* as EL2 reads it; 0 without GICv3's */
 } nv = {
 	.map_lock = __MUTEX_INITIALIZER(nv.map_lock),
 };
+
+/* Is EL2 modkvm's on this CPU? (Preemption off.) */
+static bool nvhe_cpu_held(void)
+{
+	if (likely(this_cpu_ptr(&nvhe_pcpu)->held))
+		return true;
+	pr_err_ratelimited("CPU%u: EL2 is not modkvm's (it could not be taken again after a CPU power state): call refused\n",
+			   smp_processor_id());
+	return false;
+}
 
 struct nvhe_ret {
 	u64 a0, a1, a2, a3;
@@ -219,10 +232,15 @@ static void nvhe_report_fault(unsigned int cpu, const char *during)
 /* A call into EL2 on this CPU (hyp/call.h); an EL2 fault is reported */
 u64 modkvm_nvhe_call(u64 fn, u64 a1, u64 a2)
 {
-	struct nvhe_ret r = nvhe_hvc(fn, a1, a2, 0);
+	struct nvhe_ret r = { .a0 = NV_HVC_EL2_FAULT };
 
-	if (r.a0 == NV_HVC_EL2_FAULT)
-		nvhe_report_fault(raw_smp_processor_id(), "a call into EL2");
+	preempt_disable();
+	if (nvhe_cpu_held()) {
+		r = nvhe_hvc(fn, a1, a2, 0);
+		if (r.a0 == NV_HVC_EL2_FAULT)
+			nvhe_report_fault(smp_processor_id(), "a call into EL2");
+	}
+	preempt_enable();
 	return r.a0;
 }
 
@@ -239,6 +257,10 @@ int modkvm_nvhe_vcpu_run(struct modkvm_vcpu *vcpu)
 	if (unlikely(READ_ONCE(nvhe_inject_fault))) {
 		WRITE_ONCE(nvhe_inject_fault, false);
 		this_cpu_ptr(&nvhe_pcpu)->data->inject_fault = 1;
+	}
+	if (unlikely(!nvhe_cpu_held())) {
+		vcpu->arch.exit.code = MODKVM_EXIT_BAD;
+		return MODKVM_EXIT_BAD;
 	}
 	r = nvhe_hvc(NV_HVC_VCPU_RUN, modkvm_hyp_va(vcpu), 0, 0);
 	if (r.a0 != NV_HVC_EL2_FAULT)
@@ -349,20 +371,22 @@ static int nvhe_give_back_this_cpu(void)
 	return 0;
 }
 
-/* Take EL2 on this CPU (cpuhp: runs on it) */
-static int nvhe_take_cpu(unsigned int cpu)
+/*
+ * Take EL2 on this CPU, interrupts off: from the stub, all of EL2's state
+ * set anew (hyp/nvhe/init.S), as on a CPU just out of reset. Only failures
+ * are printed.
+ */
+static int nvhe_take_this_cpu(void)
 {
 	struct nvhe_pcpu *pc = this_cpu_ptr(&nvhe_pcpu);
 	struct modkvm_nvhe_cpu *c = pc->data;
+	unsigned int cpu = smp_processor_id();
 	phys_addr_t stub;
-	unsigned long flags;
 	struct nvhe_ret r;
 	int ret;
 
-	local_irq_save(flags);
 	ret = nvhe_probe_stub(&stub);
 	if (ret || stub != nv.stub_vectors) {
-		local_irq_restore(flags);
 		pr_err("CPU%u: EL2 is not Linux's hyp stub with its vectors at %pa (%d): not taken\n",
 		       cpu, &nv.stub_vectors, ret);
 		return -EBUSY;
@@ -373,7 +397,6 @@ static int nvhe_take_cpu(unsigned int cpu)
 		r = nvhe_hvc(virt_to_phys(c), 0, 0, 0);
 	if (r.a0) {
 		/* the init vectors only answer the init call: give them back */
-		local_irq_restore(flags);
 		pr_err("CPU%u: EL2 init failed (%#llx)\n", cpu, r.a0);
 		return -EIO;
 	}
@@ -383,15 +406,25 @@ static int nvhe_take_cpu(unsigned int cpu)
 		if (r.a0 == NV_HVC_EL2_FAULT)
 			nvhe_report_fault(cpu, "the self-test");
 		nvhe_give_back_this_cpu();
-		local_irq_restore(flags);
 		pr_err("CPU%u: EL2 self-test failed: %#llx, SCTLR_EL2 %#llx, VBAR_EL2 %#llx\n",
 		       cpu, r.a0, r.a1, r.a3);
 		return -EIO;
 	}
-	local_irq_restore(flags);
-	if (nv.loaded)
-		pr_info("CPU%u: EL2 taken again\n", cpu);
 	return 0;
+}
+
+/* Take EL2 on this CPU (cpuhp: runs on it) */
+static int nvhe_take_cpu(unsigned int cpu)
+{
+	unsigned long flags;
+	int ret;
+
+	local_irq_save(flags);
+	ret = nvhe_take_this_cpu();
+	local_irq_restore(flags);
+	if (!ret && nv.loaded)
+		pr_info("CPU%u: EL2 taken again\n", cpu);
+	return ret;
 }
 
 /* cpuhp teardown, on the CPU going offline (and on unload) */
@@ -408,6 +441,50 @@ static int nvhe_give_cpu(unsigned int cpu)
 		pr_info("CPU%u: EL2 given back to the hyp stub\n", cpu);
 	return 0;
 }
+
+/*
+ * CPU power management (cpu_pm, kernel/cpu_pm.c): a CPU entering an idle
+ * or suspend state that may power it down (PSCI CPU_SUSPEND with a power-
+ * down state) loses EL2's registers, and the kernel's resume path puts
+ * the hyp stub's vectors back (Arm ARM: the PE's warm reset leaves EL2's
+ * system registers UNKNOWN). As for hotplug, EL2 is given back to the stub
+ * before (CPU_PM_ENTER) and taken anew after (CPU_PM_EXIT, or
+ * CPU_PM_ENTER_FAILED when the state was not entered), whether or not the
+ * state lost anything: taking it sets every EL2 register modkvm relies on.
+ * No vCPU can be in a run meanwhile: this is the idle task (or the
+ * suspend path) on that CPU, with interrupts off. Nothing is printed
+ * unless taking EL2 again fails; then the CPU keeps the stub, and guest
+ * runs and EL2 calls on it fail (nvhe_cpu_held()) instead of calling the
+ * stub. CPU_CLUSTER_PM_ENTER/EXIT come after (before) every CPU of the
+ * cluster had its own CPU_PM_ENTER (EXIT): EL2 is per CPU, nothing more
+ * to do.
+ */
+static int nvhe_cpu_pm_notify(struct notifier_block *nb, unsigned long action,
+			      void *unused)
+{
+	struct nvhe_pcpu *pc = this_cpu_ptr(&nvhe_pcpu);
+
+	switch (action) {
+	case CPU_PM_ENTER:
+		if (pc->held) {
+			nvhe_give_back_this_cpu();
+			pc->pm_given = true;
+		}
+		break;
+	case CPU_PM_ENTER_FAILED:
+	case CPU_PM_EXIT:
+		if (pc->pm_given) {
+			pc->pm_given = false;
+			nvhe_take_this_cpu();
+		}
+		break;
+	}
+	return NOTIFY_OK;
+}
+
+static struct notifier_block nvhe_cpu_pm = {
+	.notifier_call = nvhe_cpu_pm_notify,
+};
 
 /* The EL2 fault path once, on this CPU: an access EL2 cannot map */
 static int nvhe_check_fault_report(void)
@@ -584,6 +661,13 @@ int modkvm_nvhe_init(void)
 		return ret;
 	}
 	nv.hp_state = ret;
+	ret = cpu_pm_register_notifier(&nvhe_cpu_pm);
+	if (ret) {
+		modkvm_nvhe_exit();
+		pr_err("refusing to load: cannot register for CPU power management (%d)\n", ret);
+		return ret;
+	}
+	nv.pm_registered = true;
 	ret = nvhe_check_fault_report();
 	if (ret) {
 		modkvm_nvhe_exit();
@@ -618,6 +702,9 @@ void modkvm_nvhe_exit(void)
 {
 	static_branch_disable(&modkvm_hyp_nvhe);
 	nv.loaded = false;
+	if (nv.pm_registered)
+		cpu_pm_unregister_notifier(&nvhe_cpu_pm);
+	nv.pm_registered = false;
 	if (nv.hp_state > 0)
 		cpuhp_remove_state(nv.hp_state);
 	nv.hp_state = 0;

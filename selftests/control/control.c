@@ -3,11 +3,103 @@
  * A module that does nothing: reload_leak.sh loads and unloads it as many
  * times as modkvm, so that what the kernel's module loader itself leaves
  * behind in the slab caches is not blamed on modkvm.
+ *
+ * With cpu_pm_cycles=N (nvhe_el2.sh; default 0: nothing) it also drives
+ * the kernel's CPU power management notifications by hand, which the
+ * emulated server never sends (its CPUs have no idle state that powers
+ * them down): on each online CPU, N times, from a task bound to it with
+ * interrupts off, as the idle task would, cpu_pm_enter() then
+ * cpu_pm_exit(). With cpu_pm_ask_el2=1, on an nVHE host (kernel at EL1
+ * booted with the hyp stub: an HVC is UNDEFINED otherwise), it asks EL2
+ * with modkvm's self-test call who holds it before, between and after,
+ * and prints one line that nvhe_el2.sh checks:
+ *   control: cpu_pm: C cycles on P CPUs: EL2 modkvm's before B, the
+ *   stub's between S, modkvm's after A; cpu_pm_enter failed F
+ * Only the notifications are exercised: the CPU does not really lose
+ * power, so EL2's registers are not really lost in between.
  */
+#include <linux/cpu.h>
+#include <linux/cpu_pm.h>
+#include <linux/cpumask.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/smp.h>
+#include <asm/sysreg.h>
+
+static unsigned int cpu_pm_cycles;
+module_param(cpu_pm_cycles, uint, 0444);
+MODULE_PARM_DESC(cpu_pm_cycles,
+		 "testing: CPU_PM_ENTER/EXIT cycles to drive on each online CPU at load (default 0: none)");
+
+static bool cpu_pm_ask_el2;
+module_param(cpu_pm_ask_el2, bool, 0444);
+MODULE_PARM_DESC(cpu_pm_ask_el2,
+		 "testing: with cpu_pm_cycles, ask EL2 by HVC who holds it (only for a kernel at EL1 booted with Linux's hyp stub at EL2; default 0)");
+
+/* modkvm's EL2 self-test call (arch/arm64/hyp/nvhe/nvhe_asm.h): NV_HVC_PING */
+#define MODKVM_HVC_PING	0x4d4b0001UL
+#define STUB_ERR	0xbadca11UL	/* what the hyp stub answers to it */
+
+enum { EL2_MODKVM, EL2_STUB, EL2_OTHER };
+
+static atomic_t n_cycles, n_before, n_between, n_after, n_fail;
+
+/* Who answers an HVC at EL2 on this CPU (interrupts off) */
+static int el2_owner(void)
+{
+	register unsigned long x0 asm("x0") = MODKVM_HVC_PING;
+
+	/* modkvm's EL2 may change X0-X17 (hyp/nvhe/host.S) */
+	asm volatile("hvc #0"
+		     : "+r"(x0)
+		     :
+		     : "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9",
+		       "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17",
+		       "memory");
+	if (!x0)
+		return EL2_MODKVM;
+	return x0 == STUB_ERR ? EL2_STUB : EL2_OTHER;
+}
+
+static int control_cpu_pm_cycle(void *unused)
+{
+	bool ask = cpu_pm_ask_el2 && read_sysreg(CurrentEL) == CurrentEL_EL1;
+	int ret;
+
+	local_irq_disable();
+	if (ask && el2_owner() == EL2_MODKVM)
+		atomic_inc(&n_before);
+	ret = cpu_pm_enter();
+	if (!ret) {
+		if (ask && el2_owner() == EL2_STUB)
+			atomic_inc(&n_between);
+		cpu_pm_exit();
+	}
+	if (ask && el2_owner() == EL2_MODKVM)
+		atomic_inc(&n_after);
+	local_irq_enable();
+	if (ret)
+		atomic_inc(&n_fail);
+	else
+		atomic_inc(&n_cycles);
+	return ret;
+}
 
 static int __init control_init(void)
 {
+	unsigned int cpu, i;
+
+	if (!cpu_pm_cycles)
+		return 0;
+	cpus_read_lock();
+	for_each_online_cpu(cpu)
+		for (i = 0; i < cpu_pm_cycles; i++)
+			smp_call_on_cpu(cpu, control_cpu_pm_cycle, NULL, false);
+	pr_info("control: cpu_pm: %d cycles on %u CPUs: EL2 modkvm's before %d, the stub's between %d, modkvm's after %d; cpu_pm_enter failed %d\n",
+		atomic_read(&n_cycles), num_online_cpus(), atomic_read(&n_before),
+		atomic_read(&n_between), atomic_read(&n_after),
+		atomic_read(&n_fail));
+	cpus_read_unlock();
 	return 0;
 }
 
@@ -17,5 +109,5 @@ static void __exit control_exit(void)
 
 module_init(control_init);
 module_exit(control_exit);
-MODULE_DESCRIPTION("modkvm selftests: control module for the leak check");
+MODULE_DESCRIPTION("modkvm selftests: control module for the leak check, and CPU PM notifications for nvhe_el2.sh");
 MODULE_LICENSE("GPL");
