@@ -3,13 +3,14 @@
  * modkvm, nVHE hosts (the kernel at EL1, Linux's hyp stub at EL2): taking
  * EL2 from the stub on every CPU, and giving it back.
  *
- * Until nVHE support is complete (issue 11: the QEMU boots and upstream
- * selftests on nVHE) an nVHE host is refused at load (hostcheck.c) unless
- * the test-only parameter nvhe_el2_test=1 is given. Then modkvm takes EL2
- * on every CPU, checks it with a call into EL2, holds it while loaded
- * (giving it back when a CPU goes offline and taking it again when it
- * comes back), runs the world switch there (hyp/nvhe/switch.c, entered
- * through modkvm_call_hyp(), hyp/call.h) and gives EL2 back on unload.
+ * On a kernel at EL1 (hostcheck.c) modkvm takes EL2 on every CPU unless
+ * loaded with nvhe=0 (then such a host is refused), checks it with a call
+ * into EL2, holds it while loaded (giving it back when a CPU goes offline
+ * or through a CPU power state, and taking it again after), runs the
+ * world switch there (hyp/nvhe/switch.c, entered through
+ * modkvm_call_hyp(), hyp/call.h) and gives EL2 back on unload.
+ * nvhe_el2_test, the test-only switch of before, is kept as a deprecated
+ * alias of nvhe for scripts that pass it.
  *
  * How EL2 is taken, on each CPU, with interrupts off (Arm ARM: HVC,
  * exception entry to EL2; Linux's stub calls: hyp/nvhe/nvhe_asm.h):
@@ -79,10 +80,27 @@
 
 DEFINE_STATIC_KEY_FALSE(modkvm_hyp_nvhe);
 
-static bool nvhe_el2_test;
-module_param(nvhe_el2_test, bool, 0444);
-MODULE_PARM_DESC(nvhe_el2_test,
-		 "nVHE hosts, for testing only until their support is complete: take EL2 from the hyp stub and run guests there (default 0: nVHE hosts are refused)");
+static bool nvhe = true;
+module_param(nvhe, bool, 0444);
+MODULE_PARM_DESC(nvhe,
+		 "on a host whose kernel runs at EL1 (nVHE), take EL2 from Linux's hyp stub and run guests there (default Y; N refuses such hosts)");
+
+/* The deprecated alias: the same variable, noted at load when given */
+static bool nvhe_el2_test_given;
+
+static int nvhe_el2_test_set(const char *val, const struct kernel_param *kp)
+{
+	nvhe_el2_test_given = true;
+	return param_set_bool(val, kp);
+}
+
+static const struct kernel_param_ops nvhe_el2_test_ops = {
+	.flags = KERNEL_PARAM_OPS_FL_NOARG,
+	.set = nvhe_el2_test_set,
+	.get = param_get_bool,
+};
+module_param_cb(nvhe_el2_test, &nvhe_el2_test_ops, &nvhe, 0444);
+MODULE_PARM_DESC(nvhe_el2_test, "deprecated alias of nvhe (nVHE hosts are served by default)");
 
 static bool nvhe_inject_fault;
 module_param(nvhe_inject_fault, bool, 0644);
@@ -185,7 +203,7 @@ static struct nvhe_ret nvhe_hvc(u64 a0, u64 a1, u64 a2, u64 a3)
 
 bool modkvm_nvhe_enabled(void)
 {
-	return nvhe_el2_test;
+	return nvhe;
 }
 
 static u64 init_page_offset(const char *sym)
@@ -692,7 +710,9 @@ int modkvm_nvhe_init(void)
 	}
 	nv.loaded = true;
 	static_branch_enable(&modkvm_hyp_nvhe);
-	pr_info("nVHE host: EL2 taken from the hyp stub (vectors at %pa) on %u CPUs; testing only (nvhe_el2_test=1)\n",
+	if (nvhe_el2_test_given)
+		pr_info("nvhe_el2_test is deprecated: nVHE hosts are served by default (nvhe=0 refuses them)\n");
+	pr_info("nVHE host: EL2 taken from the hyp stub (vectors at %pa) on %u CPUs (nvhe=0 to refuse nVHE hosts)\n",
 		&nv.stub_vectors, num_online_cpus());
 	return 0;
 }
