@@ -125,6 +125,31 @@ if dmesg_modkvm nvhe-cpupm | grep -q -e 'not taken' -e 'failed' -e 'call refused
 	not_ok "nvhe: cpu_pm: no EL2 error"; diag "$(dmesg_modkvm nvhe-cpupm)"
 else ok "nvhe: cpu_pm: no EL2 error"; fi
 
+# kexec's way out, the stub's HVC_SOFT_RESTART, made to modkvm's vectors
+# (control.ko soft_restart=1, each CPU): EL2 given back, then the entry
+# run at EL2 as the stub would (it returns VBAR_EL2: the stub's vectors),
+# then CPU PM notifications make modkvm take EL2 again.
+dmesg_mark nvhe-softrestart
+if insmod ./control.ko soft_restart=1; then
+	ok "nvhe: soft_restart: control.ko made HVC_SOFT_RESTART on every CPU"
+	rmmod control
+else
+	not_ok "nvhe: soft_restart: control.ko made HVC_SOFT_RESTART on every CPU"
+fi
+line=$(dmesg | sed -n "/modkvm-test-marker-nvhe-softrestart/,\$p" | grep 'control: soft_restart:' | tail -n 1)
+diag "$line"
+vbar=$(echo "$line" | sed -n 's/.*VBAR_EL2 \(0x[0-9a-f]*\) from the entry.*/\1/p')
+if [ -n "$pa" ] && [ -n "$vbar" ] && [ $((vbar)) -eq $((0x$pa)) ]; then
+	ok "nvhe: soft_restart: the entry ran at EL2 with the stub's vectors back ($vbar)"
+else
+	not_ok "nvhe: soft_restart: the entry ran at EL2 with the stub's vectors back (${vbar:-none}, stub 0x$pa)"
+fi
+case $line in
+*"$ncpu CPUs: VBAR_EL2 $vbar from the entry (the same on $ncpu), the stub's after it $ncpu, modkvm's after CPU PM $ncpu") ok "nvhe: soft_restart: on every CPU, the stub's after it, modkvm's again after CPU PM" ;;
+*) not_ok "nvhe: soft_restart: on every CPU, the stub's after it, modkvm's again after CPU PM" ;;
+esac
+check "nvhe: soft_restart: a guest runs after it" ./hello-vm
+
 dmesg_mark nvhe-unload
 check "nvhe: unloads" rmmod modkvm
 # Given back: the stub answers again on every CPU (else nvhe.c says so),
