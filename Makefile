@@ -7,7 +7,7 @@
 #                   (MODKVM_SUITES="vhe nvhe" a subset; MODKVM_JOBS=1 one at a time)
 #   make check-virt virt/ holds no arm64 code (also part of make check)
 #   make demo       the main job: emulated Arm server, modkvm, a guest
-#   make bench      modkvm vs the in-kernel KVM (QUICK=1 for a short run)
+#   make bench      modkvm vs the in-kernel KVM (QUICK=1 for a short run, MODE=nvhe on nVHE)
 #   make W=1 / C=1  extra warnings / sparse, as for any kernel module
 #   make deb / rpm  the DKMS packages, into dist/ (userspace/mkpkg)
 
@@ -77,7 +77,7 @@ demo:
 	@$(CURDIR)/userspace/demo
 
 bench:
-	@$(CURDIR)/userspace/bench/run $(if $(QUICK),--quick) $(BENCH_ARGS)
+	@$(CURDIR)/userspace/bench/run $(if $(MODE),--mode $(MODE)) $(if $(QUICK),--quick) $(BENCH_ARGS)
 
 version:
 	@echo $(VERSION)

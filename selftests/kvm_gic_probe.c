@@ -5,9 +5,10 @@
  * tell whether `virsh domcapabilities` says the truth about it.
  *
  * Prints one line:
- *   irqchip=<KVM_CAP_IRQCHIP> device_ctrl=<KVM_CAP_DEVICE_CTRL> vgic_v2=yes|no vgic_v3=yes|no
+ *   irqchip=<KVM_CAP_IRQCHIP> device_ctrl=<KVM_CAP_DEVICE_CTRL> vgic_v2=yes|no(E) vgic_v3=yes|no(E)
  * where vgic_vN says whether KVM_CREATE_DEVICE with KVM_CREATE_DEVICE_TEST
- * accepts KVM_DEV_TYPE_ARM_VGIC_VN on a new VM (api.rst, 4.80). Exit status
+ * accepts KVM_DEV_TYPE_ARM_VGIC_VN on a new VM (api.rst, 4.80), and if
+ * not with which error E (ENODEV, or the errno's number). Exit status
  * 0, or 1 if /dev/kvm or KVM_CREATE_VM fails.
  */
 #include <errno.h>
@@ -21,8 +22,16 @@
 static const char *device_test(int vm, __u32 type)
 {
 	struct kvm_create_device cd = { .type = type, .flags = KVM_CREATE_DEVICE_TEST };
+	static char buf[2][24];
+	static int n;
+	char *b = buf[n++ & 1];
 
-	return ioctl(vm, KVM_CREATE_DEVICE, &cd) == 0 ? "yes" : "no";
+	if (ioctl(vm, KVM_CREATE_DEVICE, &cd) == 0)
+		return "yes";
+	if (errno == ENODEV)
+		return "no(ENODEV)";
+	snprintf(b, sizeof(buf[0]), "no(%d)", errno);
+	return b;
 }
 
 int main(void)

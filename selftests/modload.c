@@ -4,7 +4,8 @@
  * the errno name on failure (busybox insmod retries with init_module,
  * which would make the module's refusal appear twice in dmesg).
  *
- * usage: modload FILE.ko   exit 0 loaded, 1 refused (prints "E<name>")
+ * usage: modload FILE.ko [PARAMS]   exit 0 loaded, 1 refused (prints
+ *   "E<name>"); PARAMS: the module parameters, one string ("a=1 b=2")
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,8 +18,8 @@ int main(int argc, char **argv)
 {
 	int fd;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: modload FILE.ko\n");
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: modload FILE.ko [PARAMS]\n");
 		return 2;
 	}
 	fd = open(argv[1], O_RDONLY | O_CLOEXEC);
@@ -26,7 +27,7 @@ int main(int argc, char **argv)
 		perror(argv[1]);
 		return 2;
 	}
-	if (syscall(SYS_finit_module, fd, "", 0)) {
+	if (syscall(SYS_finit_module, fd, argc == 3 ? argv[2] : "", 0)) {
 		printf("%s\n", errno == ENODEV ? "ENODEV" :
 		       errno == EEXIST ? "EEXIST" : strerror(errno));
 		return 1;

@@ -20,8 +20,8 @@
 #                           ioctl counts, failing calls and the trace's tail;
 #                           0: never.  Under strace the guest is far too slow
 #                           to boot (with the in-kernel KVM too).
-#   QB_MODARGS              parameters for insmod modkvm.ko (nvhe_el2_test=1
-#                           on an nVHE server, vgic_v3=1 for the in-kernel GIC)
+#   QB_MODARGS              parameters for insmod modkvm.ko (vgic_v3=1 for
+#                           the in-kernel GIC)
 #   QB_TOKEN                token written to the disk (default: random)
 #   QB_KEEP=/tmp/qemu_boot  where console, stderr and strace files are kept
 #   QB_RESET=0              1: drive QEMU's monitor (QMP on a pipe) during a

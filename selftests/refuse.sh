@@ -2,17 +2,18 @@
 # SPDX-License-Identifier: GPL-2.0
 # modkvm refuses to load on a host it cannot serve: -ENODEV, exactly one
 # clear line in dmesg, nothing left registered.
-# usage: refuse.sh CASE PATTERN
+# usage: refuse.sh CASE PATTERN [MODULE-PARAMETERS]
 . ./lib/tap.sh
 KO=${KO:-./modkvm.ko}
 what=$1
 pattern=$2
+params=${3:-}
 
 had_kvm=no
 [ -e /dev/kvm ] && had_kvm=yes
 
 dmesg_mark "$what"
-if ./modload "$KO" >/tmp/insmod.err; then
+if ./modload "$KO" "$params" >/tmp/insmod.err; then
 	not_ok "$what: load refused"
 	rmmod modkvm
 	exit 1

@@ -5,7 +5,7 @@
 . ./lib/tap.sh
 KO=${KO:-./modkvm.ko}
 N=${RELOADS:-50}
-# MODKVM_ARGS: module parameters (the nvhe suite's nvhe_el2_test=1)
+# MODKVM_ARGS: module parameters for insmod
 
 cycle() {
 	# shellcheck disable=SC2086

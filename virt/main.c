@@ -28,6 +28,7 @@ static int __init modkvm_init(void)
 	}
 	modkvm_arch_start();
 	modkvm_debugfs_init();
+	modkvm_vgic_load_note();
 	pr_info("ready: /dev/kvm registered (API version %d)\n",
 		MODKVM_API_VERSION);
 	return 0;

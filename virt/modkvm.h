@@ -251,6 +251,7 @@ int modkvm_create_device(struct modkvm_vm *vm,
  * for an interrupt's input, whatever drives it.
  */
 bool modkvm_vgic_v3_available(void);
+void modkvm_vgic_load_note(void);
 int modkvm_vgic_v3_create(struct modkvm_vm *vm);
 long modkvm_vgic_v3_ioctl(struct modkvm_vm *vm, unsigned int ioctl,
 			  const struct kvm_device_attr *attr);

@@ -337,7 +337,7 @@ static inline bool modkvm_smccc_by_smc(const struct modkvm_arch_vcpu *a)
 /* vmid.c: the vCPU's VM's VMID made valid on this CPU, interrupts off */
 void modkvm_vmid_update(struct modkvm_vcpu *vcpu);
 
-/* nvhe.c: EL2 on an nVHE host (testing only, nvhe_el2_test=1) */
+/* nvhe.c: EL2 on an nVHE host (unless nvhe=0) */
 bool modkvm_nvhe_enabled(void);
 int modkvm_nvhe_init(void);
 void modkvm_nvhe_exit(void);

@@ -4,11 +4,11 @@
  *
  * Each CPU is asked, on itself, at which exception level the kernel runs
  * and whether EL2 exists at all. modkvm needs every CPU to agree, and (for
- * now) needs a VHE host: the kernel itself at EL2 with HCR_EL2.E2H set.
- * nVHE hosts (kernel at EL1, hyp stub at EL2) are refused until their
- * support is complete, unless the test-only nvhe_el2_test=1 is given:
- * then nvhe.c takes EL2 and runs the world switch there. CPUs brought online later are checked the same way and
- * kept offline if they differ.
+ * either a VHE host (the kernel itself at EL2 with HCR_EL2.E2H set) or an
+ * nVHE host (kernel at EL1, Linux's hyp stub at EL2), where nvhe.c takes
+ * EL2 from the stub and runs the world switch there, unless loaded with
+ * nvhe=0. CPUs brought online later are checked the same way and kept
+ * offline if they differ.
  *
  * Whether the in-kernel KVM already owns EL2 is decided when /dev/kvm is
  * registered (see dev.c): it registers that device when it initializes.
@@ -63,9 +63,9 @@ static const char *cpu_el_refusal(const struct cpu_el *e)
 	if (!e->el2)
 		return "the CPU has no EL2 (virtualization extensions absent or disabled by firmware/emulator)";
 	if (e->el != 2 && modkvm_nvhe_enabled())
-		return NULL;	/* nvhe.c, testing only */
+		return NULL;	/* nvhe.c */
 	if (e->el != 2)
-		return "the kernel runs at EL1 (nVHE host or EL2 not handed to Linux); this modkvm supports VHE hosts only: boot on an ARMv8.1+ CPU so that Linux runs at EL2";
+		return "the kernel runs at EL1 (nVHE host) and nvhe=0 was given: load without it to take EL2 from the hyp stub";
 	if (!e->e2h)
 		return "the kernel runs at EL2 without HCR_EL2.E2H (not a VHE host)";
 	return NULL;

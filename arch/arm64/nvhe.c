@@ -3,13 +3,14 @@
  * modkvm, nVHE hosts (the kernel at EL1, Linux's hyp stub at EL2): taking
  * EL2 from the stub on every CPU, and giving it back.
  *
- * Until nVHE support is complete (issue 11: the QEMU boots and upstream
- * selftests on nVHE) an nVHE host is refused at load (hostcheck.c) unless
- * the test-only parameter nvhe_el2_test=1 is given. Then modkvm takes EL2
- * on every CPU, checks it with a call into EL2, holds it while loaded
- * (giving it back when a CPU goes offline and taking it again when it
- * comes back), runs the world switch there (hyp/nvhe/switch.c, entered
- * through modkvm_call_hyp(), hyp/call.h) and gives EL2 back on unload.
+ * On a kernel at EL1 (hostcheck.c) modkvm takes EL2 on every CPU unless
+ * loaded with nvhe=0 (then such a host is refused), checks it with a call
+ * into EL2, holds it while loaded (giving it back when a CPU goes offline
+ * or through a CPU power state, and taking it again after), runs the
+ * world switch there (hyp/nvhe/switch.c, entered through
+ * modkvm_call_hyp(), hyp/call.h) and gives EL2 back on unload.
+ * nvhe_el2_test, the test-only switch of before, is kept as a deprecated
+ * alias of nvhe for scripts that pass it.
  *
  * How EL2 is taken, on each CPU, with interrupts off (Arm ARM: HVC,
  * exception entry to EL2; Linux's stub calls: hyp/nvhe/nvhe_asm.h):
@@ -55,6 +56,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitfield.h>
+#include <linux/cpu_pm.h>
 #include <linux/cpuhotplug.h>
 #include <linux/gfp.h>
 #include <linux/jump_label.h>
@@ -78,10 +80,27 @@
 
 DEFINE_STATIC_KEY_FALSE(modkvm_hyp_nvhe);
 
-static bool nvhe_el2_test;
-module_param(nvhe_el2_test, bool, 0444);
-MODULE_PARM_DESC(nvhe_el2_test,
-		 "nVHE hosts, for testing only until their support is complete: take EL2 from the hyp stub and run guests there (default 0: nVHE hosts are refused)");
+static bool nvhe = true;
+module_param(nvhe, bool, 0444);
+MODULE_PARM_DESC(nvhe,
+		 "on a host whose kernel runs at EL1 (nVHE), take EL2 from Linux's hyp stub and run guests there (default Y; N refuses such hosts)");
+
+/* The deprecated alias: the same variable, noted at load when given */
+static bool nvhe_el2_test_given;
+
+static int nvhe_el2_test_set(const char *val, const struct kernel_param *kp)
+{
+	nvhe_el2_test_given = true;
+	return param_set_bool(val, kp);
+}
+
+static const struct kernel_param_ops nvhe_el2_test_ops = {
+	.flags = KERNEL_PARAM_OPS_FL_NOARG,
+	.set = nvhe_el2_test_set,
+	.get = param_get_bool,
+};
+module_param_cb(nvhe_el2_test, &nvhe_el2_test_ops, &nvhe, 0444);
+MODULE_PARM_DESC(nvhe_el2_test, "deprecated alias of nvhe (nVHE hosts are served by default)");
 
 static bool nvhe_inject_fault;
 module_param(nvhe_inject_fault, bool, 0644);
@@ -132,6 +151,7 @@ struct nvhe_pcpu {
 	struct modkvm_nvhe_cpu *data;	/* a page of its own */
 	void *stack;
 	bool held;			/* EL2 is modkvm's on this CPU */
+	bool pm_given;			/* given back for a CPU PM state */
 };
 
 static DEFINE_PER_CPU(struct nvhe_pcpu, nvhe_pcpu);
@@ -143,12 +163,23 @@ static struct {
 	struct modkvm_hyp_pgt main, idmap;
 	phys_addr_t stub_vectors;
 	int hp_state;			/* cpuhp, or 0 */
+	bool pm_registered;		/* nvhe_cpu_pm is registered */
 	bool loaded;			/* every CPU done: say what hotplug does */
 	struct mutex map_lock;		/* changes to nv.main after load */
 	u64 icc_sre_el2;		/* as EL2 reads it; 0 without GICv3's */
 } nv = {
 	.map_lock = __MUTEX_INITIALIZER(nv.map_lock),
 };
+
+/* Is EL2 modkvm's on this CPU? (Preemption off.) */
+static bool nvhe_cpu_held(void)
+{
+	if (likely(this_cpu_ptr(&nvhe_pcpu)->held))
+		return true;
+	pr_err_ratelimited("CPU%u: EL2 is not modkvm's (it could not be taken again after a CPU power state): call refused\n",
+			   smp_processor_id());
+	return false;
+}
 
 struct nvhe_ret {
 	u64 a0, a1, a2, a3;
@@ -172,7 +203,7 @@ static struct nvhe_ret nvhe_hvc(u64 a0, u64 a1, u64 a2, u64 a3)
 
 bool modkvm_nvhe_enabled(void)
 {
-	return nvhe_el2_test;
+	return nvhe;
 }
 
 static u64 init_page_offset(const char *sym)
@@ -219,10 +250,15 @@ static void nvhe_report_fault(unsigned int cpu, const char *during)
 /* A call into EL2 on this CPU (hyp/call.h); an EL2 fault is reported */
 u64 modkvm_nvhe_call(u64 fn, u64 a1, u64 a2)
 {
-	struct nvhe_ret r = nvhe_hvc(fn, a1, a2, 0);
+	struct nvhe_ret r = { .a0 = NV_HVC_EL2_FAULT };
 
-	if (r.a0 == NV_HVC_EL2_FAULT)
-		nvhe_report_fault(raw_smp_processor_id(), "a call into EL2");
+	preempt_disable();
+	if (nvhe_cpu_held()) {
+		r = nvhe_hvc(fn, a1, a2, 0);
+		if (r.a0 == NV_HVC_EL2_FAULT)
+			nvhe_report_fault(smp_processor_id(), "a call into EL2");
+	}
+	preempt_enable();
 	return r.a0;
 }
 
@@ -239,6 +275,10 @@ int modkvm_nvhe_vcpu_run(struct modkvm_vcpu *vcpu)
 	if (unlikely(READ_ONCE(nvhe_inject_fault))) {
 		WRITE_ONCE(nvhe_inject_fault, false);
 		this_cpu_ptr(&nvhe_pcpu)->data->inject_fault = 1;
+	}
+	if (unlikely(!nvhe_cpu_held())) {
+		vcpu->arch.exit.code = MODKVM_EXIT_BAD;
+		return MODKVM_EXIT_BAD;
 	}
 	r = nvhe_hvc(NV_HVC_VCPU_RUN, modkvm_hyp_va(vcpu), 0, 0);
 	if (r.a0 != NV_HVC_EL2_FAULT)
@@ -349,20 +389,22 @@ static int nvhe_give_back_this_cpu(void)
 	return 0;
 }
 
-/* Take EL2 on this CPU (cpuhp: runs on it) */
-static int nvhe_take_cpu(unsigned int cpu)
+/*
+ * Take EL2 on this CPU, interrupts off: from the stub, all of EL2's state
+ * set anew (hyp/nvhe/init.S), as on a CPU just out of reset. Only failures
+ * are printed.
+ */
+static int nvhe_take_this_cpu(void)
 {
 	struct nvhe_pcpu *pc = this_cpu_ptr(&nvhe_pcpu);
 	struct modkvm_nvhe_cpu *c = pc->data;
+	unsigned int cpu = smp_processor_id();
 	phys_addr_t stub;
-	unsigned long flags;
 	struct nvhe_ret r;
 	int ret;
 
-	local_irq_save(flags);
 	ret = nvhe_probe_stub(&stub);
 	if (ret || stub != nv.stub_vectors) {
-		local_irq_restore(flags);
 		pr_err("CPU%u: EL2 is not Linux's hyp stub with its vectors at %pa (%d): not taken\n",
 		       cpu, &nv.stub_vectors, ret);
 		return -EBUSY;
@@ -373,7 +415,6 @@ static int nvhe_take_cpu(unsigned int cpu)
 		r = nvhe_hvc(virt_to_phys(c), 0, 0, 0);
 	if (r.a0) {
 		/* the init vectors only answer the init call: give them back */
-		local_irq_restore(flags);
 		pr_err("CPU%u: EL2 init failed (%#llx)\n", cpu, r.a0);
 		return -EIO;
 	}
@@ -383,15 +424,25 @@ static int nvhe_take_cpu(unsigned int cpu)
 		if (r.a0 == NV_HVC_EL2_FAULT)
 			nvhe_report_fault(cpu, "the self-test");
 		nvhe_give_back_this_cpu();
-		local_irq_restore(flags);
 		pr_err("CPU%u: EL2 self-test failed: %#llx, SCTLR_EL2 %#llx, VBAR_EL2 %#llx\n",
 		       cpu, r.a0, r.a1, r.a3);
 		return -EIO;
 	}
-	local_irq_restore(flags);
-	if (nv.loaded)
-		pr_info("CPU%u: EL2 taken again\n", cpu);
 	return 0;
+}
+
+/* Take EL2 on this CPU (cpuhp: runs on it) */
+static int nvhe_take_cpu(unsigned int cpu)
+{
+	unsigned long flags;
+	int ret;
+
+	local_irq_save(flags);
+	ret = nvhe_take_this_cpu();
+	local_irq_restore(flags);
+	if (!ret && nv.loaded)
+		pr_info("CPU%u: EL2 taken again\n", cpu);
+	return ret;
 }
 
 /* cpuhp teardown, on the CPU going offline (and on unload) */
@@ -408,6 +459,50 @@ static int nvhe_give_cpu(unsigned int cpu)
 		pr_info("CPU%u: EL2 given back to the hyp stub\n", cpu);
 	return 0;
 }
+
+/*
+ * CPU power management (cpu_pm, kernel/cpu_pm.c): a CPU entering an idle
+ * or suspend state that may power it down (PSCI CPU_SUSPEND with a power-
+ * down state) loses EL2's registers, and the kernel's resume path puts
+ * the hyp stub's vectors back (Arm ARM: the PE's warm reset leaves EL2's
+ * system registers UNKNOWN). As for hotplug, EL2 is given back to the stub
+ * before (CPU_PM_ENTER) and taken anew after (CPU_PM_EXIT, or
+ * CPU_PM_ENTER_FAILED when the state was not entered), whether or not the
+ * state lost anything: taking it sets every EL2 register modkvm relies on.
+ * No vCPU can be in a run meanwhile: this is the idle task (or the
+ * suspend path) on that CPU, with interrupts off. Nothing is printed
+ * unless taking EL2 again fails; then the CPU keeps the stub, and guest
+ * runs and EL2 calls on it fail (nvhe_cpu_held()) instead of calling the
+ * stub. CPU_CLUSTER_PM_ENTER/EXIT come after (before) every CPU of the
+ * cluster had its own CPU_PM_ENTER (EXIT): EL2 is per CPU, nothing more
+ * to do.
+ */
+static int nvhe_cpu_pm_notify(struct notifier_block *nb, unsigned long action,
+			      void *unused)
+{
+	struct nvhe_pcpu *pc = this_cpu_ptr(&nvhe_pcpu);
+
+	switch (action) {
+	case CPU_PM_ENTER:
+		if (pc->held) {
+			nvhe_give_back_this_cpu();
+			pc->pm_given = true;
+		}
+		break;
+	case CPU_PM_ENTER_FAILED:
+	case CPU_PM_EXIT:
+		if (pc->pm_given) {
+			pc->pm_given = false;
+			nvhe_take_this_cpu();
+		}
+		break;
+	}
+	return NOTIFY_OK;
+}
+
+static struct notifier_block nvhe_cpu_pm = {
+	.notifier_call = nvhe_cpu_pm_notify,
+};
 
 /* The EL2 fault path once, on this CPU: an access EL2 cannot map */
 static int nvhe_check_fault_report(void)
@@ -584,6 +679,13 @@ int modkvm_nvhe_init(void)
 		return ret;
 	}
 	nv.hp_state = ret;
+	ret = cpu_pm_register_notifier(&nvhe_cpu_pm);
+	if (ret) {
+		modkvm_nvhe_exit();
+		pr_err("refusing to load: cannot register for CPU power management (%d)\n", ret);
+		return ret;
+	}
+	nv.pm_registered = true;
 	ret = nvhe_check_fault_report();
 	if (ret) {
 		modkvm_nvhe_exit();
@@ -608,7 +710,9 @@ int modkvm_nvhe_init(void)
 	}
 	nv.loaded = true;
 	static_branch_enable(&modkvm_hyp_nvhe);
-	pr_info("nVHE host: EL2 taken from the hyp stub (vectors at %pa) on %u CPUs; testing only (nvhe_el2_test=1)\n",
+	if (nvhe_el2_test_given)
+		pr_info("nvhe_el2_test is deprecated: nVHE hosts are served by default (nvhe=0 refuses them)\n");
+	pr_info("nVHE host: EL2 taken from the hyp stub (vectors at %pa) on %u CPUs (nvhe=0 to refuse nVHE hosts)\n",
 		&nv.stub_vectors, num_online_cpus());
 	return 0;
 }
@@ -618,6 +722,9 @@ void modkvm_nvhe_exit(void)
 {
 	static_branch_disable(&modkvm_hyp_nvhe);
 	nv.loaded = false;
+	if (nv.pm_registered)
+		cpu_pm_unregister_notifier(&nvhe_cpu_pm);
+	nv.pm_registered = false;
 	if (nv.hp_state > 0)
 		cpuhp_remove_state(nv.hp_state);
 	nv.hp_state = 0;
