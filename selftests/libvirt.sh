@@ -71,20 +71,7 @@ took() { echo "$(($(date +%s) - step_t)) s"; }
 
 # ------------------------------------------------------------ libvirtd
 step "starting libvirtd"
-if lv_daemon_start "$KEEP"; then
-	ok "libvirtd runs and virsh talks to it ($(took); $(tr '\n' ' ' <"$KEEP/version" | sed 's/  */ /g'))"
-else
-	not_ok "libvirtd runs and virsh talks to it"
-	diag "$(cat "$KEEP/version" "$KEEP/libvirtd.out"; tail -n 20 "$KEEP/libvirtd.log" 2>/dev/null)"
-	exit 1
-fi
-cleanup() {
-	v destroy "$DOM" >/dev/null 2>&1
-	v undefine "$DOM" >/dev/null 2>&1
-	kill "$lvpid" 2>/dev/null
-	wait "$lvpid" 2>/dev/null
-}
-trap cleanup EXIT
+lv_daemon_up "$KEEP" "$DOM" "libvirtd runs and virsh talks to it"
 
 # ------------------------------------------------------------ capabilities
 step "virsh capabilities, domcapabilities --virttype kvm"

@@ -44,6 +44,29 @@ lv_daemon_start() {
 	wait_for 240 lv_up "$_keep"
 	virsh -c qemu:///system version >"$_keep/version" 2>&1
 }
+# lv_daemon_up KEEP DOMAIN WHAT [LIBVIRTD-OPTIONS...]: lv_daemon_start;
+# ok "WHAT (its time; libvirt's versions)", else not ok and the job stops.
+# When the job exits, DOMAIN is destroyed and undefined and libvirtd stopped.
+lv_daemon_up() {
+	_t=$(date +%s) lv_dom=$2 _what=$3
+	_keep=$1
+	shift 3
+	if lv_daemon_start "$_keep" "$@"; then
+		ok "$_what ($(($(date +%s) - _t)) s; $(tr '\n' ' ' <"$_keep/version" | sed 's/  */ /g'))"
+	else
+		not_ok "$_what"
+		diag "$(cat "$_keep/version" "$_keep/libvirtd.out"; tail -n 20 "$_keep/libvirtd.log" 2>/dev/null)"
+		exit 1
+	fi
+	trap lv_cleanup EXIT
+}
+lv_cleanup() {
+	virsh -c qemu:///system destroy "$lv_dom" >/dev/null 2>&1
+	virsh -c qemu:///system undefine "$lv_dom" >/dev/null 2>&1
+	kill "$lvpid" 2>/dev/null
+	wait "$lvpid" 2>/dev/null
+}
+
 # lv_up KEEP: libvirtd answers, or it died
 lv_up() { virsh -c qemu:///system version >"$1/version" 2>&1 || ! kill -0 "$lvpid" 2>/dev/null; }
 
