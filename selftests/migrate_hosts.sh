@@ -218,6 +218,16 @@ check_guest() {
 if [ "$pair_side" = a ]; then
 	step "define, start the guest"
 	TOKEN=$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')
+	# The GIC libvirt picks with no GIC element is the host's: an
+	# in-kernel GICv3 on the in-kernel KVM, QEMU's own GICv2 on modkvm
+	# (no in-kernel GIC by default).  A guest cannot change GIC on the
+	# way, so between two such hosts it has QEMU's own GICv2 on both.
+	gic_of() { "$@" domcapabilities --virttype kvm --arch aarch64 --machine virt 2>/dev/null |
+		grep -c "<gic supported='yes'"; }
+	if [ "$(gic_of v)" != "$(gic_of vp)" ]; then
+		LV_USER_GIC=1
+		diag "one host has an in-kernel GIC, the other not: the guest gets QEMU's own GICv2 on both (<gic version='2'/>, -machine kernel_irqchip=off)"
+	fi
 	lv_domain_xml "$DOM" "$MEM" "$SMP" "$IMG" "$CON" \
 		"console=ttyAMA0 rdinit=/init panic=-1 modkvm.token=$TOKEN modkvm.early=1 modkvm.ticks=1 modkvm.memtouch=1" \
 		>"$KEEP/$DOM.xml"

@@ -74,10 +74,19 @@ lv_up() { virsh -c qemu:///system version >"$1/version" 2>&1 || ! kill -0 "$lvpi
 # domain a user writes: type kvm, machine virt, host-passthrough CPU,
 # direct kernel boot (guest/ in the cwd), a virtio disk and network (user
 # mode), the serial console on a pseudo-terminal logged to a file, and no
-# GIC element.
+# GIC element.  With LV_USER_GIC=1 instead QEMU's own GICv2 whatever the
+# host offers (<gic version='2'/> and QEMU's -machine kernel_irqchip=off),
+# the one GIC a guest can keep between a host with an in-kernel GIC and
+# one without.
 lv_domain_xml() {
+	if [ "${LV_USER_GIC:-0}" = 1 ]; then
+		echo "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"
+		echo "  <features><gic version='2'/></features>"
+		echo "  <qemu:commandline><qemu:arg value='-machine'/><qemu:arg value='kernel_irqchip=off'/></qemu:commandline>"
+	else
+		echo "<domain type='kvm'>"
+	fi
 	cat <<-EOF
-	<domain type='kvm'>
 	  <name>$1</name>
 	  <memory unit='MiB'>$2</memory>
 	  <vcpu>$3</vcpu>
