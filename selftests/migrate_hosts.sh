@@ -159,6 +159,9 @@ receive_guest() {
 	wait_for "$TMO" arrived_or_peer_gone
 	if ! state_is running; then
 		diag "no guest came from server $peer_side ($([ $peer_gone = 1 ] && echo "it is gone" || echo "timeout")): $(v domstate "$DOM" 2>&1)"
+		# what the incoming QEMU and libvirtd here said
+		diag "$(grep -v '^-\|^[A-Z_]*=\|^ *-' "/var/log/libvirt/qemu/$DOM.log" 2>/dev/null | tail -n 12)"
+		diag "$(grep -iE 'error' "$KEEP/libvirtd.log" | tail -n 6)"
 		return 1
 	fi
 	ok "the guest from server $peer_side runs here ($(took))"
@@ -233,7 +236,7 @@ if [ "$pair_side" = a ]; then
 		>"$KEEP/$DOM.xml"
 	rm -f "$CON"
 	if v define "$KEEP/$DOM.xml" >"$KEEP/define.out" 2>&1 && v start "$DOM" >"$KEEP/start.out" 2>&1; then
-		ok "define and start the guest (no GIC element in its XML; $(took))"
+		ok "define and start the guest ($([ "${LV_USER_GIC:-0}" = 1 ] && echo "QEMU's own GICv2" || echo "no GIC element in its XML"); $(took))"
 	else
 		not_ok "define and start the guest"
 		diag "$(cat "$KEEP/define.out" "$KEEP/start.out"; tail -n 10 "/var/log/libvirt/qemu/$DOM.log")"
