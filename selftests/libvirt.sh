@@ -28,6 +28,8 @@
 # Environment: LV_SMP=2 LV_MEM=256 (MiB) LV_TIMEOUT=300 (seconds per wait),
 # LV_KEEP=/tmp/libvirt (XML, consoles, logs).
 . ./lib/tap.sh
+. ./lib/libvirt.sh
+. ./lib/guest.sh
 
 SMP=${LV_SMP:-2}
 MEM=${LV_MEM:-256}
@@ -53,7 +55,7 @@ done
 con_from() { tail -n +"${1:-1}" "$CON" 2>/dev/null | tr -d '\r'; }
 con_lines() { wc -l <"$CON" 2>/dev/null || echo 0; }
 # Ticks on the console from line $1 on: first and last ("- -" if none)
-ticks() { con_from "$1" | awk '/^@G TICK / { n = $3; if (f == "") f = n } END { print (f == "" ? "-" : f), (n == "" ? "-" : n) }'; }
+ticks() { guest_ticks "$CON" "$1"; }
 last_tick() { set -- $(ticks "${1:-1}"); echo "$2"; }
 first_tick() { set -- $(ticks "${1:-1}"); echo "$1"; }
 ticked() {	# ticked FROM-LINE N: a tick >= N since FROM-LINE
@@ -69,55 +71,7 @@ took() { echo "$(($(date +%s) - step_t)) s"; }
 
 # ------------------------------------------------------------ libvirtd
 step "starting libvirtd"
-# Debian has /var/run -> /run (made by base-files' maintainer script, which
-# did not run in the extract userland); virsh looks for the socket there.
-[ -e /var/run ] || ln -s /run /var/run
-mkdir -p /etc/libvirt /var/lib/libvirt/images /var/lib/libvirt/qemu /var/log/libvirt/qemu \
-	/var/cache/libvirt/qemu /run/libvirt
-# libvirtd (privileged) looks up the user and group its QEMU driver was
-# built for (Debian: libvirt-qemu) before it reads qemu.conf, and the
-# packages' maintainer scripts, which would create them, did not run in the
-# extract userland: create them as those scripts would.
-grep -q '^libvirt-qemu:' /etc/group || echo 'libvirt-qemu:x:64055:' >>/etc/group
-grep -q '^libvirt:' /etc/group || echo 'libvirt:x:64056:' >>/etc/group
-grep -q '^libvirt-qemu:' /etc/passwd ||
-	echo 'libvirt-qemu:x:64055:64055:Libvirt Qemu:/var/lib/libvirt:/usr/sbin/nologin' >>/etc/passwd
-# QEMU runs as root with no security driver and no cgroups of libvirt's
-# (no systemd here), its stdout and the console log written by QEMU itself
-# (no virtlogd).  Everything else is libvirt's default.
-cat >/etc/libvirt/qemu.conf <<EOF
-user = "root"
-group = "root"
-dynamic_ownership = 0
-remember_owner = 0
-security_driver = "none"
-cgroup_controllers = [ ]
-namespaces = [ ]
-stdio_handler = "file"
-EOF
-cat >/etc/libvirt/libvirtd.conf <<EOF
-log_outputs = "3:file:$KEEP/libvirtd.log"
-EOF
-libvirtd -f /etc/libvirt/libvirtd.conf >"$KEEP/libvirtd.out" 2>&1 &
-lvpid=$!
-lv_up() {	# libvirtd answers, or it died
-	virsh -c "$URI" version >"$KEEP/version" 2>&1 || ! kill -0 "$lvpid" 2>/dev/null
-}
-wait_for 240 lv_up
-if virsh -c "$URI" version >"$KEEP/version" 2>&1; then
-	ok "libvirtd runs and virsh talks to it ($(took); $(tr '\n' ' ' <"$KEEP/version" | sed 's/  */ /g'))"
-else
-	not_ok "libvirtd runs and virsh talks to it"
-	diag "$(cat "$KEEP/version" "$KEEP/libvirtd.out"; tail -n 20 "$KEEP/libvirtd.log" 2>/dev/null)"
-	exit 1
-fi
-cleanup() {
-	v destroy "$DOM" >/dev/null 2>&1
-	v undefine "$DOM" >/dev/null 2>&1
-	kill "$lvpid" 2>/dev/null
-	wait "$lvpid" 2>/dev/null
-}
-trap cleanup EXIT
+lv_daemon_up "$KEEP" "$DOM" "libvirtd runs and virsh talks to it"
 
 # ------------------------------------------------------------ capabilities
 step "virsh capabilities, domcapabilities --virttype kvm"
@@ -163,38 +117,9 @@ fi
 step "define"
 TOKEN=$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')
 cp guest/disk.img "$IMG"
-cat >"$KEEP/$DOM.xml" <<EOF
-<domain type='kvm'>
-  <name>$DOM</name>
-  <memory unit='MiB'>$MEM</memory>
-  <vcpu>$SMP</vcpu>
-  <os>
-    <type arch='aarch64' machine='virt'>hvm</type>
-    <kernel>$PWD/guest/Image</kernel>
-    <initrd>$PWD/guest/initramfs.cpio.gz</initrd>
-    <cmdline>console=ttyAMA0 rdinit=/init panic=-1 modkvm.token=$TOKEN modkvm.early=1 modkvm.ticks=1 modkvm.powerkey=1</cmdline>
-  </os>
-  <cpu mode='host-passthrough'/>
-  <on_poweroff>destroy</on_poweroff>
-  <on_reboot>restart</on_reboot>
-  <on_crash>destroy</on_crash>
-  <devices>
-    <emulator>/usr/bin/qemu-system-aarch64</emulator>
-    <disk type='file' device='disk'>
-      <driver name='qemu' type='raw'/>
-      <source file='$IMG'/>
-      <target dev='vda' bus='virtio'/>
-    </disk>
-    <interface type='user'>
-      <model type='virtio'/>
-    </interface>
-    <serial type='pty'>
-      <log file='$CON' append='on'/>
-    </serial>
-    <console type='pty'/>
-  </devices>
-</domain>
-EOF
+lv_domain_xml "$DOM" "$MEM" "$SMP" "$IMG" "$CON" \
+	"console=ttyAMA0 rdinit=/init panic=-1 modkvm.token=$TOKEN modkvm.early=1 modkvm.ticks=1 modkvm.powerkey=1" \
+	>"$KEEP/$DOM.xml"
 rm -f "$CON"
 if v define "$KEEP/$DOM.xml" >"$KEEP/define.out" 2>&1; then
 	ok "define: the domain XML has no GIC element"

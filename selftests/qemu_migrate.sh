@@ -34,6 +34,7 @@
 # QM_KEEP=/tmp/qemu_migrate (consoles, monitor logs, the state file),
 # QM_POSTCOPY=1.
 . ./lib/tap.sh
+. ./lib/guest.sh
 
 SMP=${QM_SMP:-2}
 MEM=${QM_MEM:-256}
@@ -81,7 +82,7 @@ alive() { kill -0 "$(pid_of "$1")" 2>/dev/null; }
 # mon FD COMMAND: one monitor command
 mon() { echo "$2" >&"$1"; }
 # The tick numbers a console shows: first and last ("- -" if none)
-ticks() { awk '/^@G TICK / { n = $3; if (f == "") f = n } END { print (f == "" ? "-" : f), (n == "" ? "-" : n) }' "$KEEP/$1.con" 2>/dev/null || echo "- -"; }
+ticks() { guest_ticks "$KEEP/$1.con"; }
 last_tick() { set -- $(ticks "$1"); echo "$2"; }
 first_tick() { set -- $(ticks "$1"); echo "$1"; }
 ticked() { _l=$(last_tick "$1"); [ "$_l" != - ] && [ "$_l" -ge "$2" ]; }
@@ -259,23 +260,7 @@ full_migration() {
 	# The checks, in the destination.
 	echo go >"$KEEP/$_d.ser.in"
 	wait_for "$TMO" has "$_d" '^@G POWEROFF' || diag "$_w: no poweroff: $(tail -n 3 "$KEEP/$_d.con")"
-	_mem=$(con "$_d" | grep -E '^@G MEM (ok|bad) ' | tail -n 1)
-	case $_mem in
-	"@G MEM ok "*) ok "$_w: the pattern in the guest's memory is intact (${_mem#@G MEM ok })" ;;
-	*) not_ok "$_w: the pattern in the guest's memory is intact"
-	   diag "$(con "$_d" | grep '^@G MEM' | tail -n 5)" ;;
-	esac
-	if has "$_d" '^@G DISK again ok'; then
-		ok "$_w: the file the guest wrote to its disk before reads back"
-	else
-		not_ok "$_w: the file the guest wrote to its disk before reads back"
-		diag "$(con "$_d" | grep '^@G DISK')"
-	fi
-	_net=$(con "$_d" | grep '^@G NET ' | tail -n 1)
-	case $_net in
-	*"dhcp=10."*"ping=ok http=modkvm-net=migrated"*) ok "$_w: the network works (${_net#@G NET })" ;;
-	*) not_ok "$_w: the network works (DHCP, ping, HTTP)"; diag "guest: ${_net:-nothing}" ;;
-	esac
+	guest_checks_after "$_w" "$KEEP/$_d.con" '*dhcp=10.*ping=ok http=modkvm-net=migrated*'
 	quit_qemu "$_s" 3
 	quit_qemu "$_d" 4
 	exec 3>&- 4>&-

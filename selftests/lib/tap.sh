@@ -4,9 +4,10 @@
 
 tap_failed=0
 
-ok() { echo "ok - $*"; }
-not_ok() { tap_failed=$((tap_failed + 1)); echo "not ok - $*"; }
-skip() { echo "ok - $1 # SKIP $2"; }
+# tap_prefix (default empty) starts every test's name, e.g. "server a: "
+ok() { echo "ok - ${tap_prefix:-}$*"; }
+not_ok() { tap_failed=$((tap_failed + 1)); echo "not ok - ${tap_prefix:-}$*"; }
+skip() { echo "ok - ${tap_prefix:-}$1 # SKIP $2"; }
 diag() { echo "$*" | sed 's/^/# /'; }
 
 # check NAME CMD...: run CMD, ok if it exits 0, else not ok with its output
