@@ -3,10 +3,24 @@
 # the jobs that run it under QEMU or libvirt (busybox sh; with lib/tap.sh).
 
 # guest_ticks FILE [FROM-LINE]: the first and last tick number on the
-# console log FILE (from line FROM-LINE on), "- -" if none
+# console log FILE (from line FROM-LINE on), "- -" if none. A last line
+# with no newline yet is not counted: the guest may have been stopped
+# (saved, migrated) in the middle of it, "@G TICK 1" of "@G TICK 12", and
+# the rest is then on the next QEMU's console (guest_partial).
 guest_ticks() {
 	tail -n +"${2:-1}" "$1" 2>/dev/null | tr -d '\r' |
-		awk '/^@G TICK / { n = $3; if (f == "") f = n } END { print (f == "" ? "-" : f), (n == "" ? "-" : n) }'
+		awk -v cut="$(guest_partial "$1" | wc -c)" '
+		function tick() { n = t; if (f == "") f = n }
+		/^@G TICK / { if (t != "") tick(); t = $3; next }
+		{ if (t != "") tick(); t = "" }
+		END { if (t != "" && cut == 0) tick()
+		      print (f == "" ? "-" : f), (n == "" ? "-" : n) }'
+}
+
+# guest_partial FILE: the last line of the console log FILE if it has no
+# newline yet (nothing otherwise)
+guest_partial() {
+	[ -n "$(tail -c 1 "$1" 2>/dev/null)" ] && tail -n 1 "$1"
 }
 
 # guest_checks_after WHAT FILE NET-PATTERN: after a "go", the guest's
