@@ -258,9 +258,16 @@ full_migration() {
 		not_ok "$_w: the destination runs"
 		diag "run state: $(run_state "$_d")"
 	fi
-	goes_on "$_s" "$_d" "$_w"
-	# The checks, in the destination.
-	echo go >"$KEEP/$_d.ser.in"
+	if ! goes_on "$_s" "$_d" "$_w"; then
+		diag "$_w: the new QEMU is $(alive "$_d" && echo alive || echo gone); $(cat "$KEEP/$_d.err")"
+		quit_qemu "$_s" 3
+		quit_qemu "$_d" 4
+		exec 3>&- 4>&-
+		return 1
+	fi
+	# The checks, in the destination. (Opened read-write: a FIFO opened
+	# for writing alone would wait for ever for a QEMU that is gone.)
+	echo go 1<>"$KEEP/$_d.ser.in"
 	wait_for "$TMO" has "$_d" '^@G POWEROFF' || diag "$_w: no poweroff: $(tail -n 3 "$KEEP/$_d.con")"
 	guest_checks_after "$_w" "$KEEP/$_d.con" '*dhcp=10.*ping=ok http=modkvm-net=migrated*'
 	quit_qemu "$_s" 3
@@ -269,6 +276,21 @@ full_migration() {
 }
 full_migration "live migration, disk, network, busy memory" E F 0
 if [ "$POSTCOPY" = 1 ]; then
-	full_migration "postcopy migration" G H 1
+	# On the in-kernel KVM (the reference, with QEMU's userspace GIC) a
+	# postcopy destination sometimes never runs its guest again (2 runs in
+	# about 10 here; modkvm has not done so). The reference's first try is
+	# therefore a TODO when it fails, and the second try counts; modkvm
+	# gets one try.
+	if [ "$who" = modkvm ]; then
+		full_migration "postcopy migration" G H 1
+	else
+		tap_todo="the reference failed a first try; a second one follows"
+		_t=$tap_todos
+		full_migration "postcopy migration" G H 1
+		tap_todo=
+		if [ "$tap_todos" -ne "$_t" ]; then
+			full_migration "postcopy migration, second try" I J 1
+		fi
+	fi
 fi
 tap_exit
