@@ -86,11 +86,14 @@
 #define CNT_CTL_MASK		(MK_CNT_CTL_ENABLE | MK_CNT_CTL_IMASK)
 
 /*
- * SCTLR_EL1 out of reset: the bits that are RES1 on a CPU without the
- * features that give them meaning (LSMAOE, nTLSMD, SPAN, EIS, TSCXT, EOS),
- * all else 0: little-endian, MMU, caches and alignment checks off.
+ * SCTLR_EL1 out of reset, the value the in-kernel KVM gives (so that a
+ * fresh vCPU's registers are the same on both): little-endian, MMU,
+ * caches and alignment checks off; SP alignment checks (SA, SA0 [4:3]),
+ * CP15 barriers (CP15BEN [5]), nAA [6], WFI and WFE not trapped (nTWI
+ * [16], nTWE [18]), exception entry synchronizing (EIS [22]), PAN left
+ * alone on exceptions (SPAN [23]).
  */
-#define SCTLR_EL1_RESET		0x30d00800ULL
+#define SCTLR_EL1_RESET		0x00c50078ULL
 /*
  * SCTLR (AArch32) out of reset: M, A, C, I, V, TE and EE clear; the bits
  * that are RES1 on a CPU without the features that give them meaning
@@ -100,6 +103,7 @@
 #define SCTLR_AA32_RESET	(GENMASK_ULL(5, 3) | BIT_ULL(16) | \
 				 BIT_ULL(18) | GENMASK_ULL(23, 22))
 #define SCTLR_EE		BIT_ULL(25)
+#define FPEXC32_RESET		GENMASK_ULL(10, 8)
 
 /* ---- trapped accesses ---- */
 
@@ -129,6 +133,16 @@ static bool trap_raz_ro(struct modkvm_vcpu *vcpu, struct modkvm_sys_access *p,
 	if (!p->read)
 		return false;
 	p->val = 0;
+	return true;
+}
+
+/* CTR_EL0 (trapped by HCR_EL2.TID2 without FEAT_EVT): read-only */
+static bool trap_ctr(struct modkvm_vcpu *vcpu, struct modkvm_sys_access *p,
+		     const struct modkvm_sys_reg *r)
+{
+	if (!p->read)
+		return false;
+	p->val = read_sanitised_ftr_reg(SYS_CTR_EL0);
 	return true;
 }
 
@@ -208,8 +222,8 @@ static bool trap_oslar(struct modkvm_vcpu *vcpu, struct modkvm_sys_access *p,
 	return true;
 }
 
-/* OSLSR_EL1: read-only to the guest */
-static bool trap_oslsr(struct modkvm_vcpu *vcpu, struct modkvm_sys_access *p,
+/* OSLSR_EL1, CLIDR_EL1: read-only to the guest */
+static bool trap_ro_stored(struct modkvm_vcpu *vcpu, struct modkvm_sys_access *p,
 		       const struct modkvm_sys_reg *r)
 {
 	if (!p->read)
@@ -366,20 +380,13 @@ static int get_midr(struct modkvm_vcpu *vcpu, const struct modkvm_sys_reg *r,
 }
 
 /*
- * The guest reads REVIDR, CLIDR and AIDR from the CPU it runs on
- * (HCR_EL2.TID1 and TID2 are clear): give this CPU's, as for CTR.
+ * The guest reads REVIDR and AIDR from the CPU it runs on (HCR_EL2.TID1
+ * is clear): give this CPU's.
  */
 static int get_revidr(struct modkvm_vcpu *vcpu,
 		      const struct modkvm_sys_reg *r, u64 *val)
 {
 	*val = read_sysreg(revidr_el1);
-	return 0;
-}
-
-static int get_clidr(struct modkvm_vcpu *vcpu, const struct modkvm_sys_reg *r,
-		     u64 *val)
-{
-	*val = read_sysreg(clidr_el1);
 	return 0;
 }
 
@@ -604,16 +611,16 @@ static const struct modkvm_sys_reg sys_regs[] = {
 	/* no memory-mapped debug */
 	{ REG(MDRAR_EL1, 2, 0, 1, 0, 0), TRAP, .access = trap_raz_ro },
 	{ REG(OSLAR_EL1, 2, 0, 1, 0, 4), TRAP, .access = trap_oslar },
+	/* unlocked out of a vCPU reset, as with the in-kernel KVM */
 	{ REG(OSLSR_EL1, 2, 0, 1, 1, 4), IN(SR_OSLSR_EL1, 0), USER_TRAP,
-	  .reset_val = OSLSR_OSLM_IMP | OSLSR_OSLK, .access = trap_oslsr,
+	  .reset_val = OSLSR_OSLM_IMP, .access = trap_ro_stored,
 	  .set_user = set_oslsr },
-	{ REG(OSDLR_EL1, 2, 0, 1, 3, 4), IN(SR_OSDLR_EL1, OSDLR_DLK),
-	  USER_TRAP },
+	/* the guest's only: not listed, as with the in-kernel KVM */
+	{ REG(OSDLR_EL1, 2, 0, 1, 3, 4), IN(SR_OSDLR_EL1, OSDLR_DLK), TRAP },
 	{ REG(DBGPRCR_EL1, 2, 0, 1, 4, 4), TRAP, .access = trap_raz_wi },
 	{ REG(DBGCLAIMSET_EL1, 2, 0, 7, 8, 6), TRAP, .access = trap_claimset },
-	/* userspace reaches the claim tags set here */
 	{ REG(DBGCLAIMCLR_EL1, 2, 0, 7, 9, 6), IN(SR_DBGCLAIM, CLAIM_MASK),
-	  USER_TRAP, .access = trap_claimclr },
+	  TRAP, .access = trap_claimclr },
 	{ REG(DBGAUTHSTATUS_EL1, 2, 0, 7, 14, 6), TRAP,
 	  .access = trap_raz_ro },
 	{ REG(MDCCSR_EL0, 2, 3, 0, 1, 0), TRAP, .access = trap_mdccsr },
@@ -640,6 +647,16 @@ static const struct modkvm_sys_reg sys_regs[] = {
 	CTX(TTBR0_EL1, 3, 0, 2, 0, 0),
 	CTX(TTBR1_EL1, 3, 0, 2, 0, 1),
 	CTX(TCR_EL1, 3, 0, 2, 0, 2),
+	/*
+	 * TCR2_EL1, PIRE0_EL1, PIR_EL1 (FEAT_TCR2, FEAT_S1PIE): listed and
+	 * kept for userspace, as the in-kernel KVM lists them whatever the
+	 * CPU has, so that a VMM moves them between the two; never loaded.
+	 * The guest is not given the features (ID_AA64MMFR3_EL1 reads 0)
+	 * and on a CPU without them (the emulated server's -cpu max) its
+	 * accesses UNDEF in the hardware. Not yet done: on a CPU with
+	 * FEAT_HCX and them, HCRX_EL2 (left as the host has it) decides.
+	 */
+	{ REG(TCR2_EL1, 3, 0, 2, 0, 3), IN(SR_TCR2_EL1, ~0ULL), USER },
 	APKEY(APIAKEYLO_EL1, 0),
 	APKEY(APIAKEYHI_EL1, 1),
 	APKEY(APIBKEYLO_EL1, 2),
@@ -670,6 +687,8 @@ static const struct modkvm_sys_reg sys_regs[] = {
 	CTX(FAR_EL1, 3, 0, 6, 0, 0),
 	CTX(PAR_EL1, 3, 0, 7, 4, 0),
 	CTX(MAIR_EL1, 3, 0, 10, 2, 0),
+	{ REG(PIRE0_EL1, 3, 0, 10, 2, 2), IN(SR_PIRE0_EL1, ~0ULL), USER },
+	{ REG(PIR_EL1, 3, 0, 10, 2, 3), IN(SR_PIR_EL1, ~0ULL), USER },
 	CTX(AMAIR_EL1, 3, 0, 10, 3, 0),
 	CTX(VBAR_EL1, 3, 0, 12, 0, 0),
 	/*
@@ -685,10 +704,22 @@ static const struct modkvm_sys_reg sys_regs[] = {
 	CTX(CONTEXTIDR_EL1, 3, 0, 13, 0, 1),
 	CTX(TPIDR_EL1, 3, 0, 13, 0, 4),
 	CTX(CNTKCTL_EL1, 3, 0, 14, 1, 0),
-	{ REG(CLIDR_EL1, 3, 1, 0, 0, 1), INVARIANT(get_clidr) },
+	/*
+	 * The cache hierarchy the guest is told (cache_id.c), trapped by
+	 * HCR_EL2.TID4 or TID2: CCSIDR_EL1 (userspace has the values
+	 * through the KVM_REG_ARM_DEMUX ids), CLIDR_EL1 (writable), CSSELR_EL1
+	 * (Level, InD) and, with TID2, CTR_EL0. CCSIDR2_EL1 UNDEFs (no
+	 * FEAT_CCIDX given).
+	 */
+	{ REG(CCSIDR_EL1, 3, 1, 0, 0, 0), TRAP, .access = modkvm_trap_ccsidr },
+	{ REG(CLIDR_EL1, 3, 1, 0, 0, 1), IN(SR_CLIDR_EL1, ~0ULL), USER_TRAP,
+	  .reset = modkvm_cache_id_reset, .access = trap_ro_stored,
+	  .set_user = modkvm_clidr_set_user },
 	{ REG(AIDR_EL1, 3, 1, 0, 0, 7), INVARIANT(get_aidr) },
-	CTX(CSSELR_EL1, 3, 2, 0, 0, 0),
-	{ REG(CTR_EL0, 3, 3, 0, 0, 1), INVARIANT(get_ctr) },
+	{ REG(CSSELR_EL1, 3, 2, 0, 0, 0),
+	  IN(SR_CSSELR_EL1, GENMASK_ULL(3, 0)), USER_TRAP },
+	{ REG(CTR_EL0, 3, 3, 0, 0, 1), USER_TRAP, .access = trap_ctr,
+	  .get_user = get_ctr, .set_user = set_invariant },
 	CTX(TPIDR_EL0, 3, 3, 13, 0, 2),
 	CTX(TPIDRRO_EL0, 3, 3, 13, 0, 3),
 
@@ -722,8 +753,10 @@ static const struct modkvm_sys_reg sys_regs[] = {
 	  IN(SR_DACR32_EL2, GENMASK_ULL(31, 0)), USER },
 	{ REG(IFSR32_EL2, 3, 4, 5, 0, 1),
 	  IN(SR_IFSR32_EL2, GENMASK_ULL(31, 0)), USER },
+	/* out of reset with bits 10:8 set, as the in-kernel KVM has it */
 	{ REG(FPEXC32_EL2, 3, 4, 5, 3, 0),
-	  IN(SR_FPEXC32_EL2, GENMASK_ULL(31, 0)), USER },
+	  IN(SR_FPEXC32_EL2, GENMASK_ULL(31, 0)), USER,
+	  .reset_val = FPEXC32_RESET },
 };
 
 /*
