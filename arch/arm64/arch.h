@@ -157,6 +157,13 @@ struct modkvm_arch_vm {
 	 * (id_regs.c: modkvm_user_id_reg()); under vm->lock
 	 */
 	u8 user_gic;
+	/*
+	 * The feature ID registers (CRm 1..7, op2: index (CRm - 1) * 8 +
+	 * op2) userspace lowered before the first run, bit i of
+	 * id_lowered for id_regs[i] (id_regs.c); under vm->lock
+	 */
+	u64 id_lowered;
+	u64 id_regs[56];
 	bool vgic;		/* the in-kernel vGIC runs (vgic_v3.c) */
 	u32 psci_version;	/* KVM_REG_ARM_PSCI_VERSION */
 	u64 midr;		/* MIDR the guests see (the host's) */

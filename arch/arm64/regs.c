@@ -17,10 +17,11 @@
  * MIDR_EL1,
  * REVIDR_EL1, AIDR_EL1, CTR_EL0, ACTLR_EL1 (0: the guest's
  * accesses are RAZ/WI) and the whole feature ID space (op0 3, op1 0, CRn
- * 0, CRm 1-7), which only accept their current value (no
- * KVM_ARM_GET_REG_WRITABLE_MASKS), but for the AArch32 feature ID
- * registers, which read as 0 and ignore writes, as with KVM, while the
- * guest has no AArch32 (a VM whose EL1 is AArch32 has them, read-only);
+ * 0, CRm 1-7), which take, until the VM first runs, any value offering no
+ * more than modkvm does field by field, and then only the value they
+ * have (id_regs.c; no KVM_ARM_GET_REG_WRITABLE_MASKS), but for the
+ * AArch32 feature ID registers on a host without AArch32, which read as
+ * 0 and ignore writes, as with KVM;
  * the pointer authentication keys, for a vCPU with the features (the
  * address keys with KVM_ARM_VCPU_PTRAUTH_ADDRESS, the generic key with
  * _GENERIC); the virtual and

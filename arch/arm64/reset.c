@@ -123,6 +123,7 @@ int modkvm_arch_vm_init(struct modkvm_vm *vm, unsigned long type)
 	 */
 	vm->arch.ich_hcr = 0;
 	vm->arch.user_gic = 0;
+	vm->arch.id_lowered = 0;
 	if (FIELD_GET(PFR0_GIC, pfr0) &&
 	    ((modkvm_host_nvhe() ? modkvm_nvhe_icc_sre_el2() :
 	      read_sysreg_s(SYS_ICC_SRE_EL2)) & MK_ICC_SRE_EL2_SRE)) {

@@ -25,7 +25,9 @@
  * are stored only, there is no debugger behind them); the EL1 physical
  * timer (CNTHCTL_EL2.EL1PCEN clear: CNTP_CTL/CVAL/TVAL, against the
  * physical counter, no offset); the RAS error record registers (TERR),
- * RAZ/WI as RAS is hidden. Everything else that traps - PMU, SPE, trace,
+ * RAZ/WI: none implemented; the LORegion registers (TLOR), RAZ/WI (no
+ * LORegions) to a guest told about FEAT_LOR; the cache ID registers
+ * (TID2 or TID4: cache_id.c). Everything else that traps - PMU, SPE, trace,
  * AMU, LORegions, the GIC CPU interface (no in-kernel GIC), the pointer
  * authentication keys of a VM without the feature (HCR_EL2.APK clear),
  * implementation defined registers, writes to read-only registers - is
@@ -193,6 +195,24 @@ static bool trap_sgi(struct modkvm_vcpu *vcpu, struct modkvm_sys_access *p,
 	};
 	modkvm_vgic_send_sgi(vcpu, &sgi);
 	return true;
+}
+
+/*
+ * The LORegion registers (FEAT_LOR, HCR_EL2.TLOR): for a guest told about
+ * the feature (ID_AA64MMFR1_EL1.LO), no LORegions (LORID_EL1 reads 0,
+ * and is read-only), the others RAZ/WI; for others they UNDEF.
+ */
+#define MMFR1_LO	GENMASK_ULL(19, 16)
+
+static bool trap_lor(struct modkvm_vcpu *vcpu, struct modkvm_sys_access *p,
+		     const struct modkvm_sys_reg *r)
+{
+	if (!FIELD_GET(MMFR1_LO, modkvm_vm_id_reg(vcpu->vm,
+						  SYS_ID_AA64MMFR1_EL1)))
+		return false;
+	if (r->enc == sys_reg(3, 0, 10, 4, 7) && !p->read)
+		return false;
+	return trap_raz_wi(vcpu, p, r);
 }
 
 /* DC ISW, CSW, CISW: write-only (they are instructions) */
@@ -670,7 +690,10 @@ static const struct modkvm_sys_reg sys_regs[] = {
 	CTX(AFSR0_EL1, 3, 0, 5, 1, 0),
 	CTX(AFSR1_EL1, 3, 0, 5, 1, 1),
 	CTX(ESR_EL1, 3, 0, 5, 2, 0),
-	/* the RAS error records (FEAT_RAS, RASv1p1), hidden: RAZ/WI */
+	/*
+	 * the RAS error records (FEAT_RAS, RASv1p1): none (ERRIDR_EL1.NUM
+	 * 0), RAZ/WI
+	 */
 	RAS(ERRIDR_EL1, 3, 0),
 	RAS(ERRSELR_EL1, 3, 1),
 	RAS(ERXFR_EL1, 4, 0),
@@ -690,11 +713,16 @@ static const struct modkvm_sys_reg sys_regs[] = {
 	{ REG(PIRE0_EL1, 3, 0, 10, 2, 2), IN(SR_PIRE0_EL1, ~0ULL), USER },
 	{ REG(PIR_EL1, 3, 0, 10, 2, 3), IN(SR_PIR_EL1, ~0ULL), USER },
 	CTX(AMAIR_EL1, 3, 0, 10, 3, 0),
+	{ REG(LORSA_EL1, 3, 0, 10, 4, 0), TRAP, .access = trap_lor },
+	{ REG(LOREA_EL1, 3, 0, 10, 4, 1), TRAP, .access = trap_lor },
+	{ REG(LORN_EL1, 3, 0, 10, 4, 2), TRAP, .access = trap_lor },
+	{ REG(LORC_EL1, 3, 0, 10, 4, 3), TRAP, .access = trap_lor },
+	{ REG(LORID_EL1, 3, 0, 10, 4, 7), TRAP, .access = trap_lor },
 	CTX(VBAR_EL1, 3, 0, 12, 0, 0),
 	/*
-	 * Kept for userspace only: RAS is hidden from the guest, so it is
-	 * not loaded into VDISR_EL2 either (a guest reading DISR_EL1 anyway
-	 * on a RAS host gets VDISR_EL2 as the hardware holds it).
+	 * The guest's is VDISR_EL2 (HCR_EL2.AMO), switched with the guest
+	 * on a host with FEAT_RAS (hyp/switch.h), kept for userspace only
+	 * on others
 	 */
 	{ REG(DISR_EL1, 3, 0, 12, 1, 1), IN(SR_DISR_EL1, DISR_MASK), USER },
 	/* SGIs, trapped by HCR_EL2.IMO (SGI1R, ASGI1R) and FMO (SGI0R) */
