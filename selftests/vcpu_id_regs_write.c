@@ -65,9 +65,12 @@ static int find_field(uint64_t v, const unsigned int *shifts, unsigned int n,
 
 int main(void)
 {
-	/* ISAR0: AES, SHA1, SHA2, CRC32, Atomic, RDM, SHA3, SM3, SM4, DP */
-	static const unsigned int isar0_f[] = { 4, 8, 12, 16, 20, 28, 32, 36,
-						40, 44 };
+	/*
+	 * ISAR0: AES, SHA1, SHA2, CRC32, Atomic, TME (to raise: hidden by
+	 * both), RDM, SHA3, SM3, SM4, DP
+	 */
+	static const unsigned int isar0_f[] = { 4, 8, 12, 16, 20, 24, 28, 32,
+						36, 40, 44 };
 	/* PFR0 unsigned fields of no consequence to the hypervisor: DIT, CSV3 */
 	static const unsigned int pfr0_f[] = { 48, 60 };
 	uint64_t isar0, pfr0, low_isar0, low_pfr0, v = 0, guest;
