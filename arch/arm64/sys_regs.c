@@ -28,7 +28,7 @@
  * RAZ/WI: none implemented; the LORegion registers (TLOR), RAZ/WI (no
  * LORegions) to a guest told about FEAT_LOR; the cache ID registers
  * (TID2 or TID4: cache_id.c). Everything else that traps - PMU, SPE, trace,
- * AMU, LORegions, the GIC CPU interface (no in-kernel GIC), the pointer
+ * AMU, LORegions (for a guest not told about them), the GIC CPU interface (no in-kernel GIC), the pointer
  * authentication keys of a VM without the feature (HCR_EL2.APK clear),
  * implementation defined registers, writes to read-only registers - is
  * answered with an UNDEF injected into the guest, and so is a trapped
@@ -36,14 +36,15 @@
  * never trapped by the HCR_EL2, MDCR_EL2 and CPTR_EL2 modkvm runs guests
  * with (reset.c, switch.c).
  *
- * Userspace reaches (MODKVM_SR_USER; what regs.c's header lists): the
- * guest's EL1/EL0 registers modkvm keeps, the emulated debug ones (the
- * claim tags through DBGCLAIMCLR_EL1: reads give the tags set, writes set
- * them), the breakpoint and watchpoint registers 0-15 whatever the host
- * has, DISR_EL1 and the AArch32 state registers DBGVCR32_EL2, DACR32_EL2,
- * IFSR32_EL2 and FPEXC32_EL2 (stored for userspace only, see
- * below), MPIDR_EL1 (writable), the invariant MIDR_EL1, REVIDR_EL1,
- * CLIDR_EL1, AIDR_EL1, CTR_EL0 and ACTLR_EL1 (only their current value
+ * Userspace reaches (MODKVM_SR_USER; what regs.c's header lists, the
+ * in-kernel KVM's list for a vCPU without SVE and PMU): the guest's
+ * EL1/EL0 registers modkvm keeps, the emulated debug ones but OSDLR_EL1
+ * and the claim tags, the breakpoint and watchpoint registers 0-15
+ * whatever the host has, DISR_EL1, the AArch32 state registers
+ * DBGVCR32_EL2, DACR32_EL2, IFSR32_EL2 and FPEXC32_EL2 and TCR2_EL1,
+ * PIRE0_EL1, PIR_EL1 (stored for userspace only, see below), MPIDR_EL1
+ * (writable), CLIDR_EL1 (writable: cache_id.c), the invariant MIDR_EL1,
+ * REVIDR_EL1, AIDR_EL1, CTR_EL0 and ACTLR_EL1 (only their current value
  * may be written), the feature ID space, the pointer authentication keys
  * of a vCPU with the features, and the timers at the ids of
  * KVM_REG_ARM_TIMER_* and KVM_REG_ARM_PTIMER_* (some of which, as the
@@ -243,8 +244,9 @@ static bool trap_oslar(struct modkvm_vcpu *vcpu, struct modkvm_sys_access *p,
 }
 
 /* OSLSR_EL1, CLIDR_EL1: read-only to the guest */
-static bool trap_ro_stored(struct modkvm_vcpu *vcpu, struct modkvm_sys_access *p,
-		       const struct modkvm_sys_reg *r)
+static bool trap_ro_stored(struct modkvm_vcpu *vcpu,
+			   struct modkvm_sys_access *p,
+			   const struct modkvm_sys_reg *r)
 {
 	if (!p->read)
 		return false;
