@@ -92,8 +92,9 @@ int main(void)
 	lo = find_field(isar0, isar0_f, ARRAY_SIZE(isar0_f), true);
 	hi = find_field(isar0, isar0_f, ARRAY_SIZE(isar0_f), false);
 	pf = find_field(pfr0, pfr0_f, ARRAY_SIZE(pfr0_f), true);
-	TAP_REQUIRE(lo >= 0 && pf >= 0,
-		    "the CPU has an ISAR0 and a PFR0 field to lower", NULL);
+	TAP_REQUIRE(lo >= 0, "the CPU has an ISAR0 field to lower", NULL);
+	if (pf < 0)
+		tap_skip("PFR0 fields", "neither DIT nor CSV3 to lower on this CPU");
 
 	/* raising: a field above what is offered */
 	if (hi >= 0)
@@ -105,19 +106,21 @@ int main(void)
 		TAP_NEG(vmm_set64(&vcpu, REG_ISAR0,
 				  with_field(isar0, lo, field(isar0, lo) + 1)),
 			EINVAL, "ISAR0: raising a field above the host's: EINVAL");
-	TAP_NEG(vmm_set64(&vcpu, REG_PFR0,
-			  with_field(pfr0, pf, field(pfr0, pf) + 1)),
-		EINVAL, "PFR0: raising a field above the host's: EINVAL");
+	if (pf >= 0)
+		TAP_NEG(vmm_set64(&vcpu, REG_PFR0,
+				  with_field(pfr0, pf, field(pfr0, pf) + 1)),
+			EINVAL, "PFR0: raising a field above the host's: EINVAL");
 	vmm_get64(&vcpu, REG_ISAR0, &v);
 	TAP_EQ(v, isar0, "ISAR0: a refused write changed nothing");
 
 	/* lowering */
 	low_isar0 = with_field(isar0, lo, field(isar0, lo) - 1);
-	low_pfr0 = with_field(pfr0, pf, 0);
+	low_pfr0 = pf >= 0 ? with_field(pfr0, pf, 0) : pfr0;
 	TAP_EQ(vmm_set64(&vcpu, REG_ISAR0, low_isar0), 0,
 	       "ISAR0: lowering a field before the first run");
 	TAP_EQ(vmm_set64(&vcpu, REG_PFR0, low_pfr0), 0,
-	       "PFR0: lowering a field before the first run");
+	       pf >= 0 ? "PFR0: lowering a field before the first run" :
+			 "PFR0: its own value is taken before the first run");
 	vmm_get64(&vcpu, REG_ISAR0, &v);
 	TAP_EQ(v, low_isar0, "ISAR0: reads the lowered value");
 	vmm_get64(&vcpu, REG_PFR0, &v);
@@ -145,8 +148,10 @@ int main(void)
 	TAP_REQUIRE(vmm_expect_mmio(&vcpu, VMM_MMIO_BASE + 8, 8, true, &guest),
 		    "the guest reads ID_AA64PFR0_EL1", "%s",
 		    vmm_describe_exit(&vcpu));
-	tap_check(field(guest, pf) == 0, "the guest reads the lowered PFR0 field",
-		  "read %#llx", (unsigned long long)guest);
+	if (pf >= 0)
+		tap_check(field(guest, pf) == 0,
+			  "the guest reads the lowered PFR0 field", "read %#llx",
+			  (unsigned long long)guest);
 	TAP_REQUIRE(vmm_expect_mmio(&vcpu, VMM_MMIO_BASE + 0x10, 8, true, &guest),
 		    "the guest reads CLIDR_EL1", "%s", vmm_describe_exit(&vcpu));
 	vmm_get64(&vcpu, REG_CLIDR, &v);
