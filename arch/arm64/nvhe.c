@@ -167,6 +167,7 @@ static struct {
 	bool loaded;			/* every CPU done: say what hotplug does */
 	struct mutex map_lock;		/* changes to nv.main after load */
 	u64 icc_sre_el2;		/* as EL2 reads it; 0 without GICv3's */
+	u64 ich_vtr_el2;		/* the same; 0 unless ICC_SRE_EL2.SRE */
 } nv = {
 	.map_lock = __MUTEX_INITIALIZER(nv.map_lock),
 };
@@ -332,6 +333,12 @@ int modkvm_nvhe_map_vcpu(struct modkvm_vcpu *vcpu)
 u64 modkvm_nvhe_icc_sre_el2(void)
 {
 	return nv.icc_sre_el2;
+}
+
+/* ICH_VTR_EL2 (vgic_v3.c: list registers, priority bits), the same */
+u64 modkvm_nvhe_ich_vtr_el2(void)
+{
+	return nv.ich_vtr_el2;
 }
 
 /* Is EL2 Linux's hyp stub, and where are its vectors? Interrupts off. */
@@ -692,21 +699,27 @@ int modkvm_nvhe_init(void)
 		pr_err("refusing to load: EL2 faults are not reported\n");
 		return ret;
 	}
-	/* The GIC's system register interface at EL2, if the CPU has it */
+	/*
+	 * The GIC's system register interface at EL2, if the CPU has it: its
+	 * settings and the virtual interface's size (list registers, priority
+	 * bits), read once on this CPU for all (reset.c, vgic_v3.c)
+	 */
 	if (FIELD_GET(PFR0_GIC, read_sanitised_ftr_reg(SYS_ID_AA64PFR0_EL1))) {
 		struct nvhe_ret r;
 		unsigned long flags;
 
 		local_irq_save(flags);
-		r = nvhe_hvc(NV_HVC_READ_ICC_SRE, 0, 0, 0);
+		r = nvhe_hvc(NV_HVC_READ_GIC_EL2, 0, 0, 0);
 		local_irq_restore(flags);
 		if (r.a0 == NV_HVC_EL2_FAULT) {
-			nvhe_report_fault(raw_smp_processor_id(), "reading ICC_SRE_EL2");
+			nvhe_report_fault(raw_smp_processor_id(),
+					  "reading ICC_SRE_EL2 and ICH_VTR_EL2");
 			modkvm_nvhe_exit();
 			pr_err("refusing to load: ICC_SRE_EL2 cannot be read at EL2\n");
 			return -ENODEV;
 		}
 		nv.icc_sre_el2 = r.a1;
+		nv.ich_vtr_el2 = r.a2;
 	}
 	nv.loaded = true;
 	static_branch_enable(&modkvm_hyp_nvhe);

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * modkvm, EL2: the guest's GICv3 virtual CPU interface in and out of the
- * hardware, for any world switch (VHE today, nVHE later): one call each
- * way, hyp_vgic_v3_load() before entry and hyp_vgic_v3_save() after
- * exit. __always_inline and free of kernel calls (see hyp/smccc_fast.h).
+ * hardware, for both world switches (hyp/vhe/switch.c, hyp/nvhe/switch.c):
+ * one call each way, hyp_vgic_v3_load() before entry and hyp_vgic_v3_save()
+ * after exit. __always_inline and free of kernel calls (see
+ * hyp/smccc_fast.h). Both take the vCPU and its VM as the caller reaches
+ * them: on nVHE at their hyp VAs (the vCPU's vGIC state is part of the
+ * vCPU, mapped at EL2 with it), so nothing here follows a kernel pointer.
  *
  * What is switched (IHI 0069 12.5): ICH_LR<n>_EL2 (only the ones filled
  * for this entry; the others stay 0 while the host runs, so they are
@@ -47,17 +50,22 @@
 	__HYP_LR_CASE(14, op) __HYP_LR_CASE(15, op)			\
 	}
 
-static __always_inline void hyp_vgic_v3_load(const struct modkvm_vcpu *vcpu)
+static __always_inline void hyp_vgic_v3_load(const struct modkvm_vcpu *vcpu,
+					     const struct modkvm_vm *vm)
 {
 	const struct modkvm_vgic_v3_cpu *c = &vcpu->arch.vgic;
 	unsigned int i;
 
 	if (!c->on) {
-		if (vcpu->vm->arch.ich_hcr)
-			write_sysreg_s(vcpu->vm->arch.ich_hcr, SYS_ICH_HCR_EL2);
+		if (vm->arch.ich_hcr)
+			write_sysreg_s(vm->arch.ich_hcr, SYS_ICH_HCR_EL2);
 		return;
 	}
-	/* the guest's EL1 uses the system register interface (12.7.4) */
+	/*
+	 * the guest's EL1 uses the system register interface (12.7.4); on
+	 * nVHE this is also the host's own ICC_SRE_EL1, which Linux runs with
+	 * SRE set too (hyp/nvhe/switch.c puts the host's value back)
+	 */
 	write_sysreg_s(MK_ICC_SRE_EL2_SRE, SYS_ICC_SRE_EL1);
 	write_sysreg_s(c->vmcr, SYS_ICH_VMCR_EL2);
 #define __HYP_AP_LOAD(n)						\
@@ -82,13 +90,14 @@ static __always_inline void hyp_vgic_v3_load(const struct modkvm_vcpu *vcpu)
 	write_sysreg_s(c->hcr, SYS_ICH_HCR_EL2);
 }
 
-static __always_inline void hyp_vgic_v3_save(struct modkvm_vcpu *vcpu)
+static __always_inline void hyp_vgic_v3_save(struct modkvm_vcpu *vcpu,
+					     const struct modkvm_vm *vm)
 {
 	struct modkvm_vgic_v3_cpu *c = &vcpu->arch.vgic;
 	unsigned int i;
 
 	if (!c->on) {
-		if (vcpu->vm->arch.ich_hcr)
+		if (vm->arch.ich_hcr)
 			write_sysreg_s(0, SYS_ICH_HCR_EL2);
 		return;
 	}
