@@ -143,9 +143,7 @@ unsigned int modkvm_arch_vgic_nr_lr(void)
 /* ICH_AP*R<n>_EL2 implemented: 1 for 5 priority bits, 2 for 6, 4 for 7 */
 static unsigned int nr_apr(void)
 {
-	u64 bits = FIELD_GET(MK_ICH_VTR_PRIBITS, ich_vtr()) + 1;
-
-	return bits >= 7 ? 4 : bits == 6 ? 2 : 1;
+	return MK_ICH_VTR_NR_APR(ich_vtr());
 }
 
 /*

@@ -129,4 +129,41 @@ static __always_inline void hyp_vgic_v3_save(struct modkvm_vcpu *vcpu,
 		__HYP_LR_SWITCH(i, __HYP_LR_SAVE)
 }
 
+/*
+ * ICH_HCR_EL2, every list register and every active priority register
+ * the CPU has set to 0, when a CPU's EL2 is set up (nVHE: on taking it
+ * from the hyp stub, also after CPU hotplug or a CPU power state). No
+ * reset of the PE gives them known values (IHI 0069: their reset values
+ * are architecturally UNKNOWN), and an entry loads only the list
+ * registers it filled: the others must be invalid already. The caller
+ * has checked that the system registers are there (ICC_SRE_EL2.SRE).
+ */
+static __always_inline void hyp_vgic_v3_clear(void)
+{
+	u64 vtr = read_sysreg_s(SYS_ICH_VTR_EL2);
+	unsigned int i, nr_lr = (vtr & MK_ICH_VTR_LISTREGS) + 1;
+
+	write_sysreg_s(0, SYS_ICH_HCR_EL2);
+	write_sysreg_s(0, SYS_ICH_VMCR_EL2);
+#define __HYP_AP_CLEAR(n)						\
+	do {								\
+		write_sysreg_s(0, HYP_ICH_AP0R(n));			\
+		write_sysreg_s(0, HYP_ICH_AP1R(n));			\
+	} while (0)
+	switch (MK_ICH_VTR_NR_APR(vtr)) {
+	case 4:
+		__HYP_AP_CLEAR(3);
+		__HYP_AP_CLEAR(2);
+		fallthrough;
+	case 2:
+		__HYP_AP_CLEAR(1);
+		fallthrough;
+	default:
+		__HYP_AP_CLEAR(0);
+	}
+#define __HYP_LR_CLEAR(n)	write_sysreg_s(0, HYP_ICH_LR(n))
+	for (i = 0; i < nr_lr && i < 16; i++)
+		__HYP_LR_SWITCH(i, __HYP_LR_CLEAR)
+}
+
 #endif /* MODKVM_HYP_VGIC_V3_SR_H */

@@ -154,7 +154,14 @@ SYM_CODE_START_LOCAL(nv_host_sync)
 	mrs_s	x2, SYS_ICH_VTR_EL2
 9:	mov	x0, xzr
 	eret
-7:	mov_q	x10, NV_HVC_FAULT_TEST
+	/* The virtual CPU interface to 0 (hyp/nvhe/switch.c) */
+7:	mov_q	x10, NV_HVC_GIC_CLEAR
+	cmp	x0, x10
+	b.ne	10f
+	nv_c_call __modkvm_nvhe_gic_clear
+	mov	x0, xzr
+	eret
+10:	mov_q	x10, NV_HVC_FAULT_TEST
 	cmp	x0, x10
 	b.ne	2f
 	ldr	x1, [x1]		/* X1: an address no EL2 map holds */

@@ -66,6 +66,7 @@
 
 u32 __modkvm_guest_enter_nvhe(struct modkvm_gp_regs *ctxt, u64 *keys);
 int __modkvm_nvhe_vcpu_run(struct modkvm_vcpu *vcpu);
+void __modkvm_nvhe_gic_clear(void);
 void __modkvm_nvhe_recover(struct modkvm_nvhe_cpu *c, u64 stage);
 
 /* A kernel address as EL2 sees it (hyp_pgtable.c) */
@@ -183,6 +184,19 @@ int __modkvm_nvhe_vcpu_run(struct modkvm_vcpu *vcpu)
 	hyp_guest_regs_save(vcpu, vm, NVHE_VIA_EL12);
 	nvhe_host_restore(c, vcpu, vm, c->run_stage);
 	return code;
+}
+
+/*
+ * This CPU's virtual CPU interface to 0 once EL2 is taken (nvhe.c, on CPUs
+ * whose GIC has the system registers): there is nothing of it to keep, no
+ * guest has run here since.
+ */
+void __modkvm_nvhe_gic_clear(void)
+{
+	if (read_sysreg_s(SYS_ICC_SRE_EL2) & MK_ICC_SRE_EL2_SRE) {
+		hyp_vgic_v3_clear();
+		isb();
+	}
 }
 
 /*
