@@ -27,20 +27,21 @@
  *  - the GIC (IHI 0069): the host at EL1 drives the physical CPU interface
  *    through the ICC_*_EL1 registers, with the settings Linux's hyp stub
  *    made at EL2 at boot and that modkvm keeps: ICC_SRE_EL2.SRE (system
- *    registers at EL2, needed for the ICH_* registers, 12.7.6) and
- *    .Enable (EL1 may reach ICC_SRE_EL1 untrapped), ICH_HCR_EL2 0. While
- *    the guest runs with HCR_EL2.IMO and FMO set, its ICC_* accesses reach
- *    the virtual interface (ICV_*, 12.1.1) instead, so the host's own
- *    ICC_* state (PMR, group enables, active priorities) is untouched;
- *    the virtual interface's registers are the guest's or, for a VM
- *    without the vGIC, ICH_HCR_EL2's traps, switched by the helpers
- *    VHE uses too (hyp/vgic_v3_sr.h), and ICH_HCR_EL2 is 0 again before
- *    the host runs, so no maintenance interrupt stays asserted (12.5.4).
- *    One register is shared: ICC_SRE_EL1 (there is no EL1 copy of it
- *    for the guest, 12.2.21). The helpers set its SRE for the guest, as
- *    Linux has it; a guest could clear it where the hardware supports
- *    the legacy interface (Table "Permitted ICC_SRE_ELx.SRE settings":
- *    allowed with IMO, FMO and AMO set), so the host's value is put back.
+ *    registers at EL2, needed for the ICH_* registers) and .Enable (EL1
+ *    may reach ICC_SRE_EL1 untrapped), ICH_HCR_EL2 0 (IHI 0069, those
+ *    registers). While the guest runs with HCR_EL2.IMO and FMO set, its
+ *    ICC_* accesses reach the virtual interface (the ICV_* registers)
+ *    instead, so the host's own ICC_* state (PMR, group enables, active
+ *    priorities) is untouched; the virtual interface's registers are the
+ *    guest's or, for a VM without the vGIC, ICH_HCR_EL2's traps, switched
+ *    by the helpers VHE uses too (hyp/vgic_v3_sr.h), and ICH_HCR_EL2 is 0
+ *    again before the host runs, so no maintenance interrupt stays
+ *    asserted (12.5.4). One register is shared: ICC_SRE_EL1 (it has no
+ *    virtual copy, IHI 0069 ICC_SRE_EL1). The helpers set its SRE for the
+ *    guest, as Linux has it; a guest could clear it where the hardware
+ *    supports the legacy interface (IHI 0069, table "Permitted
+ *    ICC_SRE_ELx.SRE settings": allowed with IMO, FMO and AMO set), so
+ *    the host's value is put back.
  * FP/SIMD is switched lazily, as on VHE: the guest's registers are loaded
  * at EL1 by the host (fpsimd.c) when it first traps on them, CPTR_EL2.TFP
  * set until then; nothing at EL2 uses FP/SIMD.
@@ -205,7 +206,9 @@ void __modkvm_nvhe_gic_clear(void)
  * state (@stage, which host.S has already cleared in @c, so that a fault
  * in here does not come back here): the host's state back, so that the
  * host can report it and carry on; the vCPU fails its run (nvhe.c). The
- * guest's registers in the hardware are dropped, not saved.
+ * guest's registers in the hardware are dropped, not saved, except the
+ * virtual GIC interface once loaded: its list registers hold interrupts
+ * that virt/vgic/ has handed over and reads back after the run.
  */
 void __modkvm_nvhe_recover(struct modkvm_nvhe_cpu *c, u64 stage)
 {
