@@ -40,7 +40,7 @@ bool modkvm_vgic_v3_available(void)
 void modkvm_vgic_load_note(void)
 {
 	if (vgic_v3 && !modkvm_arch_vgic_v3_supported())
-		pr_warn("vgic_v3=1 not honoured: the in-kernel GICv3 needs a VHE host (kernel at EL2) with the GIC's system register interface; no in-kernel GIC (KVM_CAP_IRQCHIP 0, KVM_CREATE_DEVICE -ENODEV)\n");
+		pr_warn("vgic_v3=1 not honoured: the in-kernel GICv3 needs the GIC's system register interface (GICv3) at EL1 and EL2; no in-kernel GIC (KVM_CAP_IRQCHIP 0, KVM_CREATE_DEVICE -ENODEV)\n");
 }
 
 static void vgic_irq_reset(struct vgic_irq *irq, u32 intid,
