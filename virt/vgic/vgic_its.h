@@ -32,7 +32,7 @@
 #define ITS_NR_BASER		8
 #define ITS_DEVID_BITS		16		/* GITS_TYPER.Devbits + 1 */
 #define ITS_EVENTID_BITS	16		/* GITS_TYPER.IDbits + 1 */
-#define ITS_ICID_BITS		16		/* GITS_TYPER.CIDbits + 1 */
+#define ITS_ICID_BITS		16		/* GITS_TYPER.CIL 0 */
 #define ITS_ITE_SIZE		8		/* GITS_TYPER.ITT_entry_size */
 #define ITS_ENTRY_SIZE		8		/* BASER<n>.Entry_Size */
 #define ITS_CMD_SIZE		32

@@ -12,9 +12,10 @@
  *             (-EINVAL), inside the IPA space (-E2BIG); another type
  *             -ENODEV. The frame goes on the MMIO bus at once.
  *   CTRL      INIT (nothing to do), RESET (registers and tables to their
- *             reset state, "ITS Reset State"). SAVE_TABLES and
- *             RESTORE_TABLES are not implemented: -ENXIO, and
- *             KVM_HAS_DEVICE_ATTR says so (-ENXIO).
+ *             reset state, "ITS Reset State"); another attribute does
+ *             nothing (0), as with KVM. SAVE_TABLES and RESTORE_TABLES
+ *             are not implemented: -ENXIO, and KVM_HAS_DEVICE_ATTR says
+ *             so (-ENXIO).
  *   ITS_REGS  the GITS_* registers (vgic_its_regs.c), a u64 whatever
  *             their width: 32-bit ones (CTLR, IIDR, the ID registers) at
  *             4-byte aligned offsets, 64-bit ones 8-byte aligned, else
@@ -124,8 +125,11 @@ static int ctrl_attr(struct vgic_its *its, u64 attr)
 		return 0;
 	case KVM_DEV_ARM_ITS_CTRL_RESET:
 		break;
-	default:	/* SAVE_TABLES, RESTORE_TABLES: not implemented */
-		return -ENXIO;
+	case KVM_DEV_ARM_ITS_SAVE_TABLES:
+	case KVM_DEV_ARM_ITS_RESTORE_TABLES:
+		return -ENXIO;	/* not implemented */
+	default:		/* as KVM: nothing to do, no error */
+		return 0;
 	}
 	mutex_lock(&vm->lock);
 	ret = vgic_lock_all_vcpus(vm);

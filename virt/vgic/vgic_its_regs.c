@@ -8,9 +8,10 @@
  *                 within the write that asks for them). Enabling with no
  *                 valid GITS_CBASER is ignored (UNPREDICTABLE, 12.19.1)
  *   GITS_IIDR     ITS_IIDR; userspace may write back only that value
- *   GITS_TYPER    Physical, 8-byte ITT entries, 16 EventID, DeviceID and
- *                 collection ID bits (CIL), PTA 0 (targets are processor
- *                 numbers), no collections held in the ITS (HCC 0)
+ *   GITS_TYPER    Physical, 8-byte ITT entries, 16 EventID and DeviceID
+ *                 bits, 16 collection ID bits (CIL 0), PTA 0 (targets are
+ *                 processor numbers), no collections held in the ITS
+ *                 (HCC 0): as KVM's
  *   GITS_CBASER   the command queue; written only while disabled, and
  *                 then GITS_CREADR and GITS_CWRITER are reset to 0
  *   GITS_CWRITER  a write past the queue's end is ignored; the guest's
@@ -46,8 +47,6 @@
 #define TYPER_ITT_ENTRY_SIZE	GENMASK_ULL(7, 4)
 #define TYPER_IDBITS		GENMASK_ULL(12, 8)
 #define TYPER_DEVBITS		GENMASK_ULL(17, 13)
-#define TYPER_CIDBITS		GENMASK_ULL(35, 32)
-#define TYPER_CIL		BIT_ULL(36)
 #define CBASER_VALID		BIT_ULL(63)
 #define CBASER_MASK		(CBASER_VALID | GENMASK_ULL(61, 59) | \
 				 GENMASK_ULL(55, 53) | GENMASK_ULL(51, 12) | \
@@ -67,8 +66,7 @@ static u64 its_typer(void)
 	return TYPER_PHYSICAL |
 	       FIELD_PREP(TYPER_ITT_ENTRY_SIZE, ITS_ITE_SIZE - 1) |
 	       FIELD_PREP(TYPER_IDBITS, ITS_EVENTID_BITS - 1) |
-	       FIELD_PREP(TYPER_DEVBITS, ITS_DEVID_BITS - 1) |
-	       FIELD_PREP(TYPER_CIDBITS, ITS_ICID_BITS - 1) | TYPER_CIL;
+	       FIELD_PREP(TYPER_DEVBITS, ITS_DEVID_BITS - 1);
 }
 
 /* The read-only fields of BASER<n>: its table's type and entry size */
