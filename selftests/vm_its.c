@@ -11,7 +11,9 @@
  * as the LPIs the tables say, with the right INTID: KVM_SIGNAL_MSI (with
  * KVM_MSI_VALID_DEVID) and an irqfd on an MSI route; an LPI disabled in
  * the configuration table stays pending until an INV sees it enabled;
- * an unmapped event is dropped (KVM_SIGNAL_MSI 0).
+ * an unmapped event is dropped (KVM_SIGNAL_MSI 0); the tables saved in
+ * guest memory (ABI REV0) and restored into a reset ITS, pending state
+ * too; a guest's bad commands and queue are ignored.
  */
 #define _GNU_SOURCE
 #include <poll.h>
@@ -127,9 +129,10 @@ static void errors(void)
 		 0, "CTRL INIT");
 	CHECK_EQ(vgic_set(its, KVM_DEV_ARM_VGIC_GRP_CTRL, 99, NULL), 0,
 		 "SET CTRL 99: 0 (KVM ignores an unknown control)");
-	tap_diag("HAS CTRL SAVE_TABLES %d, RESTORE_TABLES %d",
-		 vgic_has(its, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_ITS_SAVE_TABLES),
-		 vgic_has(its, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_ITS_RESTORE_TABLES));
+	CHECK_EQ(vgic_has(its, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_ITS_SAVE_TABLES), 0,
+		 "HAS CTRL SAVE_TABLES");
+	CHECK_EQ(vgic_has(its, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_ITS_RESTORE_TABLES), 0,
+		 "HAS CTRL RESTORE_TABLES");
 
 	/* ITS_REGS */
 	CHECK_EQ(vgic_has(its, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, GITS_CBASER), 0,
@@ -275,6 +278,131 @@ static void none_taken(const char *name)
 
 #define MSI_A()	msi(&m.vm, ITS_TRANSLATER, 3, DEV_A, KVM_MSI_VALID_DEVID)
 
+/*
+ * A guest's mistakes: commands that name what does not exist or is out of
+ * range are ignored (IHI 0069 6.3), a queue outside its memory is not
+ * read; the ITS works on once set up right again.
+ */
+static void bad_guest(void)
+{
+	uint64_t v = 0;
+
+	queue(0x0a | (uint64_t)DEV_A << 32, 4 | 100ULL << 32, ICID, 0);	/* MAPTI to INTID 100 */
+	queue(0x0a | (uint64_t)DEV_A << 32, 40 | (uint64_t)LPI_A << 32, ICID, 0);	/* event 40 >= 32 */
+	queue(0x0a | 99ULL << 32, 3 | (uint64_t)LPI_A << 32, ICID, 0);	/* device 99 unmapped */
+	queue(0x09, 0, (1ULL << 63) | (7ULL << 16) | 9, 0);	/* MAPC to no vCPU 7 */
+	queue(0x08 | 8ULL << 32, 31, (1ULL << 63) | ITT, 0);	/* MAPD 32 event bits */
+	queue(0xff, ~0ULL, ~0ULL, ~0ULL);			/* no such command */
+	queue(0x01 | (uint64_t)DEV_A << 32, 4, 9, 0);		/* MOVI of nothing */
+	queue(0x0d, 0, 9, 0);					/* INVALL, unmapped ICID */
+	tap_check(go(), "bad commands: every one consumed (ignored)", NULL);
+	CHECK_EQ(msi(&m.vm, ITS_TRANSLATER, 4, DEV_A, KVM_MSI_VALID_DEVID), 0,
+		 "... MAPTI to a non-LPI INTID made no translation");
+	CHECK_EQ(msi(&m.vm, ITS_TRANSLATER, 40, DEV_A, KVM_MSI_VALID_DEVID), 0,
+		 "... nor MAPTI of an event beyond the device's");
+	CHECK_EQ(msi(&m.vm, ITS_TRANSLATER, 3, 99, KVM_MSI_VALID_DEVID), 0,
+		 "... nor MAPTI on an unmapped device");
+	none_taken("... nothing taken");
+	tap_check(store64(ITS_BASE + GITS_CWRITER, 0x10000) &&
+		  guest_cmd(CMD_LOAD64, ITS_BASE + GITS_CWRITER, 0, &v),
+		  "guest writes GITS_CWRITER past the queue's end", NULL);
+	TAP_EQ(v, (cmds % 128) * 32, "... ignored");
+
+	/* the queue moved out of the guest's memory */
+	tap_check(store32(ITS_BASE + GITS_CTLR, 0) &&
+		  store64(ITS_BASE + GITS_CBASER, (1ULL << 63) | 0x7000000000ULL) &&
+		  store32(ITS_BASE + GITS_CTLR, 1) &&
+		  store64(ITS_BASE + GITS_CWRITER, 64) &&
+		  guest_cmd(CMD_LOAD64, ITS_BASE + GITS_CREADR, 0, &v),
+		  "a queue outside guest memory: 2 commands handed over", NULL);
+	tap_diag("GITS_CREADR then %#llx", (unsigned long long)v);
+	/* set up right again: CBASER resets CREADR and CWRITER */
+	cmds = 0;
+	queue(0x0a | (uint64_t)DEV_A << 32, 3 | (uint64_t)LPI_A << 32, ICID, 0);
+	TAP_REQUIRE(store32(ITS_BASE + GITS_CTLR, 0) &&
+		    store64(ITS_BASE + GITS_CBASER, (1ULL << 63) | CMDQ) &&
+		    store32(ITS_BASE + GITS_CTLR, 1) && go(),
+		    "queue back in guest memory, MAPTI device 5 event 3 again", NULL);
+	CHECK_EQ(MSI_A(), 1, "KVM_SIGNAL_MSI device 5 event 3: delivered");
+	taken_once(LPI_A, "... the guest takes LPI 8197, once");
+}
+
+static uint64_t guest_u64(uint64_t gpa)
+{
+	return *(uint64_t *)vmm_gpa_to_hva(&m.vm, gpa);
+}
+
+/*
+ * Save and restore (arm-vgic-its.rst): the pending table and the ITS's
+ * tables in guest memory in the ABI REV0 layout, a reset ITS, then its
+ * registers and tables restored in the documented order; a pending LPI
+ * stays pending across.
+ */
+static void save_restore(int its)
+{
+	uint64_t q = (cmds % 128) * 32, v;
+	uint8_t pend;
+
+	*prop(LPI_A) = 0xa0;
+	queue(0x0c | (uint64_t)DEV_A << 32, 3, 0, 0);
+	TAP_REQUIRE(go(), "LPI 8197 disabled, INV", NULL);
+	q = (cmds % 128) * 32;
+	CHECK_EQ(MSI_A(), 1, "KVM_SIGNAL_MSI to it: pending");
+	CHECK_EQ(vgic_set(m.gic, KVM_DEV_ARM_VGIC_GRP_CTRL,
+			  KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES, NULL), 0,
+		 "GIC SAVE_PENDING_TABLES");
+	pend = *(uint8_t *)vmm_gpa_to_hva(&m.vm, PEND + LPI_A / 8);
+	tap_check(pend & (1 << (LPI_A % 8)), "... LPI 8197's bit set in the pending table",
+		  "byte %#x", pend);
+	CHECK_EQ(vgic_set(its, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_ITS_SAVE_TABLES,
+			  NULL), 0, "ITS SAVE_TABLES");
+	TAP_EQ(guest_u64(DEVTAB + DEV_A * 8),
+	       (1ULL << 63) | (1ULL << 49) | (ITT >> 8) << 5 | 4,
+	       "... device 5's entry: valid, next 1, its ITT, 5 EventID bits");
+	TAP_EQ(guest_u64(DEVTAB + DEV_B * 8),
+	       (1ULL << 63) | ((ITT + 0x10000) >> 8) << 5 | 13,
+	       "... device 6's entry: valid, the last, its ITT, 14 bits");
+	TAP_EQ(guest_u64(ITT + 3 * 8), (uint64_t)LPI_A << 16 | ICID,
+	       "... device 5's ITE 3: LPI 8197, collection 3, the last");
+	TAP_EQ(guest_u64(ITT + 0x10000 + LPI_B * 8), (uint64_t)LPI_B << 16 | ICID,
+	       "... device 6's ITE 8200: LPI 8200, collection 3");
+	TAP_EQ(guest_u64(COLLTAB), (1ULL << 63) | ICID,
+	       "... collection table: collection 3 on processor 0");
+	TAP_EQ(guest_u64(COLLTAB + 8), 0, "... then an invalid entry");
+
+	CHECK_EQ(vgic_set(its, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_ITS_CTRL_RESET,
+			  NULL), 0, "ITS RESET");
+	TAP_EQ(vgic_get64(its, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, GITS_CTLR) & 1, 0,
+	       "... GITS_CTLR.Enabled 0");
+	TAP_EQ(vgic_get64(its, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, GITS_BASER(0)) >> 63, 0,
+	       "... GITS_BASER0 not valid");
+	CHECK_NEG(MSI_A(), EBUSY, "... KVM_SIGNAL_MSI: EBUSY");
+
+	v = vgic_get64(its, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, GITS_BASER(0));
+	TAP_REQUIRE(!vgic_set64(its, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, GITS_CBASER,
+				(1ULL << 63) | CMDQ) &&
+		    !vgic_set64(its, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, GITS_BASER(0),
+				v | (1ULL << 63) | DEVTAB) &&
+		    !vgic_set64(its, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, GITS_BASER(1),
+				vgic_get64(its, KVM_DEV_ARM_VGIC_GRP_ITS_REGS,
+					   GITS_BASER(1)) | (1ULL << 63) | COLLTAB) &&
+		    !vgic_set64(its, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, GITS_CREADR, q) &&
+		    !vgic_set64(its, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, GITS_CWRITER, q),
+		    "ITS_REGS restored: CBASER, BASER0, BASER1, CREADR, CWRITER", NULL);
+	CHECK_EQ(vgic_set(its, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_ITS_RESTORE_TABLES,
+			  NULL), 0, "ITS RESTORE_TABLES");
+	CHECK_EQ(vgic_set64(its, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, GITS_CTLR, 1), 0,
+		 "GITS_CTLR restored: enabled");
+	none_taken("... LPI 8197, pending but disabled, not taken");
+	*prop(LPI_A) = 0xa0 | 1;
+	queue(0x0c | (uint64_t)DEV_A << 32, 3, 0, 0);
+	TAP_REQUIRE(go(), "LPI 8197 enabled, INV", NULL);
+	taken_once(LPI_A, "... its pending state restored: LPI 8197 taken, once");
+	CHECK_EQ(msi(&m.vm, ITS_TRANSLATER, LPI_B, DEV_B, KVM_MSI_VALID_DEVID), 1,
+		 "KVM_SIGNAL_MSI device 6 event 8200 after the restore: delivered");
+	taken_once(LPI_B, "... the guest takes LPI 8200, once");
+}
+
 static void delivery(void)
 {
 	int its, efd = eventfd(0, 0);
@@ -382,12 +510,15 @@ static void delivery(void)
 	TAP_REQUIRE(go(), "LPI 8197 enabled in the table, INV", NULL);
 	taken_once(LPI_A, "... the pending LPI 8197 taken, once");
 
+	save_restore(its);
+
 	/* DISCARD */
 	queue(0x0f | (uint64_t)DEV_A << 32, 3, 0, 0);
 	TAP_REQUIRE(go(), "DISCARD device 5 event 3", NULL);
 	CHECK_EQ(MSI_A(), 0, "KVM_SIGNAL_MSI to the discarded event: dropped (0)");
 	none_taken("... nothing taken");
 
+	bad_guest();
 	close(efd);
 	close(its);
 	machine_down(&m, 1);

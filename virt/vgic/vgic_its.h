@@ -9,13 +9,13 @@
  *   vgic_its_regs.c   the GITS_* registers (guest MMIO and ITS_REGS)
  *   vgic_its_cmd.c    the command queue and its commands (IHI 0069 6.3)
  *   vgic_its_xlate.c  the translation tables and MSI delivery
+ *   vgic_its_save.c   the tables saved to and restored from guest memory
  *
  * The device, collection and interrupt translation tables are kept in
  * the kernel (xarrays here), not in the guest memory that GITS_BASER<n>
  * and MAPD's ITT address name: the architecture lets an ITS hold them
- * where it likes (IHI 0069 6.2: their format is IMPLEMENTATION DEFINED),
- * and that memory would only be used to save and restore them, which
- * this ITS does not do yet (vgic_its_dev.c).
+ * where it likes (IHI 0069 6.2: their format is IMPLEMENTATION DEFINED);
+ * that memory is used only to save and restore them (vgic_its_save.c).
  *
  * Locking: vm->lock, then its->lock (a mutex: commands read guest
  * memory and allocate), then vgic->lpi_lock, then vgic->lock (vgic.h).
@@ -94,5 +94,9 @@ int vgic_its_set_pending(struct vgic_its *its, u32 devid, u32 eventid,
 			 bool pending);
 int vgic_its_translate(struct vgic_its *its, u32 devid, u32 eventid);
 void vgic_its_free_tables(struct vgic_its *its);
+
+/* vgic_its_save.c: every vCPU stopped, its->lock held */
+int vgic_its_save_tables(struct vgic_its *its);
+int vgic_its_restore_tables(struct vgic_its *its);
 
 #endif /* MODKVM_VGIC_ITS_H */

@@ -12,10 +12,9 @@
  *             (-EINVAL), inside the IPA space (-E2BIG); another type
  *             -ENODEV. The frame goes on the MMIO bus at once.
  *   CTRL      INIT (nothing to do), RESET (registers and tables to their
- *             reset state, "ITS Reset State"); another attribute does
- *             nothing (0), as with KVM. SAVE_TABLES and RESTORE_TABLES
- *             are not implemented: -ENXIO, and KVM_HAS_DEVICE_ATTR says
- *             so (-ENXIO).
+ *             reset state, "ITS Reset State"), SAVE_TABLES and
+ *             RESTORE_TABLES (vgic_its_save.c); another attribute does
+ *             nothing (0), as with KVM.
  *   ITS_REGS  the GITS_* registers (vgic_its_regs.c), a u64 whatever
  *             their width: 32-bit ones (CTLR, IIDR, the ID registers) at
  *             4-byte aligned offsets, 64-bit ones 8-byte aligned, else
@@ -124,10 +123,9 @@ static int ctrl_attr(struct vgic_its *its, u64 attr)
 	case KVM_DEV_ARM_VGIC_CTRL_INIT:
 		return 0;
 	case KVM_DEV_ARM_ITS_CTRL_RESET:
-		break;
 	case KVM_DEV_ARM_ITS_SAVE_TABLES:
 	case KVM_DEV_ARM_ITS_RESTORE_TABLES:
-		return -ENXIO;	/* not implemented */
+		break;
 	default:		/* as KVM: nothing to do, no error */
 		return 0;
 	}
@@ -135,8 +133,14 @@ static int ctrl_attr(struct vgic_its *its, u64 attr)
 	ret = vgic_lock_all_vcpus(vm);
 	if (!ret) {
 		mutex_lock(&its->lock);
-		vgic_its_free_tables(its);
-		vgic_its_regs_reset(its);
+		if (attr == KVM_DEV_ARM_ITS_SAVE_TABLES) {
+			ret = vgic_its_save_tables(its);
+		} else if (attr == KVM_DEV_ARM_ITS_RESTORE_TABLES) {
+			ret = vgic_its_restore_tables(its);
+		} else {
+			vgic_its_free_tables(its);
+			vgic_its_regs_reset(its);
+		}
 		mutex_unlock(&its->lock);
 		vgic_unlock_all_vcpus(vm);
 	}
@@ -199,7 +203,9 @@ long modkvm_vgic_its_ioctl(struct modkvm_vm *vm, void *priv,
 			return a->attr == KVM_VGIC_ITS_ADDR_TYPE ? 0 : -ENXIO;
 		case KVM_DEV_ARM_VGIC_GRP_CTRL:
 			return a->attr == KVM_DEV_ARM_VGIC_CTRL_INIT ||
-			       a->attr == KVM_DEV_ARM_ITS_CTRL_RESET ?
+			       a->attr == KVM_DEV_ARM_ITS_CTRL_RESET ||
+			       a->attr == KVM_DEV_ARM_ITS_SAVE_TABLES ||
+			       a->attr == KVM_DEV_ARM_ITS_RESTORE_TABLES ?
 			       0 : -ENXIO;
 		case KVM_DEV_ARM_VGIC_GRP_ITS_REGS:
 			return regs_attr(its, a->attr, NULL, false, true);
