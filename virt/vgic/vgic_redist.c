@@ -83,11 +83,14 @@ static int rd_frame(struct modkvm_vgic *vgic, struct modkvm_vcpu *vcpu,
 		typer = rdist_typer(vgic, vcpu);
 		reg64(&typer, off, len, val, write, true);
 		return 0;
+	/* userspace restores them in any order with GICR_CTLR */
 	case GICR_PROPBASER:
-		reg64(&c->propbaser, off, len, val, write, c->lpis_enabled);
+		reg64(&c->propbaser, off, len, val, write,
+		      c->lpis_enabled && who == VGIC_GUEST);
 		return 0;
 	case GICR_PENDBASER:
-		reg64(&c->pendbaser, off, len, val, write, c->lpis_enabled);
+		reg64(&c->pendbaser, off, len, val, write,
+		      c->lpis_enabled && who == VGIC_GUEST);
 		return 0;
 	}
 	if (len != 4)
