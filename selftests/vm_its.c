@@ -7,7 +7,7 @@
  * the ITS (GITS_CBASER, BASER0/1, CTLR, CWRITER) through MMIO, the
  * commands and the LPI configuration table written into its memory by the
  * test (as a guest's driver writes them before moving GITS_CWRITER): MAPD,
- * MAPC, MAPTI, MAPI, SYNC, INT, INV, DISCARD. The host's MSIs then arrive
+ * MAPC, MAPTI, MAPI, SYNC, INT, INV, CLEAR, DISCARD. The host's MSIs then arrive
  * as the LPIs the tables say, with the right INTID: KVM_SIGNAL_MSI (with
  * KVM_MSI_VALID_DEVID) and an irqfd on an MSI route; an LPI disabled in
  * the configuration table stays pending until an INV sees it enabled;
@@ -403,6 +403,24 @@ static void save_restore(int its)
 	taken_once(LPI_B, "... the guest takes LPI 8200, once");
 }
 
+/* CLEAR: a pending LPI's pending state goes */
+static void clear(void)
+{
+	*prop(LPI_B) = 0xa0;
+	queue(0x0c | (uint64_t)DEV_B << 32, LPI_B, 0, 0);
+	TAP_REQUIRE(go(), "LPI 8200 disabled, INV", NULL);
+	CHECK_EQ(msi(&m.vm, ITS_TRANSLATER, LPI_B, DEV_B, KVM_MSI_VALID_DEVID), 1,
+		 "KVM_SIGNAL_MSI to it: pending");
+	queue(0x04 | (uint64_t)DEV_B << 32, LPI_B, 0, 0);
+	*prop(LPI_B) = 0xa0 | 1;
+	queue(0x0c | (uint64_t)DEV_B << 32, LPI_B, 0, 0);
+	TAP_REQUIRE(go(), "CLEAR device 6 event 8200, LPI 8200 enabled, INV", NULL);
+	none_taken("... not taken: CLEAR removed its pending state");
+	CHECK_EQ(msi(&m.vm, ITS_TRANSLATER, LPI_B, DEV_B, KVM_MSI_VALID_DEVID), 1,
+		 "KVM_SIGNAL_MSI to it again: delivered");
+	taken_once(LPI_B, "... taken, once");
+}
+
 static void delivery(void)
 {
 	int its, efd = eventfd(0, 0);
@@ -511,6 +529,7 @@ static void delivery(void)
 	taken_once(LPI_A, "... the pending LPI 8197 taken, once");
 
 	save_restore(its);
+	clear();
 
 	/* DISCARD */
 	queue(0x0f | (uint64_t)DEV_A << 32, 3, 0, 0);
