@@ -7,7 +7,7 @@
  * the ITS (GITS_CBASER, BASER0/1, CTLR, CWRITER) through MMIO, the
  * commands and the LPI configuration table written into its memory by the
  * test (as a guest's driver writes them before moving GITS_CWRITER): MAPD,
- * MAPC, MAPTI, MAPI, SYNC, INT, INV, CLEAR, DISCARD. The host's MSIs then arrive
+ * MAPC, MAPTI, MAPI, SYNC, INT, INV, CLEAR, MOVI, MOVALL, DISCARD. The host's MSIs then arrive
  * as the LPIs the tables say, with the right INTID: KVM_SIGNAL_MSI (with
  * KVM_MSI_VALID_DEVID) and an irqfd on an MSI route; an LPI disabled in
  * the configuration table stays pending until an INV sees it enabled;
@@ -44,7 +44,9 @@
 #define DEVTAB		(VMM_RAM_BASE + 0x130000)
 #define COLLTAB		(VMM_RAM_BASE + 0x140000)
 #define ITT		(VMM_RAM_BASE + 0x150000)
+#define PEND1		(VMM_RAM_BASE + 0x1a0000)	/* vCPU 1's */
 #define PROP_IDBITS	13				/* 14 bits - 1 */
+#define GIC_REDIST1	(GIC_REDIST + 0x20000)
 
 #define LPI_A		8197	/* device 5, event 3, MAPTI */
 #define LPI_B		8200	/* device 6, event 8200, MAPI */
@@ -185,6 +187,7 @@ static void errors(void)
 /* ------------------------------------------------------- the guest */
 
 static struct machine m;
+static unsigned int cur;	/* the vCPU the guest commands go to */
 static unsigned int cmds;	/* commands written into the queue */
 /* what the guest took since the last taken_once() or none_taken() */
 static struct seen acc;
@@ -194,7 +197,7 @@ static bool guest_cmd(uint64_t cmd, uint64_t addr, uint64_t val, uint64_t *out)
 {
 	acc.val = val;
 	/* the command, its ARG and VAL, done by the next poll */
-	if (!run_polls(&m.v[0], 2, cmd, addr, &acc))
+	if (!run_polls(&m.v[cur], 2, cmd, addr, &acc))
 		return false;
 	if (out)
 		*out = acc.val;
@@ -249,12 +252,12 @@ static void taken_once(unsigned int intid, const char *name)
 
 	acc.stop = 20;
 	for (i = 0; i < 300 && ok && !acc.count[intid & 1023]; i++) {
-		ok = run_polls(&m.v[0], 1, CMD_NONE, 0, &acc) &&
+		ok = run_polls(&m.v[cur], 1, CMD_NONE, 0, &acc) &&
 		     acc.total < acc.stop;
 		if (!acc.total)
 			usleep(1000);
 	}
-	ok = ok && run_polls(&m.v[0], 3, CMD_NONE, 0, &acc);
+	ok = ok && run_polls(&m.v[cur], 3, CMD_NONE, 0, &acc);
 	tap_check(ok && acc.total == 1 && acc.last == intid, name,
 		  "%u IRQs, the last INTID %llu", acc.total,
 		  (unsigned long long)acc.last);
@@ -268,7 +271,7 @@ static void none_taken(const char *name)
 	bool ok = true;
 
 	for (i = 0; i < 20 && ok; i++) {
-		ok = run_polls(&m.v[0], 1, CMD_NONE, 0, &acc);
+		ok = run_polls(&m.v[cur], 1, CMD_NONE, 0, &acc);
 		usleep(1000);
 	}
 	tap_check(ok && !acc.total, name, "%u IRQs, the last INTID %llu",
@@ -421,6 +424,34 @@ static void clear(void)
 	taken_once(LPI_B, "... taken, once");
 }
 
+/* MOVI, MOVALL: LPI 8197 to vCPU 1 (collection 4), then all back to 0 */
+static void move(void)
+{
+	cur = 1;
+	TAP_REQUIRE(store64(GIC_REDIST1 + GICR_PROPBASER, PROP | PROP_IDBITS) &&
+		    store64(GIC_REDIST1 + GICR_PENDBASER, PEND1) &&
+		    store32(GIC_REDIST1 + GICR_CTLR, 1),
+		    "vCPU 1 sets its PROPBASER, PENDBASER, EnableLPIs", NULL);
+	cur = 0;
+	queue(0x09, 0, (1ULL << 63) | (1ULL << 16) | 4, 0);
+	queue(0x01 | (uint64_t)DEV_A << 32, 3, 4, 0);
+	queue(0x05, 0, 1ULL << 16, 0);
+	TAP_REQUIRE(go(), "MAPC collection 4 to processor 1, MOVI device 5 event 3 to it, SYNC",
+		    NULL);
+	CHECK_EQ(MSI_A(), 1, "KVM_SIGNAL_MSI device 5 event 3: delivered");
+	none_taken("... not taken by vCPU 0");
+	cur = 1;
+	taken_once(LPI_A, "... LPI 8197 taken by vCPU 1, once");
+	cur = 0;
+	queue(0x0e, 0, 1ULL << 16, 0);
+	TAP_REQUIRE(go(), "MOVALL processor 1 to processor 0", NULL);
+	CHECK_EQ(MSI_A(), 1, "KVM_SIGNAL_MSI device 5 event 3: delivered");
+	taken_once(LPI_A, "... LPI 8197 taken by vCPU 0 again, once");
+	cur = 1;
+	none_taken("... not by vCPU 1");
+	cur = 0;
+}
+
 static void delivery(void)
 {
 	int its, efd = eventfd(0, 0);
@@ -430,14 +461,14 @@ static void delivery(void)
 		struct kvm_irq_routing_entry e[1];
 	} rt = { .r.nr = 1 };
 
-	TAP_REQUIRE(machine_create(&m, 1), "guest VM with its GIC", NULL);
+	TAP_REQUIRE(machine_create(&m, 2), "guest VM with its GIC, 2 vCPUs", NULL);
 	its = its_create(&m.vm);
 	TAP_REQUIRE(its >= 0, "ITS created before the guest runs", "%d", its);
 	TAP_REQUIRE(!vgic_set64(its, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_ITS_ADDR_TYPE,
 				ITS_BASE) &&
 		    !vgic_set(its, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_VGIC_CTRL_INIT,
 			      NULL), "ITS placed and initialized", NULL);
-	TAP_REQUIRE(machine_start(&m, 1), "guest up", NULL);
+	TAP_REQUIRE(machine_start(&m, 2), "guest up", NULL);
 	seen_clear(&acc);
 
 	/* what the guest sees */
@@ -530,6 +561,7 @@ static void delivery(void)
 
 	save_restore(its);
 	clear();
+	move();
 
 	/* DISCARD */
 	queue(0x0f | (uint64_t)DEV_A << 32, 3, 0, 0);
@@ -540,7 +572,7 @@ static void delivery(void)
 	bad_guest();
 	close(efd);
 	close(its);
-	machine_down(&m, 1);
+	machine_down(&m, 2);
 }
 
 int main(void)
