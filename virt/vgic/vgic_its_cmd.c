@@ -18,6 +18,7 @@
  */
 #include <linux/bitfield.h>
 #include <linux/kernel.h>
+#include <linux/sched.h>
 #include <linux/sizes.h>
 
 #include "vgic_its.h"
@@ -116,6 +117,7 @@ void vgic_its_process_queue(struct vgic_its *its)
 		for (i = 0; i < ARRAY_SIZE(dw); i++)
 			dw[i] = le64_to_cpu(cmd[i]);
 		run(its, dw);
+		cond_resched();	/* up to 32768 commands in a queue */
 		rd = (rd + ITS_CMD_SIZE) % size;
 		its->creadr = rd;
 	}

@@ -23,6 +23,7 @@
  */
 #include <linux/bitfield.h>
 #include <linux/kernel.h>
+#include <linux/sched.h>
 #include <linux/sizes.h>
 
 #include "vgic_its.h"
@@ -181,6 +182,7 @@ static int restore_itt(struct vgic_its *its, u32 devid, u64 itt, u32 bits)
 		ret = get_entry(its, itt + e * ITS_ITE_SIZE, &v);
 		if (ret)
 			return ret;
+		cond_resched();	/* a guest's table: up to 2^16 entries */
 		intid = FIELD_GET(ITE_PINTID, v);
 		icid = FIELD_GET(ITE_ICID, v);
 		if (!intid) {		/* no entry: look at the next one */
@@ -230,6 +232,7 @@ int vgic_its_restore_tables(struct vgic_its *its)
 		ret = get_entry(its, pa + i * ITS_ENTRY_SIZE, &v);
 		if (ret)
 			return ret;
+		cond_resched();
 		if (!(v & DTE_VALID)) {
 			i++;
 			continue;
