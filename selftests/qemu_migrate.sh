@@ -32,7 +32,8 @@
 # QM_GIC="gic-version=2,kernel_irqchip=off" (QEMU's GIC; "gic-version=3,its=off"
 # puts the GICv3 in the kernel: modkvm loaded with vgic_v3=1 beforehand),
 # QM_KEEP=/tmp/qemu_migrate (consoles, monitor logs, the state file),
-# QM_POSTCOPY=1.
+# QM_POSTCOPY=1, QM_PCI=0 (1: the migrated disk and network are virtio-pci
+# devices, their MSI-X through the GIC's ITS).
 . ./lib/tap.sh
 . ./lib/guest.sh
 
@@ -43,6 +44,8 @@ KEEP=${QM_KEEP:-/tmp/qemu_migrate}
 PORT=4444
 POSTCOPY=${QM_POSTCOPY:-1}
 GIC=${QM_GIC:-gic-version=2,kernel_irqchip=off}
+VDEV=device
+[ "${QM_PCI:-0}" = 1 ] && VDEV=pci
 rm -rf "$KEEP"
 mkdir -p "$KEEP"
 progress() { echo "# qemu_migrate: $*"; }
@@ -228,8 +231,9 @@ full_migration() {
 	_w=$1 _s=$2 _d=$3 _pc=$4
 	progress "$_w: starting the source and the destination"
 	cp guest/disk.img "$KEEP/disk.img"
-	_dev="-drive file=$KEEP/disk.img,if=none,id=d0,format=raw -device virtio-blk-device,drive=d0"
-	_dev="$_dev -device virtio-net-device,netdev=n0"
+	_dev="-drive file=$KEEP/disk.img,if=none,id=d0,format=raw -device virtio-blk-$VDEV,drive=d0"
+	_dev="$_dev -device virtio-net-$VDEV,netdev=n0"
+	[ "$VDEV" = pci ] && _dev="$_dev,romfile="
 	_net="user,id=n0,guestfwd=tcp:10.0.2.100:80-cmd:/bin/sh $KEEP/netsrv.sh"
 	# shellcheck disable=SC2086
 	qemu_start "$_s" $_dev -netdev "$_net"

@@ -80,11 +80,18 @@ static void irqfd_inject(struct work_struct *work)
 {
 	struct modkvm_irqfd *p = container_of(work, struct modkvm_irqfd, inject);
 	struct modkvm_vm *vm = p->vm;
+	struct kvm_msi msi;
+	bool is_msi;
 	u32 intid;
 
 	rcu_read_lock();
 	intid = modkvm_irq_route(vm, p->gsi);
+	is_msi = !intid && modkvm_irq_route_msi(vm, p->gsi, &msi);
 	rcu_read_unlock();
+	if (is_msi) {	/* through the ITS (vgic/vgic_its_dev.c) */
+		modkvm_vgic_inject_msi(vm, &msi);
+		return;
+	}
 	if (!intid)
 		return;		/* no route: nothing to inject (api.rst) */
 	modkvm_vgic_inject(vm, NULL, intid, true);
