@@ -7,7 +7,7 @@
 # from EL1, /dev/kvm registered, EL2 given back and taken again across CPU
 # hotplug and CPU PM notifications while guests run, given back on unload
 # so that the stub answers again; the deprecated nvhe_el2_test=1 still
-# accepted; vgic_v3=1 not honoured here (VHE only), and said so. (nvhe=0
+# accepted; vgic_v3=1 honoured here as on VHE. (nvhe=0
 # refusing: refuse.sh; the KVM ABI selftests: run-all's nvhe suite.)
 . ./lib/tap.sh
 KO=${KO:-./modkvm.ko}
@@ -159,14 +159,17 @@ check "nvhe: nvhe_el2_test=1 is noted as deprecated" sh -c "dmesg | sed -n '/mod
 check "nvhe: nvhe_el2_test and nvhe read Y" sh -c 'grep -qx Y /sys/module/modkvm/parameters/nvhe_el2_test && grep -qx Y /sys/module/modkvm/parameters/nvhe'
 check "nvhe: unloads again" rmmod modkvm
 
-# The in-kernel vGICv3 is VHE only: vgic_v3=1 loads, says it is not
-# honoured, and no in-kernel GIC is offered (caps 0, the device ENODEV).
+# The in-kernel vGICv3 on nVHE too (ICH_VTR_EL2 read at EL2 at load, the
+# virtual CPU interface switched by hyp/nvhe/switch.c): vgic_v3=1 is
+# honoured, without the "not honoured" line, and the device is offered
+# (its tests: run-all's nvhe suite, as the vhe suite runs them).
+dmesg_mark nvhe-vgic
 check "nvhe: loads with vgic_v3=1" insmod "$KO" vgic_v3=1
 probe=$(./kvm_gic_probe 2>&1)
 diag "vgic_v3=1: $probe"
-check "nvhe: vgic_v3=1: KVM_CAP_IRQCHIP 0, KVM_CAP_DEVICE_CTRL 0, VGIC_V3 device ENODEV" \
-	test "$probe" = "irqchip=0 device_ctrl=0 vgic_v2=no(ENODEV) vgic_v3=no(ENODEV)"
-check "nvhe: vgic_v3=1: dmesg says it is not honoured" sh -c "dmesg | sed -n '/modkvm-test-marker-nvhe-unload/,\$p' | grep -q 'modkvm: vgic_v3=1 not honoured: the in-kernel GICv3 needs a VHE host'"
+check "nvhe: vgic_v3=1: KVM_CAP_IRQCHIP 1, KVM_CAP_DEVICE_CTRL 1, VGIC_V3 device yes (no VGIC_V2)" \
+	test "$probe" = "irqchip=1 device_ctrl=1 vgic_v2=no(ENODEV) vgic_v3=yes"
+check "nvhe: vgic_v3=1: honoured (no 'not honoured' line)" sh -c "! dmesg | sed -n '/modkvm-test-marker-nvhe-vgic/,\$p' | grep -q 'vgic_v3=1 not honoured'"
 check "nvhe: vgic_v3=1: a guest runs" ./hello-vm
 check "nvhe: unloads (vgic_v3=1)" rmmod modkvm
 dmesg_modkvm nvhe-unload >/tmp/nvhe.log

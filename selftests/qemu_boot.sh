@@ -14,6 +14,9 @@
 #   QB_TIMEOUT=600          seconds before QEMU is killed
 #   QB_GIC=2                -M virt,gic-version=...
 #   QB_IRQCHIP=off          kernel_irqchip=... (off: QEMU's own GIC; "" = QEMU's default)
+#   QB_PCI=0                1: the disk and the network as virtio-pci devices,
+#                           and the guest must take MSIs through an ITS
+#                           (ITS-* lines of its /proc/interrupts that counted)
 #   QB_STRACE=auto          1: run QEMU under strace -f (ioctls); auto: if QEMU
 #                           fails before the guest's boot marker, run it again
 #                           under strace (QB_STRACE_TIMEOUT=120) and print the
@@ -53,6 +56,7 @@ SMP=${QB_SMP:-2}
 MEM=${QB_MEM:-512}
 TMO=${QB_TIMEOUT:-600}
 GIC=${QB_GIC:-2}
+PCI=${QB_PCI:-0}
 IRQCHIP=${QB_IRQCHIP-off}
 STRACE=${QB_STRACE:-auto}
 KEEP=${QB_KEEP:-/tmp/qemu_boot}
@@ -130,13 +134,20 @@ fi
 # default (2 x watchdog_thresh). watchdog_thresh=60 (the most it takes)
 # still reports a CPU stuck for 2 minutes, and the check below still
 # fails on any BUG: line.
+vdev=device
+if [ "$PCI" = 1 ]; then
+	vdev=pci
+	extra="${extra:+$extra }modkvm.msi=1"
+fi
+# virtio-net-pci: no option ROM (the guest boots without firmware)
+rom=; [ "$vdev" = pci ] && rom=,romfile=
 set -- qemu-system-aarch64 -M "$machine" -cpu host -accel kvm -smp "$SMP" -m "$MEM" \
 	-nographic "$@" -pidfile "$KEEP/qemu.pid" \
 	-kernel "$KERNEL" -initrd "$INITRD" \
 	-append "console=ttyAMA0 rdinit=/init panic=-1 watchdog_thresh=60 modkvm.token=$TOKEN${extra:+ $extra}" \
-	-drive "file=$DISK,if=none,id=d0,format=raw" -device virtio-blk-device,drive=d0 \
+	-drive "file=$DISK,if=none,id=d0,format=raw" -device virtio-blk-$vdev,drive=d0 \
 	-netdev "user,id=n0,guestfwd=tcp:10.0.2.100:80-cmd:/bin/sh $KEEP/netsrv.sh" \
-	-device virtio-net-device,netdev=n0
+	-device "virtio-net-$vdev,netdev=n0$rom"
 progress "QEMU: $*"
 
 # ------------------------------------------------------------ QB_RESET=1
@@ -452,6 +463,14 @@ else not_ok "disk content verified outside the guest"; diag "debugfs cat /token.
 if [ "$disk" != ok ]; then echo "ok - ext4 image is clean after the guest (e2fsck -fn) # SKIP the guest did not write it"
 elif e2fsck -fn "$DISK" >"$KEEP/e2fsck.out" 2>&1; then ok "ext4 image is clean after the guest (e2fsck -fn)"
 else not_ok "ext4 image is clean after the guest (e2fsck -fn)"; diag "$(tail -n 8 "$KEEP/e2fsck.out")"; fi
+
+if [ "$PCI" = 1 ]; then
+	msi=$(guest MSI)
+	case $msi in
+	"its="[1-9]*) ok "virtio-pci devices interrupt through the ITS (MSI-X): ${msi%% *} vectors took interrupts" ;;
+	*) not_ok "virtio-pci devices interrupt through the ITS (MSI-X)"; diag "guest said: ${msi:-nothing}" ;;
+	esac
+fi
 
 net=$(guest NET)
 case $net in

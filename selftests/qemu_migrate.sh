@@ -32,7 +32,8 @@
 # QM_GIC="gic-version=2,kernel_irqchip=off" (QEMU's GIC; "gic-version=3,its=off"
 # puts the GICv3 in the kernel: modkvm loaded with vgic_v3=1 beforehand),
 # QM_KEEP=/tmp/qemu_migrate (consoles, monitor logs, the state file),
-# QM_POSTCOPY=1.
+# QM_POSTCOPY=1, QM_PCI=0 (1: the migrated disk and network are virtio-pci
+# devices, their MSI-X through the GIC's ITS).
 . ./lib/tap.sh
 . ./lib/guest.sh
 
@@ -43,6 +44,8 @@ KEEP=${QM_KEEP:-/tmp/qemu_migrate}
 PORT=4444
 POSTCOPY=${QM_POSTCOPY:-1}
 GIC=${QM_GIC:-gic-version=2,kernel_irqchip=off}
+VDEV=device
+[ "${QM_PCI:-0}" = 1 ] && VDEV=pci
 rm -rf "$KEEP"
 mkdir -p "$KEEP"
 progress() { echo "# qemu_migrate: $*"; }
@@ -67,7 +70,7 @@ qemu_start() {
 	else
 		set -- -serial "file:$KEEP/$_n.con" "$@"
 	fi
-	qemu-system-aarch64 -M "virt,$GIC" -cpu host -accel kvm \
+	qemu-system-aarch64 -M "virt,$GIC" -cpu host -accel kvm -name "$_n,debug-threads=on" \
 		-smp "$SMP" -m "$MEM" -nodefaults -display none -no-reboot \
 		-chardev "pipe,id=mon,path=$KEEP/$_n" -mon chardev=mon,mode=readline \
 		-kernel guest/Image -initrd guest/initramfs.cpio.gz \
@@ -78,7 +81,24 @@ qemu_start() {
 	if [ "$SERIAL_IN" = 1 ]; then cat "$KEEP/$_n.ser.out" >"$KEEP/$_n.con" & fi
 }
 pid_of() { eval "echo \$pid_$1"; }
-alive() { kill -0 "$(pid_of "$1")" 2>/dev/null; }
+# thread_cpu NAME: the CPU time QEMU has used so far, in clock ticks:
+# "VCPUS ALL", its vCPU threads' (named "CPU n/KVM" with debug-threads=on)
+# and the whole process's, threads that have ended included (proc(5):
+# utime and stime are the 12th and 13th fields after the name in
+# parentheses, in /proc/PID/stat and /proc/PID/task/TID/stat)
+thread_cpu() {
+	{ cat /proc/"$(pid_of "$1")"/stat; cat /proc/"$(pid_of "$1")"/task/*/stat; } 2>/dev/null | awk '{
+		n = $0; sub(/^[0-9]+ \(/, "", n); sub(/\) [^)]*$/, "", n)
+		r = $0; sub(/^.*\) /, "", r); split(r, f, " "); t = f[12] + f[13]
+		if (NR == 1) a = t; else if (n ~ /^CPU /) v += t
+	} END { print v + 0, a + 0 }'
+}
+# cpu_used BEFORE AFTER: what thread_cpu's two answers say was used, in s
+cpu_used() {
+	echo "$1 $2" | awk -v hz="$(getconf CLK_TCK 2>/dev/null || echo 100)" '{
+		printf "%.2f s in its vCPU threads, %.2f s in the others (the migration thread among them)",
+			($3 - $1) / hz, ($4 - $3 - $2 + $1) / hz }'
+}
 # mon FD COMMAND: one monitor command
 mon() { echo "$2" >&"$1"; }
 # The tick numbers a console shows: first and last ("- -" if none)
@@ -211,8 +231,9 @@ full_migration() {
 	_w=$1 _s=$2 _d=$3 _pc=$4
 	progress "$_w: starting the source and the destination"
 	cp guest/disk.img "$KEEP/disk.img"
-	_dev="-drive file=$KEEP/disk.img,if=none,id=d0,format=raw -device virtio-blk-device,drive=d0"
-	_dev="$_dev -device virtio-net-device,netdev=n0"
+	_dev="-drive file=$KEEP/disk.img,if=none,id=d0,format=raw -device virtio-blk-$VDEV,drive=d0"
+	_dev="$_dev -device virtio-net-$VDEV,netdev=n0"
+	[ "$VDEV" = pci ] && _dev="$_dev,romfile="
 	_net="user,id=n0,guestfwd=tcp:10.0.2.100:80-cmd:/bin/sh $KEEP/netsrv.sh"
 	# shellcheck disable=SC2086
 	qemu_start "$_s" $_dev -netdev "$_net"
@@ -237,6 +258,7 @@ full_migration() {
 		mon 4 "migrate_set_capability postcopy-ram on"
 	fi
 	mon 3 "migrate_set_parameter max-bandwidth 1G"
+	_cpu0=$(thread_cpu "$_s")
 	mon 3 "migrate -d tcp:127.0.0.1:$PORT"
 	if [ "$_pc" = 1 ]; then
 		# a first pass of precopy, then the guest moves and its
@@ -246,6 +268,7 @@ full_migration() {
 	fi
 	if wait_for "$TMO" mig_done "$_s" 3 && [ "$(mig_status "$_s")" = completed ]; then
 		ok "$_w: completed while the guest ran"
+		diag "$_w: the source QEMU used $(cpu_used "$_cpu0" "$(thread_cpu "$_s")") meanwhile"
 		diag "$_w: total time $(mig_field "$_s" 'total time'), downtime $(mig_field "$_s" downtime), transferred RAM $(mig_field "$_s" 'transferred ram'), throughput $(mig_field "$_s" throughput), dirty sync count $(mig_field "$_s" 'dirty sync count')$([ "$_pc" = 1 ] && echo ", postcopy requests $(mig_field "$_s" 'postcopy request count')")"
 	else
 		not_ok "$_w: completed while the guest ran"

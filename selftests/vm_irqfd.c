@@ -369,7 +369,7 @@ static long slab_kb(void)
 struct writer {
 	int efd;
 	volatile bool stop;
-	unsigned long writes;
+	volatile unsigned long writes;
 };
 
 static void *writer(void *arg)
@@ -434,7 +434,12 @@ static void teardown(void)
 			tap_check(0, "writer thread", NULL);
 			return;
 		}
-		usleep(10000);
+		/*
+		 * the VM goes while the writer writes: wait for its first
+		 * write (a loaded host may not run it for a while; 5 s at most)
+		 */
+		for (i = 0; i < 5000 && !w.writes; i++)
+			usleep(1000);
 		close(gic);
 		vmm_vcpu_destroy(&v);
 		vmm_vm_destroy(&vm);	/* the last fd: the VM goes */

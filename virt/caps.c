@@ -76,6 +76,12 @@ long modkvm_check_extension(struct modkvm_vm *vm, unsigned long cap)
 		return modkvm_vgic_v3_available();
 	case KVM_CAP_IRQ_ROUTING:	/* the number of GSIs: irq_routing.c */
 		return modkvm_vgic_v3_available() ? MODKVM_MAX_IRQ_ROUTES : 0;
+	case KVM_CAP_SIGNAL_MSI:	/* through an ITS: vgic/vgic_its_dev.c */
+		return modkvm_vgic_v3_available();
+	case KVM_CAP_MSI_DEVID:		/* as KVM: a VM's, once it has an ITS */
+		if (!modkvm_vgic_v3_available())
+			return 0;
+		return vm ? modkvm_vgic_has_its(vm) : -EINVAL;
 	case KVM_CAP_ARM_PTRAUTH_ADDRESS:	/* both kinds, system-wide */
 	case KVM_CAP_ARM_PTRAUTH_GENERIC:
 		return modkvm_arch_ptrauth_supported();

@@ -4,8 +4,9 @@
  * ioctls are KVM_{SET,GET,HAS}_DEVICE_ATTR.
  *
  * One table of the device types modkvm implements; any other type is
- * -ENODEV, as is a type the host cannot offer (a GICv3 needs the host's
- * GICv3 and, for now, the vgic_v3 module parameter: vgic/vgic.c).
+ * -ENODEV, as is a type the host cannot offer (a GICv3 and its ITS need
+ * the host's GICv3 and, for now, the vgic_v3 module parameter:
+ * vgic/vgic.c).
  * KVM_CREATE_DEVICE_TEST only says whether the type could be created
  * (0 or -ENODEV); a second instance of a type that allows one per VM is
  * -EEXIST. A device lives as long as its VM: its fd holds a reference on
@@ -24,8 +25,9 @@ struct modkvm_device_type {
 	u32 type;
 	const char *name;	/* of the anon inode, as KVM names it */
 	bool (*available)(void);
-	int (*create)(struct modkvm_vm *vm);	/* under vm->lock */
-	long (*ioctl)(struct modkvm_vm *vm, unsigned int ioctl,
+	/* under vm->lock; *priv: the instance, handed to ioctl */
+	int (*create)(struct modkvm_vm *vm, void **priv);
+	long (*ioctl)(struct modkvm_vm *vm, void *priv, unsigned int ioctl,
 		      const struct kvm_device_attr *attr);
 };
 
@@ -37,12 +39,21 @@ static const struct modkvm_device_type device_types[] = {
 		.create = modkvm_vgic_v3_create,
 		.ioctl = modkvm_vgic_v3_ioctl,
 	},
+	{
+		/* as many per VM as fit (vgic/vgic_its_dev.c) */
+		.type = KVM_DEV_TYPE_ARM_VGIC_ITS,
+		.name = "kvm-arm-vgic-its",
+		.available = modkvm_vgic_v3_available,
+		.create = modkvm_vgic_its_create,
+		.ioctl = modkvm_vgic_its_ioctl,
+	},
 };
 
 /* A device fd's private data: which device of which VM */
 struct modkvm_device {
 	struct modkvm_vm *vm;
 	const struct modkvm_device_type *type;
+	void *priv;		/* the instance, from create */
 };
 
 static long device_ioctl(struct file *filp, unsigned int ioctl,
@@ -59,7 +70,7 @@ static long device_ioctl(struct file *filp, unsigned int ioctl,
 	case KVM_HAS_DEVICE_ATTR:
 		if (copy_from_user(&attr, (void __user *)arg, sizeof(attr)))
 			return -EFAULT;
-		return dev->type->ioctl(dev->vm, ioctl, &attr);
+		return dev->type->ioctl(dev->vm, dev->priv, ioctl, &attr);
 	}
 	return -ENOTTY;
 }
@@ -104,7 +115,7 @@ int modkvm_create_device(struct modkvm_vm *vm, struct kvm_create_device __user *
 	dev->vm = vm;
 	dev->type = t;
 	mutex_lock(&vm->lock);
-	ret = t->create(vm);
+	ret = t->create(vm, &dev->priv);
 	if (ret) {
 		mutex_unlock(&vm->lock);
 		kfree(dev);

@@ -10,13 +10,12 @@
  * is pin p), as VMMs that never set a table expect; a table set
  * afterwards replaces it whole, and one set before is replaced by it.
  *
- * MSI routes need an ITS to translate them to LPIs, and modkvm has none
- * yet. As KVM on a VM without an ITS (measured: the vm_irqfd selftest),
- * they are accepted and kept (flags: KVM_MSI_VALID_DEVID at most), but
- * an irqfd on such a GSI injects nothing, as on a GSI with no route
- * (api.rst: "support restricted to GICv3 ITS in-kernel emulation");
- * KVM_SIGNAL_MSI fails, and KVM_CAP_SIGNAL_MSI and KVM_CAP_MSI_DEVID are
- * 0. The other architectures' route types are refused.
+ * MSI routes are accepted and kept (flags: KVM_MSI_VALID_DEVID at most);
+ * an irqfd on such a GSI sends the MSI to the VM's ITS
+ * (vgic/vgic_its_dev.c), which translates it to an LPI; on a VM without
+ * an ITS it injects nothing, as on a GSI with no route (api.rst:
+ * "support restricted to GICv3 ITS in-kernel emulation"), as KVM does.
+ * The other architectures' route types are refused.
  *
  * Checks: more than MODKVM_MAX_IRQ_ROUTES entries or table flags -EINVAL;
  * the entries unreadable -EFAULT; then each entry: GSI at or above
@@ -91,8 +90,27 @@ u32 modkvm_irq_route(struct modkvm_vm *vm, u32 gsi)
 	struct modkvm_irq_routing *t = rcu_dereference(vm->irq_routing);
 
 	if (!t || gsi >= t->nr || t->r[gsi].type != KVM_IRQ_ROUTING_IRQCHIP)
-		return 0;	/* an MSI goes nowhere without an ITS */
+		return 0;	/* an MSI: modkvm_irq_route_msi() */
 	return t->r[gsi].intid;
+}
+
+/* Under rcu_read_lock(): the MSI @gsi is routed to, false if none */
+bool modkvm_irq_route_msi(struct modkvm_vm *vm, u32 gsi, struct kvm_msi *msi)
+{
+	struct modkvm_irq_routing *t = rcu_dereference(vm->irq_routing);
+	const struct modkvm_irq_route *r;
+
+	if (!t || gsi >= t->nr || t->r[gsi].type != KVM_IRQ_ROUTING_MSI)
+		return false;
+	r = &t->r[gsi];
+	*msi = (struct kvm_msi) {
+		.address_lo = r->msi.address_lo,
+		.address_hi = r->msi.address_hi,
+		.data = r->msi.data,
+		.flags = r->flags,
+		.devid = r->msi.devid,
+	};
+	return true;
 }
 
 static int check_entry(const struct kvm_irq_routing_entry *e)
@@ -195,10 +213,9 @@ void modkvm_irq_routing_free(struct modkvm_vm *vm)
 }
 
 /*
- * KVM_SIGNAL_MSI (api.rst 4.71): an MSI needs an ITS to become an LPI,
- * and modkvm has none, so KVM_CAP_SIGNAL_MSI is 0 and the ioctl fails as
- * KVM's does on a VM without an ITS: -EINVAL without an in-kernel GIC or
- * with unknown flags, -ENODEV otherwise.
+ * KVM_SIGNAL_MSI (api.rst 4.71): -EINVAL without an in-kernel GIC or
+ * with unknown flags, then the ITS's answer (vgic/vgic_its_dev.c): -ENODEV
+ * without one, 1 if delivered, 0 if the guest's tables dropped it.
  */
 int modkvm_signal_msi(struct modkvm_vm *vm, struct kvm_msi __user *argp)
 {
@@ -208,5 +225,5 @@ int modkvm_signal_msi(struct modkvm_vm *vm, struct kvm_msi __user *argp)
 		return -EFAULT;
 	if (!smp_load_acquire(&vm->vgic) || (msi.flags & ~KVM_MSI_VALID_DEVID))
 		return -EINVAL;
-	return -ENODEV;
+	return modkvm_vgic_inject_msi(vm, &msi);
 }

@@ -5,9 +5,13 @@
  * (irq_routing.c) into the in-kernel GIC, without the VMM's vCPU threads.
  * This is how vhost and VFIO raise guest interrupts.
  *
- * Without KVM_IRQFD_FLAG_RESAMPLE each signal is a pulse on the line: an
- * edge for an edge-triggered SPI (a level-sensitive one sees its line go
- * high and low again). With it, a signal asserts the line, and it stays
+ * Without KVM_IRQFD_FLAG_RESAMPLE each signal asserts the line: an edge
+ * for an edge-triggered SPI; a level-sensitive one stays asserted until
+ * userspace lowers it (KVM_IRQ_LINE), which is what the in-kernel KVM does
+ * (it raises the line and never lowers it: the upstream selftest vgic_irq
+ * depends on it). A rise and an immediate fall instead would lose the
+ * interrupt whenever the vCPU had not yet been entered between the two.
+ * With it, a signal asserts the line, and it stays
  * asserted until the guest deactivates the interrupt (the end of its
  * handler, EOI): then the line is lowered and the resamplefd signalled,
  * so that the VMM can look at its device and assert it again if it still
@@ -80,16 +84,21 @@ static void irqfd_inject(struct work_struct *work)
 {
 	struct modkvm_irqfd *p = container_of(work, struct modkvm_irqfd, inject);
 	struct modkvm_vm *vm = p->vm;
+	struct kvm_msi msi;
+	bool is_msi;
 	u32 intid;
 
 	rcu_read_lock();
 	intid = modkvm_irq_route(vm, p->gsi);
+	is_msi = !intid && modkvm_irq_route_msi(vm, p->gsi, &msi);
 	rcu_read_unlock();
+	if (is_msi) {	/* through the ITS (vgic/vgic_its_dev.c) */
+		modkvm_vgic_inject_msi(vm, &msi);
+		return;
+	}
 	if (!intid)
 		return;		/* no route: nothing to inject (api.rst) */
 	modkvm_vgic_inject(vm, NULL, intid, true);
-	if (!p->resample)
-		modkvm_vgic_inject(vm, NULL, intid, false);
 }
 
 static void irqfd_shutdown(struct work_struct *work)

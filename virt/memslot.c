@@ -168,3 +168,59 @@ void modkvm_free_memslots(struct modkvm_vm *vm)
 		vm->slots[i] = NULL;
 	}
 }
+
+/*
+ * Guest memory seen by the kernel's own devices (the vGIC's LPI tables,
+ * the ITS command queue): @len bytes at @gpa through the VMM's mapping of
+ * the memslots. From the VMM's process only (a vCPU or an ioctl).
+ * -EFAULT if a byte is outside the memslots (or, to write, in a
+ * read-only one) or its page cannot be had. Writes mark dirty pages.
+ */
+static int modkvm_guest_rw(struct modkvm_vm *vm, u64 gpa, void *buf,
+			   unsigned long len, bool write)
+{
+	while (len) {
+		unsigned long n = min_t(unsigned long, len,
+					PAGE_SIZE - offset_in_page(gpa));
+		struct modkvm_memslot *slot;
+		u64 gfn = gpa >> PAGE_SHIFT;
+		unsigned long hva = 0;
+
+		if (current->mm != vm->mm)
+			return -EFAULT;
+		spin_lock(&vm->mmu_lock);
+		slot = modkvm_gfn_to_slot(vm, gfn);
+		if (slot && !(write && (slot->flags & KVM_MEM_READONLY)))
+			hva = slot->hva + ((gfn - slot->base_gfn) << PAGE_SHIFT) +
+			      offset_in_page(gpa);
+		spin_unlock(&vm->mmu_lock);
+		if (!hva)
+			return -EFAULT;
+		if (write ? copy_to_user((void __user *)hva, buf, n) :
+			    copy_from_user(buf, (const void __user *)hva, n))
+			return -EFAULT;
+		if (write) {
+			spin_lock(&vm->mmu_lock);
+			slot = modkvm_gfn_to_slot(vm, gfn);
+			if (slot && slot->dirty)
+				set_bit(gfn - slot->base_gfn, slot->dirty);
+			spin_unlock(&vm->mmu_lock);
+		}
+		gpa += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int modkvm_read_guest(struct modkvm_vm *vm, u64 gpa, void *buf,
+		      unsigned long len)
+{
+	return modkvm_guest_rw(vm, gpa, buf, len, false);
+}
+
+int modkvm_write_guest(struct modkvm_vm *vm, u64 gpa, const void *buf,
+		       unsigned long len)
+{
+	return modkvm_guest_rw(vm, gpa, (void *)buf, len, true);
+}

@@ -252,12 +252,18 @@ int modkvm_create_device(struct modkvm_vm *vm,
  */
 bool modkvm_vgic_v3_available(void);
 void modkvm_vgic_load_note(void);
-int modkvm_vgic_v3_create(struct modkvm_vm *vm);
-long modkvm_vgic_v3_ioctl(struct modkvm_vm *vm, unsigned int ioctl,
+int modkvm_vgic_v3_create(struct modkvm_vm *vm, void **priv);
+long modkvm_vgic_v3_ioctl(struct modkvm_vm *vm, void *priv, unsigned int ioctl,
 			  const struct kvm_device_attr *attr);
 int modkvm_vgic_inject(struct modkvm_vm *vm, struct modkvm_vcpu *vcpu,
 		       u32 intid, bool level);
 bool modkvm_vgic_initialized(struct modkvm_vm *vm);
+/* vgic/vgic_its_*.c: the ITS (KVM_DEV_TYPE_ARM_VGIC_ITS) and MSIs */
+int modkvm_vgic_its_create(struct modkvm_vm *vm, void **priv);
+long modkvm_vgic_its_ioctl(struct modkvm_vm *vm, void *priv,
+			   unsigned int ioctl, const struct kvm_device_attr *attr);
+int modkvm_vgic_inject_msi(struct modkvm_vm *vm, const struct kvm_msi *msi);
+bool modkvm_vgic_has_its(struct modkvm_vm *vm);
 int modkvm_vgic_irq_line(struct modkvm_vm *vm, u32 type,
 			 struct modkvm_vcpu *vcpu, u32 num, bool level);
 int modkvm_vgic_vcpu_precreate(struct modkvm_vm *vm);
@@ -291,6 +297,10 @@ int modkvm_set_memory_region(struct modkvm_vm *vm,
 			     const struct kvm_userspace_memory_region *mem);
 struct modkvm_memslot *modkvm_gfn_to_slot(struct modkvm_vm *vm, u64 gfn);
 void modkvm_free_memslots(struct modkvm_vm *vm);
+int modkvm_read_guest(struct modkvm_vm *vm, u64 gpa, void *buf,
+		      unsigned long len);
+int modkvm_write_guest(struct modkvm_vm *vm, u64 gpa, const void *buf,
+		       unsigned long len);
 
 /* stats_debugfs.c: the counters in debugfs kvm/, as kvm_stat reads them */
 void modkvm_debugfs_init(void);
@@ -380,6 +390,7 @@ int modkvm_coalesced_unregister(struct modkvm_vm *vm,
 int modkvm_set_gsi_routing(struct modkvm_vm *vm,
 			   struct kvm_irq_routing __user *argp);
 int modkvm_irq_routing_default(struct modkvm_vm *vm, u32 nr_spis);
+bool modkvm_irq_route_msi(struct modkvm_vm *vm, u32 gsi, struct kvm_msi *msi);
 u32 modkvm_irq_route(struct modkvm_vm *vm, u32 gsi);
 int modkvm_signal_msi(struct modkvm_vm *vm, struct kvm_msi __user *argp);
 void modkvm_irq_routing_free(struct modkvm_vm *vm);

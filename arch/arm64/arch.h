@@ -359,6 +359,7 @@ void modkvm_nvhe_exit(void);
 int modkvm_nvhe_map_vm(struct modkvm_vm *vm);
 int modkvm_nvhe_map_vcpu(struct modkvm_vcpu *vcpu);
 u64 modkvm_nvhe_icc_sre_el2(void);
+u64 modkvm_nvhe_ich_vtr_el2(void);
 
 /* Is the host nVHE (modkvm's EL2 reached by HVC)? Patched at load. */
 static inline bool modkvm_host_nvhe(void)

@@ -77,6 +77,9 @@
 /* ICH_VTR_EL2 (IHI 0069 12.5.11) */
 #define MK_ICH_VTR_LISTREGS	GENMASK_ULL(4, 0)
 #define MK_ICH_VTR_PRIBITS	GENMASK_ULL(31, 29)
+/* ICH_AP0R<n>/AP1R<n>_EL2 implemented: 1 for 5 priority bits, 2 for 6, 4 for 7 */
+#define MK_ICH_VTR_NR_APR(vtr)	((((vtr) >> 29) & 7) >= 6 ? 4 :		\
+				 (((vtr) >> 29) & 7) == 5 ? 2 : 1)
 
 /* ICC_SRE_EL2 */
 #define MK_ICC_SRE_EL2_SRE	BIT_ULL(0)

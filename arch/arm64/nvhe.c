@@ -29,7 +29,9 @@
  *     (hyp/nvhe/init.S);
  *  4. the self-test call (NV_HVC_PING): EL2 answers with its SCTLR_EL2
  *     (MMU and caches on), VBAR_EL2 (the module's vectors at their hyp
- *     VA) and a word of this CPU's data read through the EL2 map.
+ *     VA) and a word of this CPU's data read through the EL2 map;
+ *  5. where the GIC has system registers, the virtual CPU interface
+ *     (ICH_*_EL2) set to 0 at EL2 (NV_HVC_GIC_CLEAR, hyp/vgic_v3_sr.h).
  * Given back with the stub's own HVC_RESET_VECTORS, which modkvm's
  * vectors honour (as HVC_SOFT_RESTART and HVC_SET_VECTORS), so reboot,
  * kexec and hibernation find the stub again whoever asks; then the stub
@@ -167,6 +169,8 @@ static struct {
 	bool loaded;			/* every CPU done: say what hotplug does */
 	struct mutex map_lock;		/* changes to nv.main after load */
 	u64 icc_sre_el2;		/* as EL2 reads it; 0 without GICv3's */
+	u64 ich_vtr_el2;		/* the same; 0 unless ICC_SRE_EL2.SRE */
+	bool gic_sysregs;		/* ID_AA64PFR0_EL1.GIC: ICC_SRE_EL2 there */
 } nv = {
 	.map_lock = __MUTEX_INITIALIZER(nv.map_lock),
 };
@@ -334,6 +338,12 @@ u64 modkvm_nvhe_icc_sre_el2(void)
 	return nv.icc_sre_el2;
 }
 
+/* ICH_VTR_EL2 (vgic_v3.c: list registers, priority bits), the same */
+u64 modkvm_nvhe_ich_vtr_el2(void)
+{
+	return nv.ich_vtr_el2;
+}
+
 /* Is EL2 Linux's hyp stub, and where are its vectors? Interrupts off. */
 static int nvhe_probe_stub(phys_addr_t *vectors)
 {
@@ -427,6 +437,18 @@ static int nvhe_take_this_cpu(void)
 		pr_err("CPU%u: EL2 self-test failed: %#llx, SCTLR_EL2 %#llx, VBAR_EL2 %#llx\n",
 		       cpu, r.a0, r.a1, r.a3);
 		return -EIO;
+	}
+	/* No stale list register from before (hyp/vgic_v3_sr.h) */
+	if (nv.gic_sysregs) {
+		r = nvhe_hvc(NV_HVC_GIC_CLEAR, 0, 0, 0);
+		if (r.a0) {
+			if (r.a0 == NV_HVC_EL2_FAULT)
+				nvhe_report_fault(cpu, "clearing the GIC's list registers");
+			nvhe_give_back_this_cpu();
+			pr_err("CPU%u: the GIC's virtual interface could not be reset at EL2 (%#llx)\n",
+			       cpu, r.a0);
+			return -EIO;
+		}
 	}
 	return 0;
 }
@@ -671,6 +693,8 @@ int modkvm_nvhe_init(void)
 			       &nv.stub_vectors);
 		return -ENODEV;
 	}
+	nv.gic_sysregs = FIELD_GET(PFR0_GIC,
+				   read_sanitised_ftr_reg(SYS_ID_AA64PFR0_EL1));
 	ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "modkvm/nvhe:el2",
 				nvhe_take_cpu, nvhe_give_cpu);
 	if (ret < 0) {
@@ -692,21 +716,27 @@ int modkvm_nvhe_init(void)
 		pr_err("refusing to load: EL2 faults are not reported\n");
 		return ret;
 	}
-	/* The GIC's system register interface at EL2, if the CPU has it */
-	if (FIELD_GET(PFR0_GIC, read_sanitised_ftr_reg(SYS_ID_AA64PFR0_EL1))) {
+	/*
+	 * The GIC's system register interface at EL2, if the CPU has it: its
+	 * settings and the virtual interface's size (list registers, priority
+	 * bits), read once on this CPU for all (reset.c, vgic_v3.c)
+	 */
+	if (nv.gic_sysregs) {
 		struct nvhe_ret r;
 		unsigned long flags;
 
 		local_irq_save(flags);
-		r = nvhe_hvc(NV_HVC_READ_ICC_SRE, 0, 0, 0);
+		r = nvhe_hvc(NV_HVC_READ_GIC_EL2, 0, 0, 0);
 		local_irq_restore(flags);
 		if (r.a0 == NV_HVC_EL2_FAULT) {
-			nvhe_report_fault(raw_smp_processor_id(), "reading ICC_SRE_EL2");
+			nvhe_report_fault(raw_smp_processor_id(),
+					  "reading ICC_SRE_EL2 and ICH_VTR_EL2");
 			modkvm_nvhe_exit();
 			pr_err("refusing to load: ICC_SRE_EL2 cannot be read at EL2\n");
 			return -ENODEV;
 		}
 		nv.icc_sre_el2 = r.a1;
+		nv.ich_vtr_el2 = r.a2;
 	}
 	nv.loaded = true;
 	static_branch_enable(&modkvm_hyp_nvhe);

@@ -18,7 +18,12 @@
  * run loop then re-reads the list registers (virt/vgic/vgic_lr.c). The
  * handler has nothing left to do: the switch clears ICH_HCR_EL2 before
  * the host's interrupts are unmasked, which deasserts the (level)
- * maintenance interrupt, so it never stays pending at the host.
+ * maintenance interrupt, so it never stays pending at the host. The same
+ * request serves an nVHE host: the PPI is an ordinary interrupt of the
+ * host's GIC driver, taken by the kernel at EL1 (the host's HCR_EL2 has
+ * IMO clear, so its IRQs are not routed to EL2: Arm ARM, HCR_EL2.IMO), and
+ * while a guest runs it exits to EL2 like any other IRQ
+ * (the guest vectors of hyp/entry.S, shared).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -40,15 +45,29 @@
 #define PFR0_GIC	GENMASK_ULL(27, 24)
 
 /*
- * VHE hosts only for now: the list registers are switched by the VHE
- * switch alone, and ICH_VTR_EL2 is read from the host kernel, which must
- * run at EL2 for that (an nVHE switch has to call hyp/vgic_v3_sr.h and
- * read it at EL2 before this may say yes there).
+ * VHE and nVHE hosts alike: both world switches switch the virtual CPU
+ * interface (hyp/vgic_v3_sr.h). A VHE host reads the ICH_* and ICC_*_EL2
+ * registers itself, at EL2; on an nVHE host the kernel runs at EL1, where
+ * they are UNDEFINED (IHI 0069 12.4), so nvhe.c reads ICC_SRE_EL2 and
+ * ICH_VTR_EL2 at EL2 once, at load. The virtual interface needs
+ * ICC_SRE_EL2.SRE (12.7.6), which Linux sets at boot where the system
+ * registers work.
  */
 bool modkvm_arch_vgic_v3_supported(void)
 {
-	return is_kernel_in_hyp_mode() &&
-	       FIELD_GET(PFR0_GIC, read_sanitised_ftr_reg(SYS_ID_AA64PFR0_EL1));
+	if (!FIELD_GET(PFR0_GIC, read_sanitised_ftr_reg(SYS_ID_AA64PFR0_EL1)))
+		return false;
+	if (modkvm_host_nvhe())
+		return modkvm_nvhe_icc_sre_el2() & MK_ICC_SRE_EL2_SRE;
+	return is_kernel_in_hyp_mode();
+}
+
+/* ICH_VTR_EL2: read here on VHE, at EL2 at load on nVHE (nvhe.c) */
+static u64 ich_vtr(void)
+{
+	if (modkvm_host_nvhe())
+		return modkvm_nvhe_ich_vtr_el2();
+	return read_sysreg_s(SYS_ICH_VTR_EL2);
 }
 
 static DEFINE_MUTEX(maint_lock);
@@ -115,7 +134,7 @@ void modkvm_arch_vgic_exit(void)
 /* ICH_VTR_EL2.ListRegs + 1 list registers (IHI 0069 12.5.11) */
 unsigned int modkvm_arch_vgic_nr_lr(void)
 {
-	u64 vtr = read_sysreg_s(SYS_ICH_VTR_EL2);
+	u64 vtr = ich_vtr();
 
 	return min_t(unsigned int, FIELD_GET(MK_ICH_VTR_LISTREGS, vtr) + 1,
 		     MODKVM_VGIC_MAX_LR);
@@ -124,9 +143,7 @@ unsigned int modkvm_arch_vgic_nr_lr(void)
 /* ICH_AP*R<n>_EL2 implemented: 1 for 5 priority bits, 2 for 6, 4 for 7 */
 static unsigned int nr_apr(void)
 {
-	u64 bits = FIELD_GET(MK_ICH_VTR_PRIBITS, read_sysreg_s(SYS_ICH_VTR_EL2)) + 1;
-
-	return bits >= 7 ? 4 : bits == 6 ? 2 : 1;
+	return MK_ICH_VTR_NR_APR(ich_vtr());
 }
 
 /*

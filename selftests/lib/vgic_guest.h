@@ -20,10 +20,13 @@
 #define CMD	(VMM_MMIO_BASE + 16)		/* 8: poll */
 #define ARG	(VMM_MMIO_BASE + 24)		/* 8: SGI1R value, ticks */
 #define REPORT	(VMM_MMIO_BASE + 32)		/* 8: IRQs taken quietly */
+#define VAL	(VMM_MMIO_BASE + 40)		/* 8: a value stored, loaded */
 
 #define TICKS_PER_S	62500000ULL	/* the testbed's CNTFRQ_EL0 */
 
-enum { CMD_NONE, CMD_TIMER, CMD_SGI, CMD_WFI, CMD_QUIET };
+/* CMD_STORE32/64: VAL stored at the address ARG; CMD_LOAD32/64: loaded into VAL */
+enum { CMD_NONE, CMD_TIMER, CMD_SGI, CMD_WFI, CMD_QUIET, CMD_STORE32,
+       CMD_STORE64, CMD_LOAD64, CMD_LOAD32 };
 
 /*
  * ICC registers by encoding (IHI 0069 12.2): SRE S3_0_C12_C12_5, PMR
@@ -70,6 +73,30 @@ GUEST_CODE(gicguest,
 	"	b.eq	gg_sleep\n"
 	"	cmp	x2, #4\n"
 	"	b.eq	gg_quiet\n"
+	"	cmp	x2, #5\n"
+	"	b.eq	gg_store32\n"
+	"	cmp	x2, #6\n"
+	"	b.eq	gg_store64\n"
+	"	cmp	x2, #7\n"
+	"	b.eq	gg_load64\n"
+	"	cmp	x2, #8\n"
+	"	b.eq	gg_load32\n"
+	"	b	gg_poll\n"
+	"gg_store32:	ldr	x6, [x23, #24]\n"
+	"	ldr	x7, [x23, #40]\n"
+	"	str	w7, [x6]\n"
+	"	b	gg_poll\n"
+	"gg_store64:	ldr	x6, [x23, #24]\n"
+	"	ldr	x7, [x23, #40]\n"
+	"	str	x7, [x6]\n"
+	"	b	gg_poll\n"
+	"gg_load64:	ldr	x6, [x23, #24]\n"
+	"	ldr	x7, [x6]\n"
+	"	str	x7, [x23, #40]\n"
+	"	b	gg_poll\n"
+	"gg_load32:	ldr	x6, [x23, #24]\n"
+	"	ldr	w7, [x6]\n"
+	"	str	x7, [x23, #40]\n"
 	"	b	gg_poll\n"
 	"gg_timer:	mrs	x3, cntvct_el0\n"
 	"	add	x3, x3, #0x1000\n"
@@ -130,6 +157,8 @@ struct seen {
 	unsigned int total;
 	unsigned int stop;	/* if not 0: return after this many IRQs */
 	uint64_t report;	/* REPORT's value */
+	uint64_t last;		/* the last INTID taken, whole */
+	uint64_t val;		/* VAL: to store (read by the guest), loaded */
 };
 
 /*
@@ -148,7 +177,8 @@ static bool run_polls(struct vmm_vcpu *v, unsigned int polls, uint64_t cmd,
 			return false;
 		}
 		if (vmm_is_mmio(v, TOOK, 8, true)) {
-			s->count[vmm_mmio_data(v) & 1023]++;
+			s->last = vmm_mmio_data(v);
+			s->count[s->last & 1023]++;
 			if (++s->total == s->stop)
 				return true;
 		} else if (vmm_is_mmio(v, CMD, 8, false)) {
@@ -159,6 +189,10 @@ static bool run_polls(struct vmm_vcpu *v, unsigned int polls, uint64_t cmd,
 			s->report = vmm_mmio_data(v);
 		} else if (vmm_is_mmio(v, ARG, 8, false)) {
 			vmm_mmio_reply(v, arg);
+		} else if (vmm_is_mmio(v, VAL, 8, false)) {
+			vmm_mmio_reply(v, s->val);
+		} else if (vmm_is_mmio(v, VAL, 8, true)) {
+			s->val = vmm_mmio_data(v);
 		} else if (!vmm_is_mmio(v, OUT, 8, true)) {
 			tap_diag("vCPU: %s", vmm_describe_exit(v));
 			return false;
@@ -178,9 +212,9 @@ struct machine {
 	int gic;
 };
 
-static bool machine_up(struct machine *m, unsigned int nr)
+/* The VM, @nr vCPUs and the GIC, none run yet */
+static bool machine_create(struct machine *m, unsigned int nr)
 {
-	struct seen s;
 	unsigned int i;
 
 	if (vmm_simple_vm(&m->vm, &m->v[0], gicguest_start,
@@ -197,12 +231,26 @@ static bool machine_up(struct machine *m, unsigned int nr)
 	/* SPI 41 level-sensitive (GICD_ICFGR2: SPIs 32-47, 2 bits each) */
 	vgic_set32(m->gic, KVM_DEV_ARM_VGIC_GRP_DIST_REGS, GICD_ICFGR + 8,
 		   0xaaa2aaaa);
+	return true;
+}
+
+/* Each vCPU of a machine_create()d one run to its first poll */
+static bool machine_start(struct machine *m, unsigned int nr)
+{
+	struct seen s;
+	unsigned int i;
+
 	for (i = 0; i < nr; i++) {
 		seen_clear(&s);
 		if (!run_polls(&m->v[i], 1, CMD_NONE, 0, &s) || s.total)
 			return false;
 	}
 	return true;
+}
+
+static inline bool machine_up(struct machine *m, unsigned int nr)
+{
+	return machine_create(m, nr) && machine_start(m, nr);
 }
 
 static void machine_down(struct machine *m, unsigned int nr)

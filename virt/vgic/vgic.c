@@ -25,11 +25,11 @@
 
 /*
  * Off by default: interrupts reach the guest (vgic_lr.c), irqfds and GSI
- * routing too, but there is no ITS yet (see README).
+ * routing too, MSIs through an ITS (a first slice: see README).
  */
 static bool vgic_v3;
 module_param(vgic_v3, bool, 0444);
-MODULE_PARM_DESC(vgic_v3, "experimental in-kernel GICv3 (KVM_DEV_TYPE_ARM_VGIC_V3): no ITS yet (default off)");
+MODULE_PARM_DESC(vgic_v3, "experimental in-kernel GICv3 (KVM_DEV_TYPE_ARM_VGIC_V3) and ITS (default off)");
 
 bool modkvm_vgic_v3_available(void)
 {
@@ -40,7 +40,7 @@ bool modkvm_vgic_v3_available(void)
 void modkvm_vgic_load_note(void)
 {
 	if (vgic_v3 && !modkvm_arch_vgic_v3_supported())
-		pr_warn("vgic_v3=1 not honoured: the in-kernel GICv3 needs a VHE host (kernel at EL2) with the GIC's system register interface; no in-kernel GIC (KVM_CAP_IRQCHIP 0, KVM_CREATE_DEVICE -ENODEV)\n");
+		pr_warn("vgic_v3=1 not honoured: the in-kernel GICv3 needs the GIC's system register interface (GICv3) at EL1 and EL2; no in-kernel GIC (KVM_CAP_IRQCHIP 0, KVM_CREATE_DEVICE -ENODEV)\n");
 }
 
 static void vgic_irq_reset(struct vgic_irq *irq, u32 intid,
@@ -60,7 +60,7 @@ static void vgic_irq_reset(struct vgic_irq *irq, u32 intid,
 	};
 }
 
-int modkvm_vgic_v3_create(struct modkvm_vm *vm)
+int modkvm_vgic_v3_create(struct modkvm_vm *vm, void **priv)
 {
 	struct modkvm_vgic *vgic;
 
@@ -76,6 +76,9 @@ int modkvm_vgic_v3_create(struct modkvm_vm *vm)
 	vgic->vm = vm;
 	spin_lock_init(&vgic->lock);
 	vgic->dist_base = VGIC_ADDR_UNDEF;
+	mutex_init(&vgic->lpi_lock);
+	xa_init_flags(&vgic->lpis, XA_FLAGS_LOCK_IRQ);
+	*priv = vgic;
 	/* KVM_IRQ_LINE reads it without vm->lock */
 	smp_store_release(&vm->vgic, vgic);
 	return 0;
@@ -466,6 +469,8 @@ void modkvm_vgic_destroy(struct modkvm_vm *vm)
 		kfree(vm->vcpus[i]->vgic);
 		vm->vcpus[i]->vgic = NULL;
 	}
+	vgic_its_destroy_all(vgic);
+	vgic_lpi_destroy(vgic);
 	kvfree(vgic->spis);
 	kfree(vgic->regions);
 	kfree(vgic);

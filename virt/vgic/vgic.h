@@ -17,6 +17,10 @@
  *   vcpu->mutex   of every vCPU (trylock, -EBUSY) for attribute accesses
  *                 that need the guest stopped: register groups, INIT
  *   vm->lock      the device's configuration (addresses, NR_IRQS, INIT)
+ *   its->lock     (mutex) one ITS's registers, command queue and tables
+ *                 (vgic_its.h)
+ *   vgic->lpi_lock (mutex) which LPIs exist (vgic->lpis: added, freed,
+ *                 their properties read from guest memory: vgic_lpi.c)
  *   vgic->lock    (spinlock, interrupts off) the state of every interrupt
  *                 and the distributor's registers; inside it, at an EOI,
  *                 a resampling irqfd's resamplefd is signalled (irqfd.c)
@@ -28,6 +32,7 @@
 
 #include <linux/spinlock.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
 
 #include "modkvm.h"
 
@@ -37,6 +42,9 @@
 #define VGIC_MAX_IRQS		1024
 #define VGIC_DEFAULT_IRQS	256	/* no NR_IRQS before INIT */
 #define VGIC_ADDR_UNDEF		(~0ULL)
+#define VGIC_LPI_BASE		8192	/* IHI 0069 2.2.1 */
+#define VGIC_LPI_ID_BITS	16	/* GICD_TYPER.IDbits with an ITS */
+#define VGIC_MAX_ITS		16
 
 #define VGIC_DIST_SIZE		0x10000		/* one 64 KiB frame */
 #define VGIC_RDIST_SIZE		0x20000		/* RD and SGI frames */
@@ -46,6 +54,7 @@
 #define VGIC_IIDR		((0x4bU << 24) | (3U << 12) | 0x43bU)
 
 struct modkvm_vgic;
+struct vgic_its;
 
 /* One interrupt (IHI 0069 4.1: its state machine; 12.9: its registers) */
 struct vgic_irq {
@@ -74,6 +83,7 @@ struct modkvm_vgic_cpu {
 	bool sleep;		/* GICR_WAKER.ProcessorSleep */
 	u32 statusr;		/* GICR_STATUSR, as userspace set it */
 	u64 propbaser, pendbaser;
+	bool lpis_enabled;	/* GICR_CTLR.EnableLPIs */
 };
 
 /* A frame on the MMIO bus: the distributor, or a redistributor region */
@@ -116,6 +126,24 @@ struct modkvm_vgic {
 
 	/* KVM_ARM_VCPU_TIMER_IRQ_VTIMER, _PTIMER; 0: the default (vgic_timer.c) */
 	u32 timer_ppi[2];
+
+	/*
+	 * LPIs (vgic_lpi.c) and the ITSes that map them (vgic_its.h).
+	 * @has_its is set under vm->lock before the VM runs, and fixed then;
+	 * @its[] grows under vm->lock, published by @nr_its (release).
+	 */
+	bool has_its;
+	struct mutex lpi_lock;
+	struct xarray lpis;	/* INTID -> struct vgic_lpi */
+	bool lpi_props_stale;	/* an EnableLPIs write: reread them */
+	struct vgic_its *its[VGIC_MAX_ITS];
+	unsigned int nr_its;
+};
+
+/* An LPI: its state, and how many ITS translations name it */
+struct vgic_lpi {
+	struct vgic_irq irq;	/* irq.vcpu: its collection's target */
+	unsigned int refs;	/* under vgic->lpi_lock */
 };
 
 /* vgic.c: the state, its life and injection */
@@ -160,6 +188,26 @@ int vgic_rdist_access(struct modkvm_vgic *vgic, struct modkvm_vcpu *vcpu,
 
 /* vgic_mmio.c: the frames on the MMIO bus */
 extern const struct modkvm_io_ops vgic_frame_ops;
+
+/* vgic_dev.c: vm->lock held; every vCPU's mutex, or -EBUSY */
+int vgic_lock_all_vcpus(struct modkvm_vm *vm);
+void vgic_unlock_all_vcpus(struct modkvm_vm *vm);
+
+/* vgic_lpi.c: LPIs (IHI 0069 5.1) */
+struct vgic_irq *vgic_lpi_get(struct modkvm_vgic *vgic, u32 intid);
+void vgic_lpi_put(struct modkvm_vgic *vgic, struct vgic_irq *irq);
+struct vgic_irq *vgic_lpi_lookup(struct modkvm_vgic *vgic, u32 intid);
+void vgic_lpi_read_props(struct modkvm_vgic *vgic, struct vgic_irq *irq);
+void vgic_lpi_read_all_props(struct modkvm_vgic *vgic,
+			     struct modkvm_vcpu *vcpu);
+void vgic_lpi_set_target(struct modkvm_vgic *vgic, struct vgic_irq *irq,
+			 struct modkvm_vcpu *vcpu);
+int vgic_lpi_save_pending(struct modkvm_vgic *vgic);
+void vgic_lpi_destroy(struct modkvm_vgic *vgic);
+void vgic_lpi_props_sync(struct modkvm_vgic *vgic);
+
+/* vgic_its_dev.c */
+void vgic_its_destroy_all(struct modkvm_vgic *vgic);
 
 /* vgic_timer.c */
 int vgic_timer_check(struct modkvm_vgic *vgic);

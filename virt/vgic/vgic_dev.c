@@ -7,7 +7,7 @@
  *                 REDIST_REGION; set once each, before the VM runs
  *   NR_IRQS       64..1024 in steps of 32, once, before INIT
  *   CTRL          INIT (once the vCPUs exist; again: nothing), and
- *                 SAVE_PENDING_TABLES (no LPIs yet: nothing to write)
+ *                 SAVE_PENDING_TABLES (the LPIs' pending bits: vgic_lpi.c)
  *   DIST_REGS, REDIST_REGS (mpidr in attr[63:32]), CPU_SYSREGS,
  *   LEVEL_INFO    the state, for save/restore: only with every vCPU
  *                 stopped (-EBUSY otherwise) and after INIT (-EBUSY)
@@ -182,7 +182,7 @@ static int nr_irqs_attr(struct modkvm_vgic *vgic, u32 __user *uaddr,
 }
 
 /* vm->lock held: every vCPU's mutex, or -EBUSY if one is in use (running) */
-static int lock_all_vcpus(struct modkvm_vm *vm)
+int vgic_lock_all_vcpus(struct modkvm_vm *vm)
 {
 	int i;
 
@@ -196,7 +196,7 @@ static int lock_all_vcpus(struct modkvm_vm *vm)
 	return 0;
 }
 
-static void unlock_all_vcpus(struct modkvm_vm *vm)
+void vgic_unlock_all_vcpus(struct modkvm_vm *vm)
 {
 	int i;
 
@@ -213,14 +213,15 @@ static int ctrl_attr(struct modkvm_vgic *vgic, u64 attr)
 	    attr != KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES)
 		return -ENXIO;
 	mutex_lock(&vm->lock);
-	ret = lock_all_vcpus(vm);
+	ret = vgic_lock_all_vcpus(vm);
 	if (!ret) {
 		if (attr == KVM_DEV_ARM_VGIC_CTRL_INIT)
 			ret = vgic_init(vgic);
 		else if (!vgic->initialized)
 			ret = -ENXIO;
-		/* SAVE_PENDING_TABLES: no LPIs, so no pending table to write */
-		unlock_all_vcpus(vm);
+		else	/* SAVE_PENDING_TABLES: LPIs into guest memory */
+			ret = vgic_lpi_save_pending(vgic);
+		vgic_unlock_all_vcpus(vm);
 	}
 	mutex_unlock(&vm->lock);
 	return ret;
@@ -312,7 +313,7 @@ static int state_attr(struct modkvm_vgic *vgic, u32 group, u64 attr,
 		if (!vcpu)
 			goto out;
 	}
-	ret = lock_all_vcpus(vm);
+	ret = vgic_lock_all_vcpus(vm);
 	if (ret)
 		goto out;
 	if (!vgic->initialized) {
@@ -322,8 +323,9 @@ static int state_attr(struct modkvm_vgic *vgic, u32 group, u64 attr,
 		ret = state_access(vgic, vcpu, group, attr, &val, write);
 		spin_unlock_irq(&vgic->lock);
 		vgic_kick_flush(vgic);
+		vgic_lpi_props_sync(vgic);	/* EnableLPIs restored */
 	}
-	unlock_all_vcpus(vm);
+	vgic_unlock_all_vcpus(vm);
 out:
 	mutex_unlock(&vm->lock);
 	if (ret || write)
@@ -384,7 +386,7 @@ static int has_attr(struct modkvm_vgic *vgic, const struct kvm_device_attr *a)
 	return -ENXIO;
 }
 
-long modkvm_vgic_v3_ioctl(struct modkvm_vm *vm, unsigned int ioctl,
+long modkvm_vgic_v3_ioctl(struct modkvm_vm *vm, void *priv, unsigned int ioctl,
 			  const struct kvm_device_attr *a)
 {
 	struct modkvm_vgic *vgic = vm->vgic;

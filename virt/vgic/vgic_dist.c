@@ -5,8 +5,9 @@
  *
  * This distributor has a single security state and affinity routing
  * always on: GICD_CTLR.DS and ARE read as one, only EnableGrp0 and
- * EnableGrp1 are writable. GICD_TYPER: no LPIs or message-based SPIs
- * yet, 10 INTID bits, No1N (IROUTER.IRM is RAZ/WI). The legacy registers
+ * EnableGrp1 are writable. GICD_TYPER: LPIs and 16 INTID bits when the VM
+ * has an ITS (else 10), no message-based SPIs, No1N (IROUTER.IRM is
+ * RAZ/WI). The legacy registers
  * that affinity routing retires (ITARGETSR, SGIR, CPENDSGIR, SPENDSGIR)
  * and every reserved offset are RAZ/WI for the guest and unknown
  * (-ENXIO) to userspace. Accesses: 32 bits; IPRIORITYR also bytes,
@@ -31,6 +32,7 @@
 #define CTLR_ARE		BIT(4)
 #define CTLR_DS			BIT(6)
 #define TYPER_IDBITS(n)		(((n) - 1) << 19)
+#define TYPER_LPIS		BIT(17)
 #define TYPER_NO1N		BIT(25)
 /* ArchRev 3 (GICv3) in [7:4], Arm's JEP106 bits in [3:0] */
 #define VGIC_PIDR2		0x3b
@@ -102,8 +104,10 @@ int vgic_dist_access(struct modkvm_vgic *vgic, u32 off, unsigned int len,
 		return 0;
 	case GICD_TYPER:
 		if (!write)
-			*val = TYPER_NO1N | TYPER_IDBITS(10) |
-			       (max(vgic->nr_irqs, 32U) / 32 - 1);
+			*val = TYPER_NO1N | (max(vgic->nr_irqs, 32U) / 32 - 1) |
+			       (vgic->has_its ? TYPER_LPIS |
+				TYPER_IDBITS(VGIC_LPI_ID_BITS) :
+				TYPER_IDBITS(10));
 		return 0;
 	case GICD_IIDR:
 		if (!write)

@@ -22,6 +22,9 @@
  * taken the ones it has (the arch side's set_used(more)). Nothing survives in the list registers between two
  * entries, so the vCPU may run on another physical CPU next time.
  *
+ * LPIs (vgic_lpi.c) are picked like the others, once their redistributor
+ * has them enabled (GICR_CTLR.EnableLPIs).
+ *
  * Both run under vgic->lock (vgic.h), taken with interrupts already off.
  */
 #include <linux/kernel.h>
@@ -92,6 +95,14 @@ void modkvm_vgic_flush(struct modkvm_vcpu *vcpu)
 		if (wanted(vgic, irq) && vgic_spi_target(vgic, irq) == vcpu)
 			pick(&p, irq);
 	}
+	if (cpu->lpis_enabled) {
+		struct vgic_lpi *lpi;
+		unsigned long idx;
+
+		xa_for_each(&vgic->lpis, idx, lpi)
+			if (lpi->irq.vcpu == vcpu && wanted(vgic, &lpi->irq))
+				pick(&p, &lpi->irq);
+	}
 	for (i = 0; i < p.n; i++) {
 		struct vgic_irq *irq = p.irq[i];
 		struct modkvm_vgic_lr lr = {
@@ -136,7 +147,9 @@ void modkvm_vgic_sync(struct modkvm_vcpu *vcpu)
 		struct vgic_irq *irq;
 
 		modkvm_arch_vgic_get_lr(vcpu, i, &lr);
-		irq = vgic_get_irq(vgic, vcpu, lr.intid);
+		irq = lr.intid >= VGIC_LPI_BASE ?
+		      vgic_lpi_lookup(vgic, lr.intid) :
+		      vgic_get_irq(vgic, vcpu, lr.intid);
 		if (!irq)
 			continue;
 		if (irq->edge) {
@@ -178,6 +191,17 @@ bool modkvm_vgic_has_pending(struct modkvm_vcpu *vcpu)
 
 		ret = !irq->active && wanted(vgic, irq) &&
 		      vgic_spi_target(vgic, irq) == vcpu;
+	}
+	if (!ret && cpu->lpis_enabled) {
+		struct vgic_lpi *lpi;
+		unsigned long idx;
+
+		xa_for_each(&vgic->lpis, idx, lpi) {
+			ret = lpi->irq.vcpu == vcpu && !lpi->irq.active &&
+			      wanted(vgic, &lpi->irq);
+			if (ret)
+				break;
+		}
 	}
 	spin_unlock_irqrestore(&vgic->lock, flags);
 	return ret;

@@ -53,6 +53,7 @@ static bool frame_rw(struct modkvm_io_dev *dev, u64 addr, unsigned int len,
 					  len, &val, !!wdata, VGIC_GUEST);
 		spin_unlock_irqrestore(&vgic->lock, flags);
 		vgic_kick_flush(vgic);
+		vgic_lpi_props_sync(vgic);
 	}
 	for (i = 0; rdata && i < len; i++)
 		rdata[i] = val >> (8 * i);

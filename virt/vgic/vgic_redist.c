@@ -4,11 +4,14 @@
  * vCPU an RD frame and an SGI frame (64 KiB each), laid out in the
  * redistributor regions (the guest reaches them through vgic_mmio.c).
  *
- * RD frame: GICR_CTLR (no LPIs yet: RAZ/WI), IIDR, TYPER (Processor_Number
- * is the vCPU id, Last marks a redistributor no other follows, Affinity
- * its MPIDR), STATUSR (RAZ/WI to the guest, userspace restores it), WAKER
- * (ProcessorSleep writable, ChildrenAsleep follows it at once: IHI 0069
- * 12.11.46), PROPBASER/PENDBASER (kept for the LPIs to come), PIDR2.
+ * RD frame: GICR_CTLR (EnableLPIs when the VM has an ITS, else RAZ/WI;
+ * once set it stays set, as IHI 0069 12.11.2 allows), IIDR, TYPER
+ * (Processor_Number is the vCPU id, Last marks a redistributor no other
+ * follows, Affinity its MPIDR, PLPIS with an ITS), STATUSR (RAZ/WI to the
+ * guest, userspace restores it), WAKER (ProcessorSleep writable,
+ * ChildrenAsleep follows it at once: IHI 0069 12.11.46), PROPBASER and
+ * PENDBASER (for the LPIs: vgic_lpi.c; writes ignored once EnableLPIs is
+ * set, where the architecture leaves them UNPREDICTABLE), PIDR2.
  * SGI frame: the per-interrupt registers of SGIs and PPIs (vgic_regs.c).
  * Widths as for the distributor: 32 bits, IPRIORITYR bytes, the 64-bit
  * registers (TYPER, PROPBASER, PENDBASER) 64 bits too.
@@ -28,6 +31,8 @@
 
 #define WAKER_PROCESSOR_SLEEP	BIT(1)
 #define WAKER_CHILDREN_ASLEEP	BIT(2)
+#define CTLR_ENABLE_LPIS	BIT(0)
+#define TYPER_PLPIS		BIT(0)
 #define TYPER_LAST		BIT(4)
 #define TYPER_PROC_NUM(n)	((u64)(n) << 8)
 #define VGIC_PIDR2		0x3b
@@ -43,6 +48,8 @@ static u64 rdist_typer(struct modkvm_vgic *vgic, struct modkvm_vcpu *vcpu)
 	typer |= ((mpidr >> 32) & 0xff) << 56 | (mpidr & 0xffffff) << 32;
 	if (!vgic_rdist_base(vgic, vcpu, &base, &last) && last)
 		typer |= TYPER_LAST;
+	if (vgic->has_its)
+		typer |= TYPER_PLPIS;
 	return typer;
 }
 
@@ -76,19 +83,28 @@ static int rd_frame(struct modkvm_vgic *vgic, struct modkvm_vcpu *vcpu,
 		typer = rdist_typer(vgic, vcpu);
 		reg64(&typer, off, len, val, write, true);
 		return 0;
+	/* userspace restores them in any order with GICR_CTLR */
 	case GICR_PROPBASER:
-		reg64(&c->propbaser, off, len, val, write, false);
+		reg64(&c->propbaser, off, len, val, write,
+		      c->lpis_enabled && who == VGIC_GUEST);
 		return 0;
 	case GICR_PENDBASER:
-		reg64(&c->pendbaser, off, len, val, write, false);
+		reg64(&c->pendbaser, off, len, val, write,
+		      c->lpis_enabled && who == VGIC_GUEST);
 		return 0;
 	}
 	if (len != 4)
 		return -ENXIO;
 	switch (off) {
 	case GICR_CTLR:
-		if (!write)
-			*val = 0;
+		if (!write) {
+			*val = c->lpis_enabled ? CTLR_ENABLE_LPIS : 0;
+		} else if (vgic->has_its && (*val & CTLR_ENABLE_LPIS) &&
+			   !c->lpis_enabled) {
+			c->lpis_enabled = true;
+			/* read by vgic_lpi_props_sync(), outside vgic->lock */
+			WRITE_ONCE(vgic->lpi_props_stale, true);
+		}
 		return 0;
 	case GICR_IIDR:
 		if (!write)

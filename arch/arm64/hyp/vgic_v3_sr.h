@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * modkvm, EL2: the guest's GICv3 virtual CPU interface in and out of the
- * hardware, for any world switch (VHE today, nVHE later): one call each
- * way, hyp_vgic_v3_load() before entry and hyp_vgic_v3_save() after
- * exit. __always_inline and free of kernel calls (see hyp/smccc_fast.h).
+ * hardware, for both world switches (hyp/vhe/switch.c, hyp/nvhe/switch.c):
+ * one call each way, hyp_vgic_v3_load() before entry and hyp_vgic_v3_save()
+ * after exit. __always_inline and free of kernel calls (see
+ * hyp/smccc_fast.h). Both take the vCPU and its VM as the caller reaches
+ * them: on nVHE at their hyp VAs (the vCPU's vGIC state is part of the
+ * vCPU, mapped at EL2 with it), so nothing here follows a kernel pointer.
  *
  * What is switched (IHI 0069 12.5): ICH_LR<n>_EL2 (only the ones filled
  * for this entry; the others stay 0 while the host runs, so they are
@@ -47,17 +50,22 @@
 	__HYP_LR_CASE(14, op) __HYP_LR_CASE(15, op)			\
 	}
 
-static __always_inline void hyp_vgic_v3_load(const struct modkvm_vcpu *vcpu)
+static __always_inline void hyp_vgic_v3_load(const struct modkvm_vcpu *vcpu,
+					     const struct modkvm_vm *vm)
 {
 	const struct modkvm_vgic_v3_cpu *c = &vcpu->arch.vgic;
 	unsigned int i;
 
 	if (!c->on) {
-		if (vcpu->vm->arch.ich_hcr)
-			write_sysreg_s(vcpu->vm->arch.ich_hcr, SYS_ICH_HCR_EL2);
+		if (vm->arch.ich_hcr)
+			write_sysreg_s(vm->arch.ich_hcr, SYS_ICH_HCR_EL2);
 		return;
 	}
-	/* the guest's EL1 uses the system register interface (12.7.4) */
+	/*
+	 * the guest's EL1 uses the system register interface (12.7.4); on
+	 * nVHE this is also the host's own ICC_SRE_EL1, which Linux runs with
+	 * SRE set too (hyp/nvhe/switch.c puts the host's value back)
+	 */
 	write_sysreg_s(MK_ICC_SRE_EL2_SRE, SYS_ICC_SRE_EL1);
 	write_sysreg_s(c->vmcr, SYS_ICH_VMCR_EL2);
 #define __HYP_AP_LOAD(n)						\
@@ -82,13 +90,14 @@ static __always_inline void hyp_vgic_v3_load(const struct modkvm_vcpu *vcpu)
 	write_sysreg_s(c->hcr, SYS_ICH_HCR_EL2);
 }
 
-static __always_inline void hyp_vgic_v3_save(struct modkvm_vcpu *vcpu)
+static __always_inline void hyp_vgic_v3_save(struct modkvm_vcpu *vcpu,
+					     const struct modkvm_vm *vm)
 {
 	struct modkvm_vgic_v3_cpu *c = &vcpu->arch.vgic;
 	unsigned int i;
 
 	if (!c->on) {
-		if (vcpu->vm->arch.ich_hcr)
+		if (vm->arch.ich_hcr)
 			write_sysreg_s(0, SYS_ICH_HCR_EL2);
 		return;
 	}
@@ -118,6 +127,43 @@ static __always_inline void hyp_vgic_v3_save(struct modkvm_vcpu *vcpu)
 	} while (0)
 	for (i = 0; i < c->used; i++)
 		__HYP_LR_SWITCH(i, __HYP_LR_SAVE)
+}
+
+/*
+ * ICH_HCR_EL2, every list register and every active priority register
+ * the CPU has set to 0, when a CPU's EL2 is set up (nVHE: on taking it
+ * from the hyp stub, also after CPU hotplug or a CPU power state). No
+ * reset of the PE gives them known values (IHI 0069: their reset values
+ * are architecturally UNKNOWN), and an entry loads only the list
+ * registers it filled: the others must be invalid already. The caller
+ * has checked that the system registers are there (ICC_SRE_EL2.SRE).
+ */
+static __always_inline void hyp_vgic_v3_clear(void)
+{
+	u64 vtr = read_sysreg_s(SYS_ICH_VTR_EL2);
+	unsigned int i, nr_lr = (vtr & MK_ICH_VTR_LISTREGS) + 1;
+
+	write_sysreg_s(0, SYS_ICH_HCR_EL2);
+	write_sysreg_s(0, SYS_ICH_VMCR_EL2);
+#define __HYP_AP_CLEAR(n)						\
+	do {								\
+		write_sysreg_s(0, HYP_ICH_AP0R(n));			\
+		write_sysreg_s(0, HYP_ICH_AP1R(n));			\
+	} while (0)
+	switch (MK_ICH_VTR_NR_APR(vtr)) {
+	case 4:
+		__HYP_AP_CLEAR(3);
+		__HYP_AP_CLEAR(2);
+		fallthrough;
+	case 2:
+		__HYP_AP_CLEAR(1);
+		fallthrough;
+	default:
+		__HYP_AP_CLEAR(0);
+	}
+#define __HYP_LR_CLEAR(n)	write_sysreg_s(0, HYP_ICH_LR(n))
+	for (i = 0; i < nr_lr && i < 16; i++)
+		__HYP_LR_SWITCH(i, __HYP_LR_CLEAR)
 }
 
 #endif /* MODKVM_HYP_VGIC_V3_SR_H */

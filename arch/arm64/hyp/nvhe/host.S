@@ -140,13 +140,28 @@ SYM_CODE_START_LOCAL(nv_host_sync)
 	isb
 	mov	x0, xzr
 	eret
-8:	mov_q	x10, NV_HVC_READ_ICC_SRE
+8:	mov_q	x10, NV_HVC_READ_GIC_EL2
 	cmp	x0, x10
 	b.ne	7f
-	mrs_s	x1, SYS_ICC_SRE_EL2	/* UNDEFINED without GICv3's: a fault */
+	/*
+	 * The GIC's EL2 registers EL1 cannot read (IHI 0069 12.4): both
+	 * UNDEFINED without the system register interface (a fault), and
+	 * the ICH_* ones also while ICC_SRE_EL2.SRE is 0 (then X2 is 0).
+	 */
+	mrs_s	x1, SYS_ICC_SRE_EL2
+	mov	x2, xzr
+	tbz	x1, #0, 9f		/* ICC_SRE_EL2.SRE */
+	mrs_s	x2, SYS_ICH_VTR_EL2
+9:	mov	x0, xzr
+	eret
+	/* The virtual CPU interface to 0 (hyp/nvhe/switch.c) */
+7:	mov_q	x10, NV_HVC_GIC_CLEAR
+	cmp	x0, x10
+	b.ne	10f
+	nv_c_call __modkvm_nvhe_gic_clear
 	mov	x0, xzr
 	eret
-7:	mov_q	x10, NV_HVC_FAULT_TEST
+10:	mov_q	x10, NV_HVC_FAULT_TEST
 	cmp	x0, x10
 	b.ne	2f
 	ldr	x1, [x1]		/* X1: an address no EL2 map holds */

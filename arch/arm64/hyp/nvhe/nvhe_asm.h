@@ -27,8 +27,9 @@
 #define NV_HVC_TLB_FLUSH_IPA	0x4d4b0011	/* X1: VMID, X2: IPA */
 #define NV_HVC_TLB_FLUSH_VMID	0x4d4b0012	/* X1: VMID */
 #define NV_HVC_TLB_FLUSH_HYP	0x4d4b0013	/* every EL2 TLB entry, all CPUs */
-#define NV_HVC_READ_ICC_SRE	0x4d4b0014	/* ICC_SRE_EL2 in X1 */
+#define NV_HVC_READ_GIC_EL2	0x4d4b0014	/* ICC_SRE_EL2 in X1, ICH_VTR_EL2 in X2 */
 #define NV_HVC_TLB_FLUSH_ALL	0x4d4b0015	/* every guest's, all CPUs (vmid.c) */
+#define NV_HVC_GIC_CLEAR	0x4d4b0016	/* this CPU's ICH_*_EL2 set to 0 */
 
 /* What an EL2 call answers when EL2 took an exception of its own */
 #define NV_HVC_EL2_FAULT	0x4d4bdead

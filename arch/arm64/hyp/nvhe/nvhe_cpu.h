@@ -18,12 +18,14 @@ enum nvhe_run_stage {
 	NVHE_RUN_NONE,		/* nothing: the host's state is in place */
 	NVHE_RUN_HOST_SAVED,	/* the host's registers saved, guest's going in */
 	NVHE_RUN_DEBUG_LOADED,	/* and the debug registers switched */
+	NVHE_RUN_GIC_LOADED,	/* and the guest's GIC state (ICH_*_EL2) */
 };
 
 /* The host's EL2 controls and timer around a guest run */
 struct nvhe_host_regs {
 	struct hyp_host_common c;
 	u64 cptr, vpidr, vmpidr, vttbr, cntv_ctl, cntv_cval;
+	u64 icc_sre;		/* ICC_SRE_EL1, the host's and the guest's */
 };
 
 struct modkvm_nvhe_cpu {

@@ -116,7 +116,7 @@ int __modkvm_hyp_vcpu_run(struct modkvm_vcpu *vcpu)
 	write_sysreg((h.c.cnthctl | MK_CNTHCTL_EL1PCTEN) & ~MK_CNTHCTL_EL1PCEN,
 		     cnthctl_el2);
 	write_sysreg(vhe_guest_cptr(a->fp_loaded), cpacr_el1);
-	hyp_vgic_v3_load(vcpu);
+	hyp_vgic_v3_load(vcpu, vm);
 
 	/* The guest's HCR_EL2: TGE clear, so its exceptions go to its EL1 */
 	write_sysreg(hyp_guest_hcr(vcpu, vm), hcr_el2);
@@ -132,7 +132,7 @@ int __modkvm_hyp_vcpu_run(struct modkvm_vcpu *vcpu)
 	hyp_guest_regs_save(vcpu, vm, VHE_VIA_EL12);
 	hyp_host_common_restore(&h.c, vm);
 	hyp_debug_exit(vcpu);
-	hyp_vgic_v3_save(vcpu);
+	hyp_vgic_v3_save(vcpu, vm);
 	isb();
 	/* The host's debug exceptions as they were (the rest of DAIF: vcpu.c) */
 	if (!(daif & PSR_D_BIT))
