@@ -231,6 +231,14 @@ if [ "$pair_side" = a ]; then
 		LV_USER_GIC=1
 		diag "one host has an in-kernel GIC, the other not: the guest gets QEMU's own GICv2 on both (<gic version='2'/>, -machine kernel_irqchip=off)"
 	fi
+	# The same pair, one host on the in-kernel KVM and one on modkvm:
+	# QEMU's -cpu host takes SVE and the PMU where KVM offers them, which
+	# modkvm does not, and a guest cannot lose them on the way: it gets
+	# neither on both.
+	if [ "${LV_USER_GIC:-0}" = 1 ]; then
+		LV_NO_SVE_PMU=1
+		diag "a mixed pair: the guest's CPU has no SVE and no PMU on both (<feature policy='disable' name='sve'/>, <pmu state='off'/>)"
+	fi
 	lv_domain_xml "$DOM" "$MEM" "$SMP" "$IMG" "$CON" \
 		"console=ttyAMA0 rdinit=/init panic=-1 modkvm.token=$TOKEN modkvm.early=1 modkvm.ticks=1 modkvm.memtouch=1" \
 		>"$KEEP/$DOM.xml"

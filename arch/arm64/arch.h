@@ -103,6 +103,10 @@ enum modkvm_sysreg {
 	SR_DACR32_EL2,
 	SR_IFSR32_EL2,
 	SR_FPEXC32_EL2,
+	SR_TCR2_EL1,		/* FEAT_TCR2, FEAT_S1PIE: not given (sys_regs.c) */
+	SR_PIRE0_EL1,
+	SR_PIR_EL1,
+	SR_CLIDR_EL1,		/* trapped (TID2/TID4), with ccsidr[] */
 	SR_NR
 };
 
@@ -153,6 +157,13 @@ struct modkvm_arch_vm {
 	 * (id_regs.c: modkvm_user_id_reg()); under vm->lock
 	 */
 	u8 user_gic;
+	/*
+	 * The feature ID registers (CRm 1..7, op2: index (CRm - 1) * 8 +
+	 * op2) userspace lowered before the first run, bit i of
+	 * id_lowered for id_regs[i] (id_regs.c); under vm->lock
+	 */
+	u64 id_lowered;
+	u64 id_regs[56];
 	bool vgic;		/* the in-kernel vGIC runs (vgic_v3.c) */
 	u32 psci_version;	/* KVM_REG_ARM_PSCI_VERSION */
 	u64 midr;		/* MIDR the guests see (the host's) */
@@ -227,6 +238,8 @@ struct modkvm_vgic_v3_cpu {
 	bool on;		/* the VM has the vGIC: load all of the above */
 };
 
+#define MODKVM_NR_CCSIDR	14	/* levels 1-7, data/unified and instruction */
+
 struct modkvm_arch_vcpu {
 	struct modkvm_gp_regs gp;	/* must stay first: hyp/entry.S */
 	u64 sys[SR_NR];
@@ -246,6 +259,8 @@ struct modkvm_arch_vcpu {
 	 */
 	u64 spsr_aa32[4];
 	struct modkvm_vgic_v3_cpu vgic;
+	/* CCSIDR_EL1 by CSSELR_EL1 Level:InD, as the guest is told (cache_id.c) */
+	u32 ccsidr[MODKVM_NR_CCSIDR];
 };
 
 /* PSTATE fields the shared code needs (Arm ARM, SPSR_ELx layout) */

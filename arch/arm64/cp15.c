@@ -13,6 +13,8 @@
  *   - the feature ID registers (TID3): MRC p15, 0, <Rt>, c0, c1-c3 and
  *     VMRS of MVFR0/1/2, the AArch32 view of modkvm_vm_id_reg();
  *     c0, c4-c7 are reserved and read as zero;
+ *   - CTR, CCSIDR, CLIDR and CSSELR (TID2, or TID4 but CTR): the
+ *     cache hierarchy of cache_id.c;
  *   - ACTLR and ACTLR2 (TACR): RAZ/WI;
  *   - CPACR (CPTR_EL2.TCPAC): cp10 (and cp11, which follows it) and
  *     TRCDIS are CPACR_EL1.FPEN and TTA; ASEDIS is RAZ/WI;
@@ -53,6 +55,8 @@
 #define VMRS_MVFR1		6
 #define VMRS_MVFR0		7
 
+#define A64_CTR_EL0		sys_reg(3, 3, 0, 0, 1)
+#define A64_CSSELR_EL1		sys_reg(3, 2, 0, 0, 0)
 #define A64_ACTLR_EL1		sys_reg(3, 0, 1, 0, 1)
 #define A64_CPACR_EL1		sys_reg(3, 0, 1, 0, 2)
 #define A64_CNTP_TVAL_EL0	sys_reg(3, 3, 14, 2, 0)
@@ -96,6 +100,21 @@ static bool cp15_32(struct modkvm_vcpu *vcpu, struct cp_access *p)
 		if (!p->read)
 			return false;
 		p->val = 0;
+		return true;
+	}
+	if (p->crn == 0 && p->crm == 0) {
+		/* CTR, CCSIDR, CLIDR, CSSELR (TID2/TID4): cache_id.c */
+		if (p->op1 == 0 && p->op2 == 1)
+			enc = A64_CTR_EL0;
+		else if (p->op1 == 1 && p->op2 <= 1)
+			enc = sys_reg(3, 1, 0, 0, p->op2);
+		else if (p->op1 == 2 && p->op2 == 0)
+			enc = A64_CSSELR_EL1;
+		else
+			return false;
+		if (!modkvm_sysreg_emulate(vcpu, enc, p->read, &p->val))
+			return false;
+		p->val = (u32)p->val;
 		return true;
 	}
 	if (p->op1 == 0 && p->crn == 1 && p->crm == 0) {

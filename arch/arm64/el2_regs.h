@@ -22,6 +22,7 @@
 #define MK_HCR_BSU_IS	(1ULL << 10)
 #define MK_HCR_TWI		BIT_ULL(13)
 #define MK_HCR_TWE		BIT_ULL(14)
+#define MK_HCR_TID2	BIT_ULL(17)
 #define MK_HCR_TID3	BIT_ULL(18)
 #define MK_HCR_TSC		BIT_ULL(19)
 #define MK_HCR_TIDCP	BIT_ULL(20)
@@ -36,6 +37,7 @@
 #define MK_HCR_APK		BIT_ULL(40)
 #define MK_HCR_API		BIT_ULL(41)
 #define MK_HCR_FWB		BIT_ULL(46)
+#define MK_HCR_TID4	BIT_ULL(49)
 
 /* TCR_EL2 with HCR_EL2.E2H clear (nVHE): one VA range, TTBR0_EL2 */
 #define MK_TCR_T0SZ(bits)	(64ULL - (bits))

@@ -7,18 +7,21 @@
  * are loaded for a vCPU whose EL1 is AArch32, whose registers and PC are
  * 32 bits wide, and kept for userspace only otherwise); the guest's
  * EL1/EL0 system registers modkvm keeps, including the emulated debug
- * ones (the claim tags through DBGCLAIMCLR_EL1: reads give the tags set,
- * writes set them) and the value and control registers of breakpoints and
+ * ones (not OSDLR_EL1 and the claim tags, which the in-kernel KVM does
+ * not list either) and the value and control registers of breakpoints and
  * watchpoints 0-15 (the guest reaches, and debug.c arms, the ones
  * ID_AA64DFR0_EL1 advertises); DISR_EL1 and the AArch32 state
- * registers DBGVCR32_EL2, DACR32_EL2, IFSR32_EL2 and FPEXC32_EL2, stored
- * for userspace only (sys_regs.c); MPIDR_EL1 (writable); MIDR_EL1,
- * REVIDR_EL1, CLIDR_EL1, AIDR_EL1, CTR_EL0, ACTLR_EL1 (0: the guest's
+ * registers DBGVCR32_EL2, DACR32_EL2, IFSR32_EL2 and FPEXC32_EL2, and
+ * TCR2_EL1, PIRE0_EL1 and PIR_EL1, stored for userspace only
+ * (sys_regs.c); MPIDR_EL1 (writable); CLIDR_EL1 (writable, cache_id.c);
+ * MIDR_EL1,
+ * REVIDR_EL1, AIDR_EL1, CTR_EL0, ACTLR_EL1 (0: the guest's
  * accesses are RAZ/WI) and the whole feature ID space (op0 3, op1 0, CRn
- * 0, CRm 1-7), which only accept their current value (no
- * KVM_ARM_GET_REG_WRITABLE_MASKS), but for the AArch32 feature ID
- * registers, which read as 0 and ignore writes, as with KVM, while the
- * guest has no AArch32 (a VM whose EL1 is AArch32 has them, read-only);
+ * 0, CRm 1-7), which take, until the VM first runs, any value offering no
+ * more than modkvm does field by field, and then only the value they
+ * have (id_regs.c; no KVM_ARM_GET_REG_WRITABLE_MASKS), but for the
+ * AArch32 feature ID registers on a host without AArch32, which read as
+ * 0 and ignore writes, as with KVM;
  * the pointer authentication keys, for a vCPU with the features (the
  * address keys with KVM_ARM_VCPU_PTRAUTH_ADDRESS, the generic key with
  * _GENERIC); the virtual and
@@ -29,9 +32,10 @@
  * SMCCC workaround registers (what psci.c answers the guest; a write may
  * claim less protection than offered, never more), and the hypercall
  * service bitmaps (smccc.c: TRNG, PV time, KVM's vendor calls; bits may
- * be cleared until the VM first runs). Not offered:
- * SVE registers, the CCSIDR demux, AArch32 coprocessor registers and PMU
- * registers. The system registers are those of sys_regs.c's table that
+ * be cleared until the VM first runs); the CCSIDR values the guest is
+ * told, 32 bits each, through the KVM_REG_ARM_DEMUX_ID_CCSIDR ids
+ * (cache_id.c). Not offered: SVE registers, AArch32 coprocessor registers
+ * and PMU registers. The system registers are those of sys_regs.c's table that
  * userspace reaches, listed in its order, the encoding order. Unknown
  * registers, and system or firmware registers asked for with a size other
  * than 64 bits, give -ENOENT; a core register with the wrong size, or a core
@@ -325,6 +329,14 @@ int modkvm_get_one_reg(struct modkvm_vcpu *vcpu, const struct kvm_one_reg *reg)
 		return ret;
 	if ((reg->id & KVM_REG_ARM_COPROC_MASK) == KVM_REG_ARM_CORE)
 		return core_access(vcpu, reg, false);
+	if ((reg->id & KVM_REG_ARM_COPROC_MASK) == KVM_REG_ARM_DEMUX) {
+		u32 v32;
+
+		ret = modkvm_ccsidr_get_user(vcpu, reg->id, &v32);
+		if (ret)
+			return ret;
+		return put_user(v32, (u32 __user *)uaddr) ? -EFAULT : 0;
+	}
 	ret = u64_reg_lookup(vcpu, reg->id, &sr);
 	if (ret)
 		return ret;
@@ -350,6 +362,16 @@ int modkvm_set_one_reg(struct modkvm_vcpu *vcpu, const struct kvm_one_reg *reg)
 		return ret;
 	if ((reg->id & KVM_REG_ARM_COPROC_MASK) == KVM_REG_ARM_CORE)
 		return core_access(vcpu, reg, true);
+	if ((reg->id & KVM_REG_ARM_COPROC_MASK) == KVM_REG_ARM_DEMUX) {
+		u32 v32;
+
+		ret = modkvm_ccsidr_get_user(vcpu, reg->id, &v32);
+		if (ret)
+			return ret;
+		if (get_user(v32, (u32 __user *)uaddr))
+			return -EFAULT;
+		return modkvm_ccsidr_set_user(vcpu, reg->id, v32);
+	}
 	ret = u64_reg_lookup(vcpu, reg->id, &sr);
 	if (ret)
 		return ret;
@@ -388,6 +410,8 @@ static unsigned int walk_reg_ids(struct modkvm_vcpu *vcpu, u64 *ids)
 	ADD(CORE_ID(CORE_OFF(fp_regs.fpsr), KVM_REG_SIZE_U32));
 	ADD(CORE_ID(CORE_OFF(fp_regs.fpcr), KVM_REG_SIZE_U32));
 
+	/* the CCSIDR values (cache_id.c) */
+	n += modkvm_ccsidr_user_ids(ids ? ids + n : NULL);
 	/* the system registers, in encoding order: the table's */
 	n += modkvm_sys_reg_user_ids(vcpu, ids ? ids + n : NULL);
 	for (i = 0; i < ARRAY_SIZE(fw_regs); i++)

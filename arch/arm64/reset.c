@@ -44,6 +44,7 @@
 #define PFR0_RAS		GENMASK_ULL(31, 28)
 #define PFR0_GIC		GENMASK_ULL(27, 24)
 #define MMFR1_LO		GENMASK_ULL(19, 16)
+#define MMFR2_EVT		GENMASK_ULL(59, 56)
 
 #define FEAT(f)			BIT_ULL(KVM_ARM_VCPU_##f)
 
@@ -99,6 +100,12 @@ int modkvm_arch_vm_init(struct modkvm_vm *vm, unsigned long type)
 		hcr |= MK_HCR_TERR | MK_HCR_TEA;
 	if (FIELD_GET(MMFR1_LO, mmfr1))
 		hcr |= MK_HCR_TLOR;
+	/*
+	 * The cache ID registers are the guest's own (cache_id.c): TID4
+	 * traps them alone (FEAT_EVT), TID2 CTR_EL0 as well
+	 */
+	hcr |= FIELD_GET(MMFR2_EVT, read_sanitised_ftr_reg(SYS_ID_AA64MMFR2_EL1)) ?
+	       MK_HCR_TID4 : MK_HCR_TID2;
 
 	/* Read by stage2.c for every leaf: fixed before there is any */
 	vm->s2.fwb = modkvm_s2fwb_usable();
@@ -116,6 +123,7 @@ int modkvm_arch_vm_init(struct modkvm_vm *vm, unsigned long type)
 	 */
 	vm->arch.ich_hcr = 0;
 	vm->arch.user_gic = 0;
+	vm->arch.id_lowered = 0;
 	if (FIELD_GET(PFR0_GIC, pfr0) &&
 	    ((modkvm_host_nvhe() ? modkvm_nvhe_icc_sre_el2() :
 	      read_sysreg_s(SYS_ICC_SRE_EL2)) & MK_ICC_SRE_EL2_SRE)) {

@@ -25,8 +25,10 @@
  * are stored only, there is no debugger behind them); the EL1 physical
  * timer (CNTHCTL_EL2.EL1PCEN clear: CNTP_CTL/CVAL/TVAL, against the
  * physical counter, no offset); the RAS error record registers (TERR),
- * RAZ/WI as RAS is hidden. Everything else that traps - PMU, SPE, trace,
- * AMU, LORegions, the GIC CPU interface (no in-kernel GIC), the pointer
+ * RAZ/WI: none implemented; the LORegion registers (TLOR), RAZ/WI (no
+ * LORegions) to a guest told about FEAT_LOR; the cache ID registers
+ * (TID2 or TID4: cache_id.c). Everything else that traps - PMU, SPE, trace,
+ * AMU, LORegions (for a guest not told about them), the GIC CPU interface (no in-kernel GIC), the pointer
  * authentication keys of a VM without the feature (HCR_EL2.APK clear),
  * implementation defined registers, writes to read-only registers - is
  * answered with an UNDEF injected into the guest, and so is a trapped
@@ -34,14 +36,15 @@
  * never trapped by the HCR_EL2, MDCR_EL2 and CPTR_EL2 modkvm runs guests
  * with (reset.c, switch.c).
  *
- * Userspace reaches (MODKVM_SR_USER; what regs.c's header lists): the
- * guest's EL1/EL0 registers modkvm keeps, the emulated debug ones (the
- * claim tags through DBGCLAIMCLR_EL1: reads give the tags set, writes set
- * them), the breakpoint and watchpoint registers 0-15 whatever the host
- * has, DISR_EL1 and the AArch32 state registers DBGVCR32_EL2, DACR32_EL2,
- * IFSR32_EL2 and FPEXC32_EL2 (stored for userspace only, see
- * below), MPIDR_EL1 (writable), the invariant MIDR_EL1, REVIDR_EL1,
- * CLIDR_EL1, AIDR_EL1, CTR_EL0 and ACTLR_EL1 (only their current value
+ * Userspace reaches (MODKVM_SR_USER; what regs.c's header lists, the
+ * in-kernel KVM's list for a vCPU without SVE and PMU): the guest's
+ * EL1/EL0 registers modkvm keeps, the emulated debug ones but OSDLR_EL1
+ * and the claim tags, the breakpoint and watchpoint registers 0-15
+ * whatever the host has, DISR_EL1, the AArch32 state registers
+ * DBGVCR32_EL2, DACR32_EL2, IFSR32_EL2 and FPEXC32_EL2 and TCR2_EL1,
+ * PIRE0_EL1, PIR_EL1 (stored for userspace only, see below), MPIDR_EL1
+ * (writable), CLIDR_EL1 (writable: cache_id.c), the invariant MIDR_EL1,
+ * REVIDR_EL1, AIDR_EL1, CTR_EL0 and ACTLR_EL1 (only their current value
  * may be written), the feature ID space, the pointer authentication keys
  * of a vCPU with the features, and the timers at the ids of
  * KVM_REG_ARM_TIMER_* and KVM_REG_ARM_PTIMER_* (some of which, as the
@@ -86,11 +89,14 @@
 #define CNT_CTL_MASK		(MK_CNT_CTL_ENABLE | MK_CNT_CTL_IMASK)
 
 /*
- * SCTLR_EL1 out of reset: the bits that are RES1 on a CPU without the
- * features that give them meaning (LSMAOE, nTLSMD, SPAN, EIS, TSCXT, EOS),
- * all else 0: little-endian, MMU, caches and alignment checks off.
+ * SCTLR_EL1 out of reset, the value the in-kernel KVM gives (so that a
+ * fresh vCPU's registers are the same on both): little-endian, MMU,
+ * caches and alignment checks off; SP alignment checks (SA, SA0 [4:3]),
+ * CP15 barriers (CP15BEN [5]), nAA [6], WFI and WFE not trapped (nTWI
+ * [16], nTWE [18]), exception entry synchronizing (EIS [22]), PAN left
+ * alone on exceptions (SPAN [23]).
  */
-#define SCTLR_EL1_RESET		0x30d00800ULL
+#define SCTLR_EL1_RESET		0x00c50078ULL
 /*
  * SCTLR (AArch32) out of reset: M, A, C, I, V, TE and EE clear; the bits
  * that are RES1 on a CPU without the features that give them meaning
@@ -100,6 +106,7 @@
 #define SCTLR_AA32_RESET	(GENMASK_ULL(5, 3) | BIT_ULL(16) | \
 				 BIT_ULL(18) | GENMASK_ULL(23, 22))
 #define SCTLR_EE		BIT_ULL(25)
+#define FPEXC32_RESET		GENMASK_ULL(10, 8)
 
 /* ---- trapped accesses ---- */
 
@@ -129,6 +136,16 @@ static bool trap_raz_ro(struct modkvm_vcpu *vcpu, struct modkvm_sys_access *p,
 	if (!p->read)
 		return false;
 	p->val = 0;
+	return true;
+}
+
+/* CTR_EL0 (trapped by HCR_EL2.TID2 without FEAT_EVT): read-only */
+static bool trap_ctr(struct modkvm_vcpu *vcpu, struct modkvm_sys_access *p,
+		     const struct modkvm_sys_reg *r)
+{
+	if (!p->read)
+		return false;
+	p->val = read_sanitised_ftr_reg(SYS_CTR_EL0);
 	return true;
 }
 
@@ -181,6 +198,24 @@ static bool trap_sgi(struct modkvm_vcpu *vcpu, struct modkvm_sys_access *p,
 	return true;
 }
 
+/*
+ * The LORegion registers (FEAT_LOR, HCR_EL2.TLOR): for a guest told about
+ * the feature (ID_AA64MMFR1_EL1.LO), no LORegions (LORID_EL1 reads 0,
+ * and is read-only), the others RAZ/WI; for others they UNDEF.
+ */
+#define MMFR1_LO	GENMASK_ULL(19, 16)
+
+static bool trap_lor(struct modkvm_vcpu *vcpu, struct modkvm_sys_access *p,
+		     const struct modkvm_sys_reg *r)
+{
+	if (!FIELD_GET(MMFR1_LO, modkvm_vm_id_reg(vcpu->vm,
+						  SYS_ID_AA64MMFR1_EL1)))
+		return false;
+	if (r->enc == sys_reg(3, 0, 10, 4, 7) && !p->read)
+		return false;
+	return trap_raz_wi(vcpu, p, r);
+}
+
 /* DC ISW, CSW, CISW: write-only (they are instructions) */
 static bool trap_dc_sw(struct modkvm_vcpu *vcpu, struct modkvm_sys_access *p,
 		       const struct modkvm_sys_reg *r)
@@ -208,9 +243,10 @@ static bool trap_oslar(struct modkvm_vcpu *vcpu, struct modkvm_sys_access *p,
 	return true;
 }
 
-/* OSLSR_EL1: read-only to the guest */
-static bool trap_oslsr(struct modkvm_vcpu *vcpu, struct modkvm_sys_access *p,
-		       const struct modkvm_sys_reg *r)
+/* OSLSR_EL1, CLIDR_EL1: read-only to the guest */
+static bool trap_ro_stored(struct modkvm_vcpu *vcpu,
+			   struct modkvm_sys_access *p,
+			   const struct modkvm_sys_reg *r)
 {
 	if (!p->read)
 		return false;
@@ -366,20 +402,13 @@ static int get_midr(struct modkvm_vcpu *vcpu, const struct modkvm_sys_reg *r,
 }
 
 /*
- * The guest reads REVIDR, CLIDR and AIDR from the CPU it runs on
- * (HCR_EL2.TID1 and TID2 are clear): give this CPU's, as for CTR.
+ * The guest reads REVIDR and AIDR from the CPU it runs on (HCR_EL2.TID1
+ * is clear): give this CPU's.
  */
 static int get_revidr(struct modkvm_vcpu *vcpu,
 		      const struct modkvm_sys_reg *r, u64 *val)
 {
 	*val = read_sysreg(revidr_el1);
-	return 0;
-}
-
-static int get_clidr(struct modkvm_vcpu *vcpu, const struct modkvm_sys_reg *r,
-		     u64 *val)
-{
-	*val = read_sysreg(clidr_el1);
 	return 0;
 }
 
@@ -604,16 +633,16 @@ static const struct modkvm_sys_reg sys_regs[] = {
 	/* no memory-mapped debug */
 	{ REG(MDRAR_EL1, 2, 0, 1, 0, 0), TRAP, .access = trap_raz_ro },
 	{ REG(OSLAR_EL1, 2, 0, 1, 0, 4), TRAP, .access = trap_oslar },
+	/* unlocked out of a vCPU reset, as with the in-kernel KVM */
 	{ REG(OSLSR_EL1, 2, 0, 1, 1, 4), IN(SR_OSLSR_EL1, 0), USER_TRAP,
-	  .reset_val = OSLSR_OSLM_IMP | OSLSR_OSLK, .access = trap_oslsr,
+	  .reset_val = OSLSR_OSLM_IMP, .access = trap_ro_stored,
 	  .set_user = set_oslsr },
-	{ REG(OSDLR_EL1, 2, 0, 1, 3, 4), IN(SR_OSDLR_EL1, OSDLR_DLK),
-	  USER_TRAP },
+	/* the guest's only: not listed, as with the in-kernel KVM */
+	{ REG(OSDLR_EL1, 2, 0, 1, 3, 4), IN(SR_OSDLR_EL1, OSDLR_DLK), TRAP },
 	{ REG(DBGPRCR_EL1, 2, 0, 1, 4, 4), TRAP, .access = trap_raz_wi },
 	{ REG(DBGCLAIMSET_EL1, 2, 0, 7, 8, 6), TRAP, .access = trap_claimset },
-	/* userspace reaches the claim tags set here */
 	{ REG(DBGCLAIMCLR_EL1, 2, 0, 7, 9, 6), IN(SR_DBGCLAIM, CLAIM_MASK),
-	  USER_TRAP, .access = trap_claimclr },
+	  TRAP, .access = trap_claimclr },
 	{ REG(DBGAUTHSTATUS_EL1, 2, 0, 7, 14, 6), TRAP,
 	  .access = trap_raz_ro },
 	{ REG(MDCCSR_EL0, 2, 3, 0, 1, 0), TRAP, .access = trap_mdccsr },
@@ -640,6 +669,16 @@ static const struct modkvm_sys_reg sys_regs[] = {
 	CTX(TTBR0_EL1, 3, 0, 2, 0, 0),
 	CTX(TTBR1_EL1, 3, 0, 2, 0, 1),
 	CTX(TCR_EL1, 3, 0, 2, 0, 2),
+	/*
+	 * TCR2_EL1, PIRE0_EL1, PIR_EL1 (FEAT_TCR2, FEAT_S1PIE): listed and
+	 * kept for userspace, as the in-kernel KVM lists them whatever the
+	 * CPU has, so that a VMM moves them between the two; never loaded.
+	 * The guest is not given the features (ID_AA64MMFR3_EL1 reads 0)
+	 * and on a CPU without them (the emulated server's -cpu max) its
+	 * accesses UNDEF in the hardware. Not yet done: on a CPU with
+	 * FEAT_HCX and them, HCRX_EL2 (left as the host has it) decides.
+	 */
+	{ REG(TCR2_EL1, 3, 0, 2, 0, 3), IN(SR_TCR2_EL1, ~0ULL), USER },
 	APKEY(APIAKEYLO_EL1, 0),
 	APKEY(APIAKEYHI_EL1, 1),
 	APKEY(APIBKEYLO_EL1, 2),
@@ -653,7 +692,10 @@ static const struct modkvm_sys_reg sys_regs[] = {
 	CTX(AFSR0_EL1, 3, 0, 5, 1, 0),
 	CTX(AFSR1_EL1, 3, 0, 5, 1, 1),
 	CTX(ESR_EL1, 3, 0, 5, 2, 0),
-	/* the RAS error records (FEAT_RAS, RASv1p1), hidden: RAZ/WI */
+	/*
+	 * the RAS error records (FEAT_RAS, RASv1p1): none (ERRIDR_EL1.NUM
+	 * 0), RAZ/WI
+	 */
 	RAS(ERRIDR_EL1, 3, 0),
 	RAS(ERRSELR_EL1, 3, 1),
 	RAS(ERXFR_EL1, 4, 0),
@@ -670,12 +712,19 @@ static const struct modkvm_sys_reg sys_regs[] = {
 	CTX(FAR_EL1, 3, 0, 6, 0, 0),
 	CTX(PAR_EL1, 3, 0, 7, 4, 0),
 	CTX(MAIR_EL1, 3, 0, 10, 2, 0),
+	{ REG(PIRE0_EL1, 3, 0, 10, 2, 2), IN(SR_PIRE0_EL1, ~0ULL), USER },
+	{ REG(PIR_EL1, 3, 0, 10, 2, 3), IN(SR_PIR_EL1, ~0ULL), USER },
 	CTX(AMAIR_EL1, 3, 0, 10, 3, 0),
+	{ REG(LORSA_EL1, 3, 0, 10, 4, 0), TRAP, .access = trap_lor },
+	{ REG(LOREA_EL1, 3, 0, 10, 4, 1), TRAP, .access = trap_lor },
+	{ REG(LORN_EL1, 3, 0, 10, 4, 2), TRAP, .access = trap_lor },
+	{ REG(LORC_EL1, 3, 0, 10, 4, 3), TRAP, .access = trap_lor },
+	{ REG(LORID_EL1, 3, 0, 10, 4, 7), TRAP, .access = trap_lor },
 	CTX(VBAR_EL1, 3, 0, 12, 0, 0),
 	/*
-	 * Kept for userspace only: RAS is hidden from the guest, so it is
-	 * not loaded into VDISR_EL2 either (a guest reading DISR_EL1 anyway
-	 * on a RAS host gets VDISR_EL2 as the hardware holds it).
+	 * The guest's is VDISR_EL2 (HCR_EL2.AMO), switched with the guest
+	 * on a host with FEAT_RAS (hyp/switch.h), kept for userspace only
+	 * on others
 	 */
 	{ REG(DISR_EL1, 3, 0, 12, 1, 1), IN(SR_DISR_EL1, DISR_MASK), USER },
 	/* SGIs, trapped by HCR_EL2.IMO (SGI1R, ASGI1R) and FMO (SGI0R) */
@@ -685,10 +734,22 @@ static const struct modkvm_sys_reg sys_regs[] = {
 	CTX(CONTEXTIDR_EL1, 3, 0, 13, 0, 1),
 	CTX(TPIDR_EL1, 3, 0, 13, 0, 4),
 	CTX(CNTKCTL_EL1, 3, 0, 14, 1, 0),
-	{ REG(CLIDR_EL1, 3, 1, 0, 0, 1), INVARIANT(get_clidr) },
+	/*
+	 * The cache hierarchy the guest is told (cache_id.c), trapped by
+	 * HCR_EL2.TID4 or TID2: CCSIDR_EL1 (userspace has the values
+	 * through the KVM_REG_ARM_DEMUX ids), CLIDR_EL1 (writable), CSSELR_EL1
+	 * (Level, InD) and, with TID2, CTR_EL0. CCSIDR2_EL1 UNDEFs (no
+	 * FEAT_CCIDX given).
+	 */
+	{ REG(CCSIDR_EL1, 3, 1, 0, 0, 0), TRAP, .access = modkvm_trap_ccsidr },
+	{ REG(CLIDR_EL1, 3, 1, 0, 0, 1), IN(SR_CLIDR_EL1, ~0ULL), USER_TRAP,
+	  .reset = modkvm_cache_id_reset, .access = trap_ro_stored,
+	  .set_user = modkvm_clidr_set_user },
 	{ REG(AIDR_EL1, 3, 1, 0, 0, 7), INVARIANT(get_aidr) },
-	CTX(CSSELR_EL1, 3, 2, 0, 0, 0),
-	{ REG(CTR_EL0, 3, 3, 0, 0, 1), INVARIANT(get_ctr) },
+	{ REG(CSSELR_EL1, 3, 2, 0, 0, 0),
+	  IN(SR_CSSELR_EL1, GENMASK_ULL(3, 0)), USER_TRAP },
+	{ REG(CTR_EL0, 3, 3, 0, 0, 1), USER_TRAP, .access = trap_ctr,
+	  .get_user = get_ctr, .set_user = set_invariant },
 	CTX(TPIDR_EL0, 3, 3, 13, 0, 2),
 	CTX(TPIDRRO_EL0, 3, 3, 13, 0, 3),
 
@@ -722,8 +783,10 @@ static const struct modkvm_sys_reg sys_regs[] = {
 	  IN(SR_DACR32_EL2, GENMASK_ULL(31, 0)), USER },
 	{ REG(IFSR32_EL2, 3, 4, 5, 0, 1),
 	  IN(SR_IFSR32_EL2, GENMASK_ULL(31, 0)), USER },
+	/* out of reset with bits 10:8 set, as the in-kernel KVM has it */
 	{ REG(FPEXC32_EL2, 3, 4, 5, 3, 0),
-	  IN(SR_FPEXC32_EL2, GENMASK_ULL(31, 0)), USER },
+	  IN(SR_FPEXC32_EL2, GENMASK_ULL(31, 0)), USER,
+	  .reset_val = FPEXC32_RESET },
 };
 
 /*

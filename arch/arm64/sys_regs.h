@@ -77,6 +77,18 @@ int modkvm_sys_reg_set_user(struct modkvm_vcpu *vcpu,
 /* KVM_GET_REG_LIST: the ids, in encoding order; how many (@ids may be NULL) */
 unsigned int modkvm_sys_reg_user_ids(struct modkvm_vcpu *vcpu, u64 *ids);
 
+/* The cache hierarchy the guest is told (cache_id.c) */
+void modkvm_cache_id_reset(struct modkvm_vcpu *vcpu,
+			   const struct modkvm_sys_reg *r);
+int modkvm_clidr_set_user(struct modkvm_vcpu *vcpu,
+			  const struct modkvm_sys_reg *r, u64 val);
+bool modkvm_trap_ccsidr(struct modkvm_vcpu *vcpu, struct modkvm_sys_access *p,
+			const struct modkvm_sys_reg *r);
+/* KVM_REG_ARM_DEMUX_ID_CCSIDR: how many ids (@ids filled if not NULL) */
+unsigned int modkvm_ccsidr_user_ids(u64 *ids);
+int modkvm_ccsidr_get_user(struct modkvm_vcpu *vcpu, u64 id, u32 *val);
+int modkvm_ccsidr_set_user(struct modkvm_vcpu *vcpu, u64 id, u32 val);
+
 /* Every register stored in sys[] to its reset value */
 void modkvm_sys_regs_reset(struct modkvm_vcpu *vcpu);
 

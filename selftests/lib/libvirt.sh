@@ -77,14 +77,23 @@ lv_up() { virsh -c qemu:///system version >"$1/version" 2>&1 || ! kill -0 "$lvpi
 # GIC element.  With LV_USER_GIC=1 instead QEMU's own GICv2 whatever the
 # host offers (<gic version='2'/> and QEMU's -machine kernel_irqchip=off),
 # the one GIC a guest can keep between a host with an in-kernel GIC and
-# one without.
+# one without.  With LV_NO_SVE_PMU=1 the CPU has no SVE and no PMU
+# (<feature policy='disable' name='sve'/>, <pmu state='off'/>): QEMU's
+# -cpu host takes both where the host's KVM offers them, as the in-kernel
+# KVM does and modkvm does not, and a guest cannot lose them on the way.
 lv_domain_xml() {
+	local feat="" cpu="<cpu mode='host-passthrough'/>"
+	if [ "${LV_NO_SVE_PMU:-0}" = 1 ]; then
+		feat="<pmu state='off'/>"
+		cpu="<cpu mode='host-passthrough'><feature policy='disable' name='sve'/></cpu>"
+	fi
 	if [ "${LV_USER_GIC:-0}" = 1 ]; then
 		echo "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"
-		echo "  <features><gic version='2'/></features>"
+		echo "  <features><gic version='2'/>$feat</features>"
 		echo "  <qemu:commandline><qemu:arg value='-machine'/><qemu:arg value='kernel_irqchip=off'/></qemu:commandline>"
 	else
 		echo "<domain type='kvm'>"
+		[ -z "$feat" ] || echo "  <features>$feat</features>"
 	fi
 	cat <<-EOF
 	  <name>$1</name>
@@ -96,7 +105,7 @@ lv_domain_xml() {
 	    <initrd>$PWD/guest/initramfs.cpio.gz</initrd>
 	    <cmdline>$6</cmdline>
 	  </os>
-	  <cpu mode='host-passthrough'/>
+	  $cpu
 	  <on_poweroff>destroy</on_poweroff>
 	  <on_reboot>restart</on_reboot>
 	  <on_crash>destroy</on_crash>

@@ -352,6 +352,23 @@ static __always_inline void hyp_exit_info(struct modkvm_vcpu *vcpu, u32 code)
  * host's CPTR_EL2 must be in place around both (with the guest's, FP/SIMD
  * not loaded, the access traps, Arm ARM CPTR_EL2).
  */
+/*
+ * DISR_EL1 of a guest told about FEAT_RAS (id_regs.c): with HCR_EL2.AMO
+ * set, its accesses reach VDISR_EL2, where an ESB leaves a deferred
+ * virtual SError (Arm ARM, VDISR_EL2). VDISR_EL2 exists where TERR does.
+ */
+static __always_inline void hyp_guest_ras_load(const struct modkvm_arch_vcpu *a)
+{
+	if (a->hcr & MK_HCR_TERR)
+		write_sysreg_s(a->sys[SR_DISR_EL1], SYS_VDISR_EL2);
+}
+
+static __always_inline void hyp_guest_ras_save(struct modkvm_arch_vcpu *a)
+{
+	if (a->hcr & MK_HCR_TERR)
+		a->sys[SR_DISR_EL1] = read_sysreg_s(SYS_VDISR_EL2);
+}
+
 static __always_inline void hyp_guest_regs_load(struct modkvm_vcpu *vcpu,
 						const struct modkvm_vm *vm,
 						const bool via_el12)
@@ -361,6 +378,7 @@ static __always_inline void hyp_guest_regs_load(struct modkvm_vcpu *vcpu,
 	hyp_guest_el1_load(a->sys, via_el12);
 	hyp_guest_vtimer_load(a->sys, via_el12);
 	hyp_guest_shared_load(a->sys);
+	hyp_guest_ras_load(a);
 	if (vm->arch.el1_32bit)
 		hyp_guest_aa32_load(a);
 	hyp_guest_vm_load(vcpu, vm);
@@ -375,6 +393,7 @@ static __always_inline void hyp_guest_regs_save(struct modkvm_vcpu *vcpu,
 	hyp_guest_shared_save(a->sys);
 	hyp_guest_el1_save(a->sys, via_el12);
 	hyp_guest_vtimer_save(a->sys, via_el12);
+	hyp_guest_ras_save(a);
 	if (vm->arch.el1_32bit)
 		hyp_guest_aa32_save(a);
 }
