@@ -77,4 +77,27 @@ bool modkvm_io_bus_write(struct modkvm_vcpu *vcpu, enum modkvm_bus bus,
 bool modkvm_io_bus_read(struct modkvm_vcpu *vcpu, enum modkvm_bus bus,
 			u64 addr, unsigned int len, u8 *data);
 
+/*
+ * An access's bytes as a device sees them: @len (at most 8) bytes in
+ * little-endian order, as a value and back (the MMIO bus hands devices
+ * the bytes the guest wrote or will read, already in its data order)
+ */
+static inline u64 modkvm_io_le_get(const u8 *data, unsigned int len)
+{
+	u64 val = 0;
+	unsigned int i;
+
+	for (i = 0; i < len && i < sizeof(val); i++)
+		val |= (u64)data[i] << (8 * i);
+	return val;
+}
+
+static inline void modkvm_io_le_put(u8 *data, unsigned int len, u64 val)
+{
+	unsigned int i;
+
+	for (i = 0; i < len && i < sizeof(val); i++)
+		data[i] = val >> (8 * i);
+}
+
 #endif /* MODKVM_IO_BUS_H */

@@ -269,17 +269,11 @@ static bool ioeventfd_write(struct modkvm_vcpu *vcpu, struct modkvm_io_dev *dev,
 			    u64 addr, unsigned int len, const u8 *data)
 {
 	struct modkvm_ioeventfd *p = to_ioeventfd(dev);
-	unsigned int i;
-	u64 val = 0;
 
 	if (addr != dev->first || (p->len && p->len != len))
 		return false;
-	if (p->match) {
-		for (i = 0; i < len && i < sizeof(val); i++)
-			val |= (u64)data[i] << (8 * i);
-		if (p->datamatch != val)
-			return false;
-	}
+	if (p->match && p->datamatch != modkvm_io_le_get(data, len))
+		return false;
 	modkvm_eventfd_signal(p->ctx);
 	vcpu->stat.ioeventfd_writes++;
 	return true;

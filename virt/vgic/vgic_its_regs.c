@@ -213,10 +213,9 @@ static bool its_rw(struct modkvm_io_dev *dev, u64 addr, unsigned int len,
 {
 	struct vgic_its *its = container_of(dev, struct vgic_its, frame);
 	u64 off = addr - dev->first, val = 0;
-	unsigned int i;
 
-	for (i = 0; wdata && i < len; i++)
-		val |= (u64)wdata[i] << (8 * i);
+	if (wdata)
+		val = modkvm_io_le_get(wdata, len);
 	if (!(addr & (len - 1)) && addr + len - 1 <= dev->last &&
 	    off < SZ_64K) {
 		mutex_lock(&its->lock);
@@ -227,8 +226,8 @@ static bool its_rw(struct modkvm_io_dev *dev, u64 addr, unsigned int len,
 	} else {
 		val = 0;	/* the translation frame: nothing to read */
 	}
-	for (i = 0; rdata && i < len; i++)
-		rdata[i] = val >> (8 * i);
+	if (rdata)
+		modkvm_io_le_put(rdata, len, val);
 	return true;
 }
 

@@ -32,7 +32,6 @@ static bool frame_rw(struct modkvm_io_dev *dev, u64 addr, unsigned int len,
 	struct modkvm_vgic *vgic = f->vgic;
 	struct modkvm_vcpu *target = NULL;
 	unsigned long flags;
-	unsigned int i;
 	u64 val = 0;
 
 	if (!f->is_dist) {
@@ -40,8 +39,8 @@ static bool frame_rw(struct modkvm_io_dev *dev, u64 addr, unsigned int len,
 		if (!target)
 			return false;
 	}
-	for (i = 0; wdata && i < len; i++)
-		val |= (u64)wdata[i] << (8 * i);
+	if (wdata)
+		val = modkvm_io_le_get(wdata, len);
 	if (!(addr & (len - 1)) && addr + len - 1 <= dev->last) {
 		spin_lock_irqsave(&vgic->lock, flags);
 		if (f->is_dist)
@@ -55,8 +54,8 @@ static bool frame_rw(struct modkvm_io_dev *dev, u64 addr, unsigned int len,
 		vgic_kick_flush(vgic);
 		vgic_lpi_props_sync(vgic);
 	}
-	for (i = 0; rdata && i < len; i++)
-		rdata[i] = val >> (8 * i);
+	if (rdata)
+		modkvm_io_le_put(rdata, len, val);
 	return true;
 }
 
