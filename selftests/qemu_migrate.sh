@@ -226,6 +226,13 @@ SERIAL_IN=1
 con() { tr -d '\r' <"$KEEP/$1.con" 2>/dev/null; }
 has() { con "$1" | grep -q "$2"; }
 filled_and_ticking() { has "$1" '^@G MEM start' && ticked "$1" 10; }
+# quit_pair SRC DST: full_migration's two QEMUs ended, their monitors'
+# descriptors (3, 4) closed
+quit_pair() {
+	quit_qemu "$1" 3
+	quit_qemu "$2" 4
+	exec 3>&- 4>&-
+}
 # full_migration WHAT SRC DST POSTCOPY: monitors on file descriptors 3, 4
 full_migration() {
 	_w=$1 _s=$2 _d=$3 _pc=$4
@@ -246,9 +253,7 @@ full_migration() {
 	if ! wait_for "$TMO" filled_and_ticking "$_s"; then
 		not_ok "$_w: the source guest boots, checks its disk and network, fills its memory, ticks"
 		diag "$(cat "$KEEP/$_s.err"; tail -n 5 "$KEEP/$_s.con")"
-		quit_qemu "$_s" 3
-		quit_qemu "$_d" 4
-		exec 3>&- 4>&-
+		quit_pair "$_s" "$_d"
 		return 1
 	fi
 	ok "$_w: the source guest boots, $(con "$_s" | grep -m1 '^@G MEM start' | cut -c4-), ticks"
@@ -283,9 +288,7 @@ full_migration() {
 	fi
 	if ! goes_on "$_s" "$_d" "$_w"; then
 		diag "$_w: the new QEMU is $(alive "$_d" && echo alive || echo gone); $(cat "$KEEP/$_d.err")"
-		quit_qemu "$_s" 3
-		quit_qemu "$_d" 4
-		exec 3>&- 4>&-
+		quit_pair "$_s" "$_d"
 		return 1
 	fi
 	# The checks, in the destination. (Opened read-write: a FIFO opened
@@ -293,9 +296,7 @@ full_migration() {
 	echo go 1<>"$KEEP/$_d.ser.in"
 	wait_for "$TMO" has "$_d" '^@G POWEROFF' || diag "$_w: no poweroff: $(tail -n 3 "$KEEP/$_d.con")"
 	guest_checks_after "$_w" "$KEEP/$_d.con" '*dhcp=10.*ping=ok http=modkvm-net=migrated*'
-	quit_qemu "$_s" 3
-	quit_qemu "$_d" 4
-	exec 3>&- 4>&-
+	quit_pair "$_s" "$_d"
 }
 full_migration "live migration, disk, network, busy memory" E F 0
 if [ "$POSTCOPY" = 1 ]; then
