@@ -110,6 +110,9 @@ struct modkvm_vm {
 	struct modkvm_smccc_filter smccc_filter;
 	u64 dirty_log_flags;		/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
 	u64 cntvoff;			/* guest virtual counter offset */
+	u64 cntpoff;			/* guest physical counter offset */
+	/* KVM_ARM_SET_COUNTER_OFFSET used: the counters' ONE_REG writes WI */
+	bool counter_offset_set;
 
 	/* the in-kernel GICv3, or NULL (vgic/); set once, under @lock */
 	struct modkvm_vgic *vgic;
