@@ -467,6 +467,8 @@ void modkvm_trng_call(struct modkvm_vcpu *vcpu, u32 fn);
 
 /* ptp.c: KVM's PTP vendor call: host wall clock with a counter value */
 void modkvm_ptp_call(struct modkvm_vcpu *vcpu);
+/* counter_offset.c: KVM_ARM_SET_COUNTER_OFFSET (6.4+ headers) */
+int modkvm_set_counter_offset(struct modkvm_vm *vm, void __user *argp);
 
 /* pvtime.c: PV time stolen-time accounting (DEN0057) */
 #define MODKVM_PVTIME_NO_IPA	(~0ULL)
