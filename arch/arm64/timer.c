@@ -63,13 +63,19 @@ static void timer_earliest(u64 ctl, u64 cval, u64 now, u64 *best)
  * will. A timer already firing is not counted: its level is known to
  * userspace, and the interrupt controller's line is what wakes the vCPU.
  */
+/*
+ * Nanoseconds for @ticks of the counter, at least 1; 0 for none (U64_MAX).
+ * More than a day is a day: a CVAL years away (2^63 and more, as guests
+ * and tests may set) would not fit in a ktime, and an hrtimer that fires
+ * early only has its wait taken again.
+ */
 static u64 ticks_to_ns(u64 ticks)
 {
 	u64 freq = read_sysreg(cntfrq_el0);
 
 	if (ticks == U64_MAX || !freq)
 		return 0;
-	/* ticks * 1e9 / freq without overflow for any sensible delta */
+	ticks = min(ticks, freq * 86400);
 	return max_t(u64, mul_u64_u64_div_u64(ticks, NSEC_PER_SEC, freq), 1);
 }
 
