@@ -382,7 +382,6 @@ void modkvm_ptimer_sync(struct modkvm_vcpu *vcpu);	/* timer.c */
  * debug state it loads and the physical timer's hrtimer are dealt with
  * here, at EL1.
  */
-
 static inline int modkvm_arch_enter_guest(struct modkvm_vcpu *vcpu)
 {
 	modkvm_ptimer_sync(vcpu);

@@ -27,7 +27,8 @@
  * _GENERIC); the virtual and
  * physical timer registers (writing TIMER_CNT and PTIMER_CNT sets the
  * VM's virtual and physical counter offsets, until
- * KVM_ARM_SET_COUNTER_OFFSET has set both); the firmware pseudo-registers: the PSCI version (settable among
+ * KVM_ARM_SET_COUNTER_OFFSET has set both); the firmware
+ * pseudo-registers: the PSCI version (settable among
  * 0.2, 1.0 and 1.1 for PSCI_0_2 vCPUs until the VM first runs), the three
  * SMCCC workaround registers (what psci.c answers the guest; a write may
  * claim less protection than offered, never more), and the hypercall

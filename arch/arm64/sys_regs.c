@@ -24,9 +24,10 @@
  * lock and double lock take effect; MDCCINT, the claim tags and the DCC
  * are stored only, there is no debugger behind them); the EL1 physical
  * timer (CNTHCTL_EL2.EL1PCEN clear: CNTP_CTL/CVAL/TVAL, against the
- * VM's physical counter, the host's less the VM's offset) and, while that
- * offset is not 0, the physical counter itself (EL1PCTEN clear:
- * CNTPCT_EL0, CNTPCTSS_EL0; hyp/switch.h); the RAS error record registers (TERR),
+ * VM's physical counter, the host's less the VM's offset) and, while
+ * that offset is not 0, the physical counter itself (EL1PCTEN clear:
+ * CNTPCT_EL0, CNTPCTSS_EL0; hyp/switch.h); the RAS error record
+ * registers (TERR),
  * RAZ/WI: none implemented; the LORegion registers (TLOR), RAZ/WI (no
  * LORegions) to a guest told about FEAT_LOR; the cache ID registers
  * (TID2 or TID4: cache_id.c). Everything else that traps - PMU, SPE, trace,

@@ -59,11 +59,6 @@ static void timer_earliest(u64 ctl, u64 cval, u64 now, u64 *best)
 }
 
 /*
- * Nanoseconds until the next timer of the vCPU starts firing; 0 if none
- * will. A timer already firing is not counted: its level is known to
- * userspace, and the interrupt controller's line is what wakes the vCPU.
- */
-/*
  * Nanoseconds for @ticks of the counter, at least 1; 0 for none (U64_MAX).
  * More than a day is a day: a CVAL years away (2^63 and more, as guests
  * and tests may set) would not fit in a ktime, and an hrtimer that fires
@@ -89,6 +84,11 @@ static u64 ptimer_ticks(const struct modkvm_vcpu *vcpu, u64 now)
 	return best;
 }
 
+/*
+ * Nanoseconds until the next timer of the vCPU starts firing; 0 if none
+ * will. A timer already firing is not counted: its level is known to
+ * userspace, and the interrupt controller's line is what wakes the vCPU.
+ */
 u64 modkvm_timer_next_ns(struct modkvm_vcpu *vcpu)
 {
 	const u64 *sys = vcpu->arch.sys;
