@@ -300,8 +300,9 @@ static void test_enabled(void)
 
 	rc = new_vm(&vm, &vcpu);
 	TAP_REQUIRE(!rc, "VM with the default services", "%s", strerror(-rc));
-	/* A virtual counter far from the physical one */
+	/* A virtual counter far from the physical one, both offset */
 	vmm_set64(&vcpu, KVM_REG_ARM_TIMER_CNT, 1ULL << 40);
+	vmm_set64(&vcpu, KVM_REG_ARM_PTIMER_CNT, 1ULL << 41);
 
 	test_trng(&vcpu);
 

@@ -40,6 +40,9 @@ static const unsigned long modkvm_caps_one[] = {
 #ifdef KVM_CAP_USER_MEMORY2
 	KVM_CAP_USER_MEMORY2,		/* without guest_memfd */
 #endif
+#ifdef KVM_CAP_COUNTER_OFFSET
+	KVM_CAP_COUNTER_OFFSET,		/* counter_offset.c */
+#endif
 };
 
 long modkvm_check_extension(struct modkvm_vm *vm, unsigned long cap)

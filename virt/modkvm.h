@@ -110,6 +110,9 @@ struct modkvm_vm {
 	struct modkvm_smccc_filter smccc_filter;
 	u64 dirty_log_flags;		/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 */
 	u64 cntvoff;			/* guest virtual counter offset */
+	u64 cntpoff;			/* guest physical counter offset */
+	/* KVM_ARM_SET_COUNTER_OFFSET used: the counters' ONE_REG writes WI */
+	bool counter_offset_set;
 
 	/* the in-kernel GICv3, or NULL (vgic/); set once, under @lock */
 	struct modkvm_vgic *vgic;
@@ -464,6 +467,8 @@ void modkvm_trng_call(struct modkvm_vcpu *vcpu, u32 fn);
 
 /* ptp.c: KVM's PTP vendor call: host wall clock with a counter value */
 void modkvm_ptp_call(struct modkvm_vcpu *vcpu);
+/* counter_offset.c: KVM_ARM_SET_COUNTER_OFFSET (6.4+ headers) */
+int modkvm_set_counter_offset(struct modkvm_vm *vm, void __user *argp);
 
 /* pvtime.c: PV time stolen-time accounting (DEN0057) */
 #define MODKVM_PVTIME_NO_IPA	(~0ULL)

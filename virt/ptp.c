@@ -11,8 +11,8 @@
  * only when the host's clocksource is the Arm generic counter; on a host
  * running another clocksource the call answers NOT_SUPPORTED. The host
  * runs at EL2 (VHE), where the counter it reads is the physical count;
- * the guest's physical counter is that count (modkvm has no physical
- * offset) and its virtual counter is that count minus the VM's offset.
+ * the guest's physical and virtual counters are that count minus the
+ * VM's physical and virtual offsets.
  *
  * x0 = wall clock [63:32], x1 = [31:0], x2 = counter [63:32], x3 = [31:0];
  * an unknown counter selector is NOT_SUPPORTED.
@@ -38,8 +38,8 @@ void modkvm_ptp_call(struct modkvm_vcpu *vcpu)
 	if (snap.cs_id != CSID_ARM_ARCH_COUNTER)
 		goto unsupported;
 	cycles = snap.cycles;
-	if (counter == KVM_PTP_VIRT_COUNTER)
-		cycles -= READ_ONCE(vcpu->vm->cntvoff);
+	cycles -= counter == KVM_PTP_VIRT_COUNTER ?
+		  READ_ONCE(vcpu->vm->cntvoff) : READ_ONCE(vcpu->vm->cntpoff);
 	ns = ktime_to_ns(snap.real);
 
 	modkvm_set_reg(&vcpu->arch, 0, upper_32_bits(ns));

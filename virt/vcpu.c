@@ -511,7 +511,7 @@ static const struct file_operations modkvm_vcpu_fops = {
 
 void modkvm_vcpu_free(struct modkvm_vcpu *vcpu)
 {
-	hrtimer_cancel(&vcpu->arch.timer.wake);
+	modkvm_timer_destroy(vcpu);
 	modkvm_pgcache_free(&vcpu->pgcache);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);

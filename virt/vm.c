@@ -260,6 +260,10 @@ static long modkvm_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return modkvm_vm_device_attr(vm, ioctl, argp);
 	case KVM_CREATE_DEVICE:
 		return modkvm_create_device(vm, argp);
+#ifdef KVM_ARM_SET_COUNTER_OFFSET
+	case KVM_ARM_SET_COUNTER_OFFSET:
+		return modkvm_set_counter_offset(vm, argp);
+#endif
 	}
 	return -EINVAL;		/* as KVM answers any unknown ioctl */
 }

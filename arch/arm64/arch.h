@@ -218,6 +218,11 @@ struct modkvm_debug {
 struct modkvm_timer {
 	struct hrtimer wake;	/* wakes a vCPU blocked in WFI */
 	u32 reported;		/* device_irq_level bits userspace has seen */
+	/* for the physical timer, armed while it is (timer.c) */
+	struct hrtimer ptimer;
+	bool ptimer_armed;
+	int ptimer_cpu;		/* the CPU it is pinned to */
+	u64 ptimer_cval, ptimer_off;	/* what it was armed for */
 };
 
 /*
@@ -369,13 +374,17 @@ static inline bool modkvm_host_nvhe(void)
 
 void modkvm_debug_prepare(struct modkvm_vcpu *vcpu);	/* debug.c */
 
+void modkvm_ptimer_sync(struct modkvm_vcpu *vcpu);	/* timer.c */
+
 /*
  * One trip into the guest and back (hyp/vhe/switch.c), interrupts off;
- * the exit code, which is also left in vcpu->arch.exit. The VMID and the
- * debug state it loads are chosen here, at EL1.
+ * the exit code, which is also left in vcpu->arch.exit. The VMID, the
+ * debug state it loads and the physical timer's hrtimer are dealt with
+ * here, at EL1.
  */
 static inline int modkvm_arch_enter_guest(struct modkvm_vcpu *vcpu)
 {
+	modkvm_ptimer_sync(vcpu);
 	modkvm_vmid_update(vcpu);
 	modkvm_debug_prepare(vcpu);
 	return modkvm_call_hyp_ret(vcpu_run, vcpu);
@@ -446,6 +455,7 @@ int modkvm_set_guest_debug(struct modkvm_vcpu *vcpu,
 
 /* timer.c */
 void modkvm_timer_init(struct modkvm_vcpu *vcpu);
+void modkvm_timer_destroy(struct modkvm_vcpu *vcpu);
 u32 modkvm_timer_levels(struct modkvm_vcpu *vcpu);
 u64 modkvm_timer_next_ns(struct modkvm_vcpu *vcpu);
 

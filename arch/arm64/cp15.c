@@ -21,7 +21,8 @@
  *   - DCISW, DCCSW, DCCISW (TSW): the whole guest is cleaned and
  *     invalidated;
  *   - the EL1 physical timer (CNTHCTL_EL2.EL1PCEN clear): CNTP_CTL,
- *     CNTP_TVAL and, by MCRR/MRRC, CNTP_CVAL;
+ *     CNTP_TVAL and, by MCRR/MRRC, CNTP_CVAL; and the physical counter
+ *     CNTPCT by MRRC while the VM's is offset (EL1PCTEN clear);
  *   - DBGDIDR in CP14 reads as zero: no AArch32 debug (ID_DFR0 is 0).
  * Everything else that traps (PMU, the other CP14 debug, trace and OS lock
  * registers, implementation defined registers, GIC system registers,
@@ -59,6 +60,7 @@
 #define A64_CSSELR_EL1		sys_reg(3, 2, 0, 0, 0)
 #define A64_ACTLR_EL1		sys_reg(3, 0, 1, 0, 1)
 #define A64_CPACR_EL1		sys_reg(3, 0, 1, 0, 2)
+#define A64_CNTPCT_EL0		sys_reg(3, 3, 14, 0, 1)
 #define A64_CNTP_TVAL_EL0	sys_reg(3, 3, 14, 2, 0)
 #define A64_CNTP_CTL_EL0	sys_reg(3, 3, 14, 2, 1)
 #define A64_CNTP_CVAL_EL0	sys_reg(3, 3, 14, 2, 2)
@@ -144,13 +146,13 @@ static bool cp15_32(struct modkvm_vcpu *vcpu, struct cp_access *p)
 	return false;
 }
 
-/* MCRR/MRRC p15: only CNTP_CVAL (Opc1 2, CRm 14) */
+/* MCRR/MRRC p15: CNTPCT (Opc1 0, CRm 14) and CNTP_CVAL (Opc1 2, CRm 14) */
 static bool cp15_64(struct modkvm_vcpu *vcpu, struct cp_access *p)
 {
-	if (p->op1 != 2 || p->crm != 14)
+	if (p->crm != 14 || (p->op1 != 0 && p->op1 != 2))
 		return false;
-	return modkvm_sysreg_emulate(vcpu, A64_CNTP_CVAL_EL0, p->read,
-				     &p->val);
+	return modkvm_sysreg_emulate(vcpu, p->op1 ? A64_CNTP_CVAL_EL0 :
+					   A64_CNTPCT_EL0, p->read, &p->val);
 }
 
 /* MCR/MRC p14: DBGDIDR reads as zero (no AArch32 debug) */

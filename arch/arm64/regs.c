@@ -25,9 +25,10 @@
  * the pointer authentication keys, for a vCPU with the features (the
  * address keys with KVM_ARM_VCPU_PTRAUTH_ADDRESS, the generic key with
  * _GENERIC); the virtual and
- * physical timer registers (writing TIMER_CNT sets the VM's virtual
- * counter offset; PTIMER_CNT ignores writes: there is no physical counter
- * offset); the firmware pseudo-registers: the PSCI version (settable among
+ * physical timer registers (writing TIMER_CNT and PTIMER_CNT sets the
+ * VM's virtual and physical counter offsets, until
+ * KVM_ARM_SET_COUNTER_OFFSET has set both); the firmware
+ * pseudo-registers: the PSCI version (settable among
  * 0.2, 1.0 and 1.1 for PSCI_0_2 vCPUs until the VM first runs), the three
  * SMCCC workaround registers (what psci.c answers the guest; a write may
  * claim less protection than offered, never more), and the hypercall

@@ -24,7 +24,10 @@
  * lock and double lock take effect; MDCCINT, the claim tags and the DCC
  * are stored only, there is no debugger behind them); the EL1 physical
  * timer (CNTHCTL_EL2.EL1PCEN clear: CNTP_CTL/CVAL/TVAL, against the
- * physical counter, no offset); the RAS error record registers (TERR),
+ * VM's physical counter, the host's less the VM's offset) and, while
+ * that offset is not 0, the physical counter itself (EL1PCTEN clear:
+ * CNTPCT_EL0, CNTPCTSS_EL0; hyp/switch.h); the RAS error record
+ * registers (TERR),
  * RAZ/WI: none implemented; the LORegion registers (TLOR), RAZ/WI (no
  * LORegions) to a guest told about FEAT_LOR; the cache ID registers
  * (TID2 or TID4: cache_id.c). Everything else that traps - PMU, SPE, trace,
@@ -316,6 +319,15 @@ static u64 cntpct(void)
 	return read_sysreg(cntpct_el0);
 }
 
+/*
+ * The guest's physical counter: the host's less the VM's offset, which
+ * KVM_REG_ARM_PTIMER_CNT and KVM_ARM_SET_COUNTER_OFFSET set.
+ */
+static u64 guest_cntpct(const struct modkvm_vcpu *vcpu)
+{
+	return cntpct() - READ_ONCE(vcpu->vm->cntpoff);
+}
+
 /* A timer's CTL with ISTATUS computed for counter value @now */
 static u64 timer_ctl(u64 ctl, u64 cval, u64 now)
 {
@@ -335,7 +347,7 @@ static bool trap_cntp_ctl(struct modkvm_vcpu *vcpu,
 	if (!p->read)
 		return trap_plain(vcpu, p, r);
 	p->val = timer_ctl(sys[SR_CNTP_CTL_EL0], sys[SR_CNTP_CVAL_EL0],
-			   cntpct());
+			   guest_cntpct(vcpu));
 	return true;
 }
 
@@ -344,12 +356,26 @@ static bool trap_cntp_tval(struct modkvm_vcpu *vcpu,
 			   struct modkvm_sys_access *p,
 			   const struct modkvm_sys_reg *r)
 {
-	u64 *cval = &vcpu->arch.sys[SR_CNTP_CVAL_EL0], now = cntpct();
+	u64 *cval = &vcpu->arch.sys[SR_CNTP_CVAL_EL0];
+	u64 now = guest_cntpct(vcpu);
 
 	if (p->read)
 		p->val = lower_32_bits(*cval - now);
 	else
 		*cval = now + sign_extend64(p->val, 31);
+	return true;
+}
+
+/*
+ * CNTPCT_EL0 and CNTPCTSS_EL0 (read-only), trapped only while the VM's
+ * physical counter is offset (hyp/switch.h's hyp_guest_cnthctl())
+ */
+static bool trap_cntpct(struct modkvm_vcpu *vcpu, struct modkvm_sys_access *p,
+			const struct modkvm_sys_reg *r)
+{
+	if (!p->read)
+		return false;
+	p->val = guest_cntpct(vcpu);
 	return true;
 }
 
@@ -483,11 +509,16 @@ static int get_ptimer_ctl(struct modkvm_vcpu *vcpu,
 	u64 *sys = vcpu->arch.sys;
 
 	*val = timer_ctl(sys[SR_CNTP_CTL_EL0], sys[SR_CNTP_CVAL_EL0],
-			 cntpct());
+			 guest_cntpct(vcpu));
 	return 0;
 }
 
-/* KVM_REG_ARM_TIMER_CNT: the VM's one virtual counter; writes offset it */
+/*
+ * KVM_REG_ARM_TIMER_CNT and _PTIMER_CNT: the VM's one virtual and one
+ * physical counter (the offsets are the VM's, whichever vCPU writes);
+ * writes offset them, until KVM_ARM_SET_COUNTER_OFFSET has set both
+ * offsets: then they are ignored, as api.rst says of KVM.
+ */
 static int get_vtimer_cnt(struct modkvm_vcpu *vcpu,
 			  const struct modkvm_sys_reg *r, u64 *val)
 {
@@ -498,21 +529,23 @@ static int get_vtimer_cnt(struct modkvm_vcpu *vcpu,
 static int set_vtimer_cnt(struct modkvm_vcpu *vcpu,
 			  const struct modkvm_sys_reg *r, u64 val)
 {
-	WRITE_ONCE(vcpu->vm->cntvoff, cntpct() - val);
+	if (!READ_ONCE(vcpu->vm->counter_offset_set))
+		WRITE_ONCE(vcpu->vm->cntvoff, cntpct() - val);
 	return 0;
 }
 
-/* KVM_REG_ARM_PTIMER_CNT: no CNTPOFF, so writes are accepted and ignored */
 static int get_ptimer_cnt(struct modkvm_vcpu *vcpu,
 			  const struct modkvm_sys_reg *r, u64 *val)
 {
-	*val = cntpct();
+	*val = guest_cntpct(vcpu);
 	return 0;
 }
 
-static int set_ignore(struct modkvm_vcpu *vcpu,
-		      const struct modkvm_sys_reg *r, u64 val)
+static int set_ptimer_cnt(struct modkvm_vcpu *vcpu,
+			  const struct modkvm_sys_reg *r, u64 val)
 {
+	if (!READ_ONCE(vcpu->vm->counter_offset_set))
+		WRITE_ONCE(vcpu->vm->cntpoff, cntpct() - val);
 	return 0;
 }
 
@@ -758,12 +791,16 @@ static const struct modkvm_sys_reg sys_regs[] = {
 	 * KVM_REG_ARM_TIMER_CVAL and _CNT have each other's (CNTVCT_EL0's
 	 * and CNTV_CVAL_EL0's), as the uapi header says: userspace knows
 	 * them by those ids. The guest reaches the virtual timer and the
-	 * counters without trapping (CNTHCTL_EL2).
+	 * virtual counter without trapping, and the physical counter too
+	 * while its VM's offset is 0 (CNTHCTL_EL2, hyp/switch.h).
 	 */
-	{ REG(KVM_REG_ARM_PTIMER_CNT, 3, 3, 14, 0, 1), USER,
-	  .get_user = get_ptimer_cnt, .set_user = set_ignore },
+	{ REG(KVM_REG_ARM_PTIMER_CNT, 3, 3, 14, 0, 1), USER_TRAP,
+	  .access = trap_cntpct, .get_user = get_ptimer_cnt,
+	  .set_user = set_ptimer_cnt },
 	{ REG(KVM_REG_ARM_TIMER_CVAL, 3, 3, 14, 0, 2),
 	  IN(SR_CNTV_CVAL_EL0, ~0ULL), USER },
+	/* FEAT_ECV's self-synchronized view, trapped with CNTPCT_EL0 */
+	{ REG(CNTPCTSS_EL0, 3, 3, 14, 0, 5), TRAP, .access = trap_cntpct },
 	{ REG(CNTP_TVAL_EL0, 3, 3, 14, 2, 0), TRAP, .access = trap_cntp_tval },
 	{ REG(CNTP_CTL_EL0, 3, 3, 14, 2, 1), IN(SR_CNTP_CTL_EL0, CNT_CTL_MASK),
 	  USER_TRAP, .access = trap_cntp_ctl, .get_user = get_ptimer_ctl },

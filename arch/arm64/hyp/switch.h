@@ -369,6 +369,27 @@ static __always_inline void hyp_guest_ras_save(struct modkvm_arch_vcpu *a)
 		a->sys[SR_DISR_EL1] = read_sysreg_s(SYS_VDISR_EL2);
 }
 
+/*
+ * CNTHCTL_EL2 for the guest, from the host's value and the positions of
+ * EL1PCTEN and EL1PCEN in the layout the host runs with (E2H = 1: bits
+ * 10 and 11; E2H = 0: bits 0 and 1; DDI 0487, CNTHCTL_EL2). The EL1
+ * physical timer always traps (EL1PCEN clear: sys_regs.c emulates it).
+ * The physical counter is the guest's own unless its VM's is offset
+ * (KVM_REG_ARM_PTIMER_CNT, KVM_ARM_SET_COUNTER_OFFSET; no FEAT_ECV
+ * CNTPOFF_EL2): then EL1PCTEN is clear, and the guest's EL0 and EL1
+ * reads of CNTPCT_EL0 (and CNTPCTSS_EL0, MRRC of CNTPCT) trap to EL2 with
+ * HCR_EL2.TGE 0 in either layout, to be answered with the offset. An
+ * offset of 0, the common case, costs nothing.
+ */
+static __always_inline u64 hyp_guest_cnthctl(u64 host,
+					     const struct modkvm_vm *vm,
+					     u64 el1pcten, u64 el1pcen)
+{
+	u64 v = host & ~(el1pcten | el1pcen);
+
+	return vm->cntpoff ? v : v | el1pcten;
+}
+
 static __always_inline void hyp_guest_regs_load(struct modkvm_vcpu *vcpu,
 						const struct modkvm_vm *vm,
 						const bool via_el12)

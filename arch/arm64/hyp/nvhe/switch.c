@@ -169,9 +169,10 @@ int __modkvm_nvhe_vcpu_run(struct modkvm_vcpu *vcpu)
 		c->inject_fault = 0;
 		*(volatile u64 *)BIT_ULL(48);	/* no hyp VA: a translation fault */
 	}
-	/* CNTHCTL_EL2, E2H = 0: EL1 counter access, no EL1 physical timer */
-	write_sysreg((h->c.cnthctl | MK_CNTHCTL_NVHE_EL1PCTEN) &
-		     ~MK_CNTHCTL_NVHE_EL1PCEN, cnthctl_el2);
+	/* CNTHCTL_EL2, E2H = 0: counter access, no EL1 physical timer */
+	write_sysreg(hyp_guest_cnthctl(h->c.cnthctl, vm,
+				       MK_CNTHCTL_NVHE_EL1PCTEN,
+				       MK_CNTHCTL_NVHE_EL1PCEN), cnthctl_el2);
 	write_sysreg(nvhe_guest_cptr(h->cptr, a->fp_loaded), cptr_el2);
 	hyp_vgic_v3_load(vcpu, vm);
 	c->run_stage = NVHE_RUN_GIC_LOADED;

@@ -112,9 +112,9 @@ int __modkvm_hyp_vcpu_run(struct modkvm_vcpu *vcpu)
 
 	hyp_guest_regs_load(vcpu, vm, VHE_VIA_EL12);
 	write_sysreg(hyp_guest_mdcr(h.c.mdcr) | hyp_debug_enter(vcpu), mdcr_el2);
-	/* CNTHCTL_EL2 in its E2H layout: EL1 counter access, no EL1 timer */
-	write_sysreg((h.c.cnthctl | MK_CNTHCTL_EL1PCTEN) & ~MK_CNTHCTL_EL1PCEN,
-		     cnthctl_el2);
+	/* CNTHCTL_EL2 in its E2H layout: counter access, no EL1 timer */
+	write_sysreg(hyp_guest_cnthctl(h.c.cnthctl, vm, MK_CNTHCTL_EL1PCTEN,
+				       MK_CNTHCTL_EL1PCEN), cnthctl_el2);
 	write_sysreg(vhe_guest_cptr(a->fp_loaded), cpacr_el1);
 	hyp_vgic_v3_load(vcpu, vm);
 
