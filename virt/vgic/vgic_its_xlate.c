@@ -265,6 +265,7 @@ int vgic_its_set_pending(struct vgic_its *its, u32 devid, u32 eventid,
 		return ITS_ERR;
 	spin_lock_irq(&vgic->lock);
 	ite->irq->latch = pending;
+	vgic_lpi_relist(ite->irq);
 	vgic_kick(vgic, ite->irq);
 	spin_unlock_irq(&vgic->lock);
 	vgic_kick_flush(vgic);
