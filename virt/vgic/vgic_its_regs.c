@@ -165,8 +165,8 @@ static int reg64_access(struct vgic_its *its, u32 off, unsigned int len,
 		}
 		/* only the Device table may be two-level */
 		reg64(&its->baser[n], off, len, val, write && !its->enabled,
-		      BASER_MASK & ~BASER_PAGE_SIZE &
-		      ~(n ? BASER_INDIRECT : 0));
+		      (BASER_MASK | (n ? 0 : BASER_INDIRECT)) &
+		      ~BASER_PAGE_SIZE);
 		return 0;
 	}
 	return -ENXIO;
