@@ -566,13 +566,17 @@ static void two_level(int its)
 	TAP_REQUIRE(!vgic_set(its, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_ITS_CTRL_RESET,
 			      NULL) && restore_regs(its, q),
 		    "ITS RESET, ITS_REGS restored (BASER0 two-level)", NULL);
+	/* level-1 entry 1, before the last DTE, made to name no memory */
+	guest_p64(L1TAB)[1] = (1ULL << 63) | OUTSIDE;
 	CHECK_NEG(vgic_set(its, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_ITS_RESTORE_TABLES,
 			   NULL), EFAULT,
 		  "RESTORE_TABLES, a Valid level-1 entry outside guest memory: EFAULT");
-	guest_p64(L1TAB)[3] = 0;
+	guest_p64(L1TAB)[1] = (1ULL << 63) | L2B;
+	/* no LPI pending in the pending table (save_restore() left one) */
+	memset((uint8_t *)vmm_gpa_to_hva(&m.vm, PEND) + 8192 / 8, 0, 8192 / 8);
 	TAP_REQUIRE(!vgic_set(its, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_ITS_CTRL_RESET,
 			      NULL) && restore_regs(its, q),
-		    "that entry made not Valid; ITS RESET, ITS_REGS restored again", NULL);
+		    "that entry put back; ITS RESET, ITS_REGS restored again", NULL);
 	CHECK_EQ(vgic_set(its, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_ITS_RESTORE_TABLES,
 			  NULL), 0, "ITS RESTORE_TABLES, two-level");
 	CHECK_EQ(vgic_set64(its, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, GITS_CTLR, 1), 0,
