@@ -13,7 +13,12 @@
  * the configuration table stays pending until an INV sees it enabled;
  * an unmapped event is dropped (KVM_SIGNAL_MSI 0); the tables saved in
  * guest memory (ABI REV0) and restored into a reset ITS, pending state
- * too; a guest's bad commands and queue are ignored.
+ * too; a guest's bad commands and queue are ignored. Then a two-level
+ * device table (GITS_BASER0.Indirect): DeviceIDs in two level-2 pages
+ * mapped and their MSIs delivered, MAPD through a level-1 entry not Valid
+ * or outside guest memory ignored, the DTEs saved into the level-2 pages
+ * and restored from them; and a guest's own write to GITS_TRANSLATER,
+ * which carries no DeviceID, ignored (as on the in-kernel KVM).
  */
 #define _GNU_SOURCE
 #include <poll.h>
@@ -45,11 +50,20 @@
 #define COLLTAB		(VMM_RAM_BASE + 0x140000)
 #define ITT		(VMM_RAM_BASE + 0x150000)
 #define PEND1		(VMM_RAM_BASE + 0x1a0000)	/* vCPU 1's */
+#define L1TAB		(VMM_RAM_BASE + 0x180000)	/* 64 KiB pages */
+#define L2A		(VMM_RAM_BASE + 0x190000)	/* DeviceIDs 0-8191 */
+#define L2B		(VMM_RAM_BASE + 0x1b0000)	/* 8192-16383 */
+#define ITT2		(VMM_RAM_BASE + 0x1c0000)
+#define ITT3		(VMM_RAM_BASE + 0x1c0100)
+#define OUTSIDE		0x7000000000ULL			/* no memory */
 #define PROP_IDBITS	13				/* 14 bits - 1 */
 #define GIC_REDIST1	(GIC_REDIST + 0x20000)
 
 #define LPI_A		8197	/* device 5, event 3, MAPTI */
 #define LPI_B		8200	/* device 6, event 8200, MAPI */
+#define LPI_C		8201	/* two-level: device 8199, event 1 */
+#define LPI_D		8202	/* two-level: device 0, event 3 */
+#define DEV_C		8199	/* in the second level-2 page */
 #define DEV_A		5
 #define DEV_B		6
 #define ICID		3
@@ -452,6 +466,138 @@ static void move(void)
 	cur = 0;
 }
 
+static uint64_t *guest_p64(uint64_t gpa)
+{
+	return vmm_gpa_to_hva(&m.vm, gpa);
+}
+
+/* ITS_REGS as a VMM restores them, before RESTORE_TABLES */
+static bool restore_regs(int its, uint64_t q)
+{
+	return !vgic_set64(its, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, GITS_CBASER,
+			   (1ULL << 63) | CMDQ) &&
+	       !vgic_set64(its, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, GITS_BASER(0),
+			   (3ULL << 62) | L1TAB) &&
+	       !vgic_set64(its, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, GITS_BASER(1),
+			   vgic_get64(its, KVM_DEV_ARM_VGIC_GRP_ITS_REGS,
+				      GITS_BASER(1)) | (1ULL << 63) | COLLTAB) &&
+	       !vgic_set64(its, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, GITS_CREADR, q) &&
+	       !vgic_set64(its, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, GITS_CWRITER, q);
+}
+
+#define MSI_C()	msi(&m.vm, ITS_TRANSLATER, 1, DEV_C, KVM_MSI_VALID_DEVID)
+
+/*
+ * A two-level device table (IHI 0069 12.19.1, GITS_BASER.Indirect):
+ * level-1 entries 0 and 1 Valid (DeviceIDs 0-8191 and 8192-16383 in
+ * their 64 KiB level-2 pages), 2 not Valid, 3 naming a page outside guest
+ * memory. The ITS reset first, the guest sets it up again.
+ */
+static void two_level(int its)
+{
+	uint64_t v = 0, q;
+
+	CHECK_EQ(vgic_set(its, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_ITS_CTRL_RESET,
+			  NULL), 0, "ITS RESET, for a two-level device table");
+	memset(guest_p64(L1TAB), 0, 0x10000);
+	memset(guest_p64(L2A), 0, 0x10000);
+	memset(guest_p64(L2B), 0, 0x10000);
+	memset(guest_p64(ITT), 0, 32 * 8);
+	memset(guest_p64(ITT2), 0, 0x200);
+	guest_p64(L1TAB)[0] = (1ULL << 63) | L2A;
+	guest_p64(L1TAB)[1] = (1ULL << 63) | L2B;
+	guest_p64(L1TAB)[2] = L2B;		/* not Valid */
+	guest_p64(L1TAB)[3] = (1ULL << 63) | OUTSIDE;
+	*prop(LPI_C) = 0xa0 | 1;
+	*prop(LPI_D) = 0xa0 | 1;
+	cmds = 0;
+	TAP_REQUIRE(store64(ITS_BASE + GITS_CBASER, (1ULL << 63) | CMDQ) &&
+		    store64(ITS_BASE + GITS_BASER(0), (3ULL << 62) | L1TAB) &&
+		    store64(ITS_BASE + GITS_BASER(1), (1ULL << 63) | COLLTAB) &&
+		    store32(ITS_BASE + GITS_CTLR, 1) &&
+		    guest_cmd(CMD_LOAD64, ITS_BASE + GITS_BASER(0), 0, &v),
+		    "guest sets GITS_CBASER, BASER0 Valid and Indirect, BASER1, CTLR", NULL);
+	TAP_EQ(v >> 62, 3, "GITS_BASER0 reads back Valid and Indirect");
+	TAP_EQ((v >> 8) & 3, 2, "... Page_Size 64 KiB");
+
+	queue(0x08, 4, (1ULL << 63) | ITT3, 0);
+	queue(0x08 | (uint64_t)DEV_A << 32, 4, (1ULL << 63) | ITT, 0);
+	queue(0x08 | (uint64_t)DEV_C << 32, 4, (1ULL << 63) | ITT2, 0);
+	queue(0x08 | 16385ULL << 32, 4, (1ULL << 63) | ITT2, 0);
+	queue(0x08 | 24577ULL << 32, 4, (1ULL << 63) | ITT2, 0);
+	queue(0x09, 0, (1ULL << 63) | ICID, 0);
+	queue(0x0a, 3 | (uint64_t)LPI_D << 32, ICID, 0);
+	queue(0x0a | (uint64_t)DEV_A << 32, 3 | (uint64_t)LPI_A << 32, ICID, 0);
+	queue(0x0a | (uint64_t)DEV_C << 32, 1 | (uint64_t)LPI_C << 32, ICID, 0);
+	queue(0x0a | 16385ULL << 32, 0 | (uint64_t)LPI_C << 32, ICID, 0);
+	queue(0x0a | 24577ULL << 32, 0 | (uint64_t)LPI_C << 32, ICID, 0);
+	queue(0x05, 0, 0, 0);
+	TAP_REQUIRE(go(), "MAPD devices 0, 5, 8199, 16385, 24577, MAPC, MAPTI each, SYNC",
+		    NULL);
+	CHECK_EQ(MSI_A(), 1, "KVM_SIGNAL_MSI device 5 (level-2 page 0): delivered");
+	taken_once(LPI_A, "... the guest takes LPI 8197, once");
+	CHECK_EQ(MSI_C(), 1, "KVM_SIGNAL_MSI device 8199 (level-2 page 1): delivered");
+	taken_once(LPI_C, "... the guest takes LPI 8201, once");
+	CHECK_EQ(msi(&m.vm, ITS_TRANSLATER, 0, 16385, KVM_MSI_VALID_DEVID), 0,
+		 "device 16385, level-1 entry not Valid: MAPD ignored, MSI dropped");
+	CHECK_EQ(msi(&m.vm, ITS_TRANSLATER, 0, 24577, KVM_MSI_VALID_DEVID), 0,
+		 "device 24577, level-2 page outside guest memory: MAPD ignored, MSI dropped");
+	none_taken("... nothing taken");
+
+	/* saved into the level-2 pages */
+	q = (cmds % 128) * 32;
+	CHECK_EQ(vgic_set(its, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_ITS_SAVE_TABLES,
+			  NULL), 0, "ITS SAVE_TABLES, two-level");
+	TAP_EQ(guest_u64(L2A), (1ULL << 63) | (5ULL << 49) | (ITT3 >> 8) << 5 | 4,
+	       "... device 0's DTE in page 0: valid, next 5, its ITT");
+	TAP_EQ(guest_u64(L2A + DEV_A * 8),
+	       (1ULL << 63) | ((uint64_t)(DEV_C - DEV_A) << 49) | (ITT >> 8) << 5 | 4,
+	       "... device 5's: next 8194 (into page 1)");
+	TAP_EQ(guest_u64(L2B + (DEV_C - 8192) * 8), (1ULL << 63) | (ITT2 >> 8) << 5 | 4,
+	       "... device 8199's in page 1: valid, the last");
+	TAP_EQ(guest_u64(ITT2 + 8), (uint64_t)LPI_C << 16 | ICID,
+	       "... device 8199's ITE 1: LPI 8201");
+	tap_check(guest_u64(L1TAB) == ((1ULL << 63) | L2A) &&
+		  guest_u64(L1TAB + 8) == ((1ULL << 63) | L2B) &&
+		  guest_u64(L1TAB + 16) == L2B,
+		  "... the level-1 entries left as the guest wrote them", NULL);
+
+	/* restored from them */
+	TAP_REQUIRE(!vgic_set(its, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_ITS_CTRL_RESET,
+			      NULL) && restore_regs(its, q),
+		    "ITS RESET, ITS_REGS restored (BASER0 two-level)", NULL);
+	/* level-1 entry 1, before the last DTE, made to name no memory */
+	guest_p64(L1TAB)[1] = (1ULL << 63) | OUTSIDE;
+	CHECK_NEG(vgic_set(its, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_ITS_RESTORE_TABLES,
+			   NULL), EFAULT,
+		  "RESTORE_TABLES, a Valid level-1 entry outside guest memory: EFAULT");
+	guest_p64(L1TAB)[1] = (1ULL << 63) | L2B;
+	/* no LPI pending in the pending table (save_restore() left one) */
+	memset((uint8_t *)vmm_gpa_to_hva(&m.vm, PEND) + 8192 / 8, 0, 8192 / 8);
+	TAP_REQUIRE(!vgic_set(its, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_ITS_CTRL_RESET,
+			      NULL) && restore_regs(its, q),
+		    "that entry put back; ITS RESET, ITS_REGS restored again", NULL);
+	CHECK_EQ(vgic_set(its, KVM_DEV_ARM_VGIC_GRP_CTRL, KVM_DEV_ARM_ITS_RESTORE_TABLES,
+			  NULL), 0, "ITS RESTORE_TABLES, two-level");
+	CHECK_EQ(vgic_set64(its, KVM_DEV_ARM_VGIC_GRP_ITS_REGS, GITS_CTLR, 1), 0,
+		 "GITS_CTLR restored: enabled");
+	CHECK_EQ(MSI_C(), 1, "KVM_SIGNAL_MSI device 8199 after the restore: delivered");
+	taken_once(LPI_C, "... the guest takes LPI 8201, once");
+	CHECK_EQ(MSI_A(), 1, "KVM_SIGNAL_MSI device 5 after the restore: delivered");
+	taken_once(LPI_A, "... the guest takes LPI 8197, once");
+
+	/* the guest's own write: EventID 3, which restored device 0 maps */
+	TAP_REQUIRE(store32(ITS_TRANSLATER, 3),
+		    "guest writes EventID 3 to GITS_TRANSLATER itself", NULL);
+	none_taken("... ignored: no LPI (a CPU's write carries no DeviceID)");
+	TAP_REQUIRE(guest_cmd(CMD_LOAD32, ITS_TRANSLATER, 0, &v),
+		    "guest reads GITS_TRANSLATER", NULL);
+	TAP_EQ(v, 0, "... 0 (write-only)");
+	CHECK_EQ(msi(&m.vm, ITS_TRANSLATER, 3, 0, KVM_MSI_VALID_DEVID), 1,
+		 "KVM_SIGNAL_MSI device 0 event 3: delivered");
+	taken_once(LPI_D, "... the guest takes LPI 8202, once");
+}
+
 static void delivery(void)
 {
 	int its, efd = eventfd(0, 0);
@@ -570,6 +716,7 @@ static void delivery(void)
 	none_taken("... nothing taken");
 
 	bad_guest();
+	two_level(its);
 	close(efd);
 	close(its);
 	machine_down(&m, 2);

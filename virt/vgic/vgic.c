@@ -125,6 +125,7 @@ int vgic_init(struct modkvm_vgic *vgic)
 		for (j = 0; j < VGIC_NR_PRIVATE; j++)
 			vgic_irq_reset(&cpus[i]->priv[j], j, vcpu);
 		cpus[i]->sleep = true;	/* GICR_WAKER resets asleep */
+		INIT_LIST_HEAD(&cpus[i]->lpis);
 		vcpu->vgic = cpus[i];
 		vgic_icc_reset(vcpu);
 	}
@@ -132,6 +133,7 @@ int vgic_init(struct modkvm_vgic *vgic)
 	spin_lock_irq(&vgic->lock);
 	vgic->spis = spis;
 	spin_unlock_irq(&vgic->lock);
+	vgic_lpi_relist_all(vgic);
 	/* KVM_IRQ_LINE sees the state before it sees it initialized */
 	smp_store_release(&vgic->initialized, true);
 	return 0;

@@ -22,7 +22,9 @@
  *   vgic->lpi_lock (mutex) which LPIs exist (vgic->lpis: added, freed,
  *                 their properties read from guest memory: vgic_lpi.c)
  *   vgic->lock    (spinlock, interrupts off) the state of every interrupt
- *                 and the distributor's registers; inside it, at an EOI,
+ *                 and the distributor's registers, each vCPU's list of
+ *                 its LPIs that are pending or active (vgic_lpi.c);
+ *                 inside it, at an EOI,
  *                 a resampling irqfd's resamplefd is signalled (irqfd.c)
  * The configuration is fixed once the VM has run (vgic->ready), so the
  * exit path reads it without vm->lock.
@@ -30,6 +32,7 @@
 #ifndef MODKVM_VGIC_H
 #define MODKVM_VGIC_H
 
+#include <linux/list.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
@@ -84,6 +87,8 @@ struct modkvm_vgic_cpu {
 	u32 statusr;		/* GICR_STATUSR, as userspace set it */
 	u64 propbaser, pendbaser;
 	bool lpis_enabled;	/* GICR_CTLR.EnableLPIs */
+	/* its LPIs pending or active, under vgic->lock (vgic_lpi.c) */
+	struct list_head lpis;
 };
 
 /* A frame on the MMIO bus: the distributor, or a redistributor region */
@@ -144,6 +149,9 @@ struct modkvm_vgic {
 struct vgic_lpi {
 	struct vgic_irq irq;	/* irq.vcpu: its collection's target */
 	unsigned int refs;	/* under vgic->lpi_lock */
+	/* on @listed's list of LPIs to deliver, under vgic->lock */
+	struct list_head node;
+	struct modkvm_vgic_cpu *listed;
 };
 
 /* vgic.c: the state, its life and injection */
@@ -202,6 +210,8 @@ void vgic_lpi_read_all_props(struct modkvm_vgic *vgic,
 			     struct modkvm_vcpu *vcpu);
 void vgic_lpi_set_target(struct modkvm_vgic *vgic, struct vgic_irq *irq,
 			 struct modkvm_vcpu *vcpu);
+void vgic_lpi_relist(struct vgic_irq *irq);
+void vgic_lpi_relist_all(struct modkvm_vgic *vgic);
 int vgic_lpi_save_pending(struct modkvm_vgic *vgic);
 void vgic_lpi_destroy(struct modkvm_vgic *vgic);
 void vgic_lpi_props_sync(struct modkvm_vgic *vgic);

@@ -10,6 +10,7 @@
  *   vgic_its_cmd.c    the command queue and its commands (IHI 0069 6.3)
  *   vgic_its_xlate.c  the translation tables and MSI delivery
  *   vgic_its_save.c   the tables saved to and restored from guest memory
+ *   vgic_its_table.c  where GITS_BASER<n> places them (flat, two-level)
  *
  * The device, collection and interrupt translation tables are kept in
  * the kernel (xarrays here), not in the guest memory that GITS_BASER<n>
@@ -24,6 +25,7 @@
 #define MODKVM_VGIC_ITS_H
 
 #include <linux/mutex.h>
+#include <linux/sizes.h>
 #include <linux/xarray.h>
 
 #include "vgic.h"
@@ -35,6 +37,8 @@
 #define ITS_ICID_BITS		16		/* GITS_TYPER.CIL 0 */
 #define ITS_ITE_SIZE		8		/* GITS_TYPER.ITT_entry_size */
 #define ITS_ENTRY_SIZE		8		/* BASER<n>.Entry_Size */
+#define ITS_PAGE_SIZE		SZ_64K		/* BASER<n>.Page_Size */
+#define ITS_L2_ENTRIES		(ITS_PAGE_SIZE / ITS_ENTRY_SIZE)
 #define ITS_CMD_SIZE		32
 
 /* GITS_IIDR: Arm's JEP106 code, KVM-compatible product 0x4b, ABI REV0 */
@@ -94,6 +98,14 @@ int vgic_its_set_pending(struct vgic_its *its, u32 devid, u32 eventid,
 			 bool pending);
 int vgic_its_translate(struct vgic_its *its, u32 devid, u32 eventid);
 void vgic_its_free_tables(struct vgic_its *its);
+
+/* vgic_its_table.c: its->lock held */
+bool vgic_its_table(const struct vgic_its *its, unsigned int n, u64 *pa,
+		    u64 *size, bool *indirect);
+int vgic_its_get_entry(struct vgic_its *its, u64 gpa, u64 *v);
+bool vgic_its_l2_page(u64 l1, u64 *page);
+int vgic_its_entry_gpa(struct vgic_its *its, unsigned int n, u32 id,
+		       u64 *gpa);
 
 /* vgic_its_save.c: every vCPU stopped, its->lock held */
 int vgic_its_save_tables(struct vgic_its *its);

@@ -17,10 +17,12 @@
  *   GITS_CWRITER  a write past the queue's end is ignored; the guest's
  *                 runs the commands up to it (vgic_its_cmd.c)
  *   GITS_CREADR   read-only to the guest; userspace restores it
- *   GITS_BASER<n> 0: Device table, 1: Collection table, 8-byte entries,
- *                 flat (Indirect RAZ/WI); 2-7 RAZ/WI. Kept for the guest
- *                 (the tables themselves are in the kernel: vgic_its.h);
- *                 written only while disabled
+ *   GITS_BASER<n> 0: Device table, flat or two-level (Indirect), 1:
+ *                 Collection table, flat (Indirect RAZ/WI); 8-byte
+ *                 entries, 64 KiB pages (Page_Size fixed, as KVM's); 2-7
+ *                 RAZ/WI. Kept for the guest (the translations are in the
+ *                 kernel: vgic_its.h; vgic_its_table.c reads the tables'
+ *                 layout); written only while disabled
  *   GITS_PIDR2    GICv3
  *   GITS_TRANSLATER  a guest's own write has no DeviceID: ignored
  * 64-bit registers take 32- and 64-bit accesses, the others 32-bit;
@@ -54,6 +56,9 @@
 #define CWRITER_OFFSET		GENMASK_ULL(19, 5)
 #define BASER_TYPE		GENMASK_ULL(58, 56)
 #define BASER_ENTRY_SIZE	GENMASK_ULL(52, 48)
+#define BASER_INDIRECT		BIT_ULL(62)
+#define BASER_PAGE_SIZE		GENMASK_ULL(9, 8)
+#define BASER_PAGE_64K		2
 #define BASER_MASK		(BIT_ULL(63) | GENMASK_ULL(61, 59) | \
 				 GENMASK_ULL(55, 53) | GENMASK_ULL(47, 12) | \
 				 GENMASK_ULL(11, 0))
@@ -75,7 +80,8 @@ static u64 baser_ro(unsigned int n)
 	u64 type = n == 0 ? BASER_TYPE_DEVICE : BASER_TYPE_COLLECTION;
 
 	return FIELD_PREP(BASER_TYPE, type) |
-	       FIELD_PREP(BASER_ENTRY_SIZE, ITS_ENTRY_SIZE - 1);
+	       FIELD_PREP(BASER_ENTRY_SIZE, ITS_ENTRY_SIZE - 1) |
+	       FIELD_PREP(BASER_PAGE_SIZE, BASER_PAGE_64K);
 }
 
 /* Registers at reset (12.19: Enabled 0, the bases invalid) */
@@ -157,8 +163,10 @@ static int reg64_access(struct vgic_its *its, u32 off, unsigned int len,
 			reg64(&v, off, len, val, false, 0);
 			return 0;
 		}
+		/* only the Device table may be two-level */
 		reg64(&its->baser[n], off, len, val, write && !its->enabled,
-		      BASER_MASK & ~BIT_ULL(62));
+		      (BASER_MASK | (n ? 0 : BASER_INDIRECT)) &
+		      ~BASER_PAGE_SIZE);
 		return 0;
 	}
 	return -ENXIO;

@@ -11,9 +11,14 @@
  *   Collection table (GITS_BASER1), in no order, ended by an invalid one:
  *     V[63] RDBase[51:16] (the processor number) ICID[15:0]
  * "next" is the offset to the next valid entry, 0 for the last (capped:
- * 2^14 - 1 for devices, 2^16 - 1 for events). Only flat tables (this
- * ITS has Indirect RAZ/WI). A table that is not valid is neither written
- * nor read. Restoring also takes each LPI's pending bit from its
+ * 2^14 - 1 for devices, 2^16 - 1 for events). A two-level device table
+ * (GITS_BASER0.Indirect, vgic_its_table.c) has its DTEs in the level-2
+ * pages its Valid level-1 entries name, at the same place a flat table
+ * of the same IDs would in each 64 KiB page; "next" counts DeviceIDs
+ * across pages, and a restore walks each Valid level-1 entry's page in
+ * turn until the last DTE. The level-1 entries are the guest's: read,
+ * never written. A table that is not valid is neither written nor read.
+ * Restoring also takes each LPI's pending bit from its
  * redistributor's pending table (the other half of
  * KVM_DEV_ARM_VGIC_SAVE_PENDING_TABLES).
  *
@@ -28,10 +33,6 @@
 
 #include "vgic_its.h"
 
-#define BASER_VALID		BIT_ULL(63)
-#define BASER_PA		GENMASK_ULL(47, 12)
-#define BASER_PAGE_SIZE		GENMASK_ULL(9, 8)
-#define BASER_SIZE		GENMASK_ULL(7, 0)
 #define DTE_VALID		BIT_ULL(63)
 #define DTE_NEXT		GENMASK_ULL(62, 49)
 #define DTE_ITT			GENMASK_ULL(48, 5)
@@ -44,34 +45,11 @@
 #define CTE_ICID		GENMASK_ULL(15, 0)
 #define PENDBASER_PA		GENMASK_ULL(51, 16)
 
-/* Table @n's address and size in bytes; false if it is not valid */
-static bool table(const struct vgic_its *its, unsigned int n, u64 *pa,
-		  u64 *size)
-{
-	static const u64 page[] = { SZ_4K, SZ_16K, SZ_64K, SZ_64K };
-	u64 b = its->baser[n];
-
-	if (!(b & BASER_VALID))
-		return false;
-	*pa = b & BASER_PA;
-	*size = (FIELD_GET(BASER_SIZE, b) + 1) * page[FIELD_GET(BASER_PAGE_SIZE, b)];
-	return true;
-}
-
 static int put_entry(struct vgic_its *its, u64 gpa, u64 v)
 {
 	__le64 e = cpu_to_le64(v);
 
 	return modkvm_write_guest(its->vgic->vm, gpa, &e, sizeof(e));
-}
-
-static int get_entry(struct vgic_its *its, u64 gpa, u64 *v)
-{
-	__le64 e;
-	int ret = modkvm_read_guest(its->vgic->vm, gpa, &e, sizeof(e));
-
-	*v = le64_to_cpu(e);
-	return ret;
 }
 
 /* The offset from @id to the next index in @xa, capped; 0 if none */
@@ -106,12 +84,13 @@ int vgic_its_save_tables(struct vgic_its *its)
 {
 	struct its_device *dev;
 	unsigned long id, n = 0;
-	u64 pa, size;
+	u64 pa, size, gpa;
+	bool indirect;
 	void *e;
 	int ret;
 
 	lockdep_assert_held(&its->lock);
-	if (table(its, 0, &pa, &size)) {
+	if (vgic_its_table(its, 0, &pa, &size, &indirect)) {
 		xa_for_each(&its->devices, id, dev) {
 			u64 v = DTE_VALID |
 				FIELD_PREP(DTE_NEXT, next_offset(&its->devices, id,
@@ -119,16 +98,18 @@ int vgic_its_save_tables(struct vgic_its *its)
 				FIELD_PREP(DTE_ITT, dev->itt >> 8) |
 				FIELD_PREP(DTE_SIZE, dev->event_bits - 1);
 
-			if ((id + 1) * ITS_ENTRY_SIZE > size)
-				return -EINVAL;
-			ret = put_entry(its, pa + id * ITS_ENTRY_SIZE, v);
+			/* its place gone (a level-1 entry made invalid) */
+			ret = vgic_its_entry_gpa(its, 0, id, &gpa);
+			if (ret)
+				return ret == -ENOENT ? -EINVAL : ret;
+			ret = put_entry(its, gpa, v);
 			if (!ret)
 				ret = save_itt(its, dev);
 			if (ret)
 				return ret;
 		}
 	}
-	if (!table(its, 1, &pa, &size))
+	if (!vgic_its_table(its, 1, &pa, &size, &indirect))
 		return 0;
 	xa_for_each(&its->collections, id, e) {
 		u64 v = CTE_VALID | FIELD_PREP(CTE_RDBASE, xa_to_value(e)) |
@@ -179,7 +160,7 @@ static int restore_itt(struct vgic_its *its, u32 devid, u64 itt, u32 bits)
 	while (e < BIT_ULL(bits)) {
 		u32 intid, icid;
 
-		ret = get_entry(its, itt + e * ITS_ITE_SIZE, &v);
+		ret = vgic_its_get_entry(its, itt + e * ITS_ITE_SIZE, &v);
 		if (ret)
 			return ret;
 		cond_resched();	/* a guest's table: up to 2^16 entries */
@@ -202,16 +183,57 @@ static int restore_itt(struct vgic_its *its, u32 devid, u64 itt, u32 bits)
 	return 0;
 }
 
+/*
+ * The DTEs of @count DeviceIDs from @first, at @gpa (a flat table, or one
+ * level-2 page): each valid one's device and ITT restored. *@last once
+ * the last DTE (next 0) is met.
+ */
+static int restore_dtes(struct vgic_its *its, u64 gpa, u32 first, u32 count,
+			bool *last)
+{
+	u32 i = 0;
+	int ret;
+
+	while (i < count) {
+		u64 itt, v;
+		u32 bits;
+
+		ret = vgic_its_get_entry(its, gpa + (u64)i * ITS_ENTRY_SIZE, &v);
+		if (ret)
+			return ret;
+		cond_resched();
+		if (!(v & DTE_VALID)) {
+			i++;
+			continue;
+		}
+		itt = FIELD_GET(DTE_ITT, v) << 8;
+		bits = FIELD_GET(DTE_SIZE, v) + 1;
+		ret = vgic_its_mapd(its, first + i, true, bits - 1, itt);
+		if (ret)
+			return ret < 0 ? ret : -EINVAL;
+		ret = restore_itt(its, first + i, itt, bits);
+		if (ret)
+			return ret;
+		if (!FIELD_GET(DTE_NEXT, v)) {
+			*last = true;
+			return 0;
+		}
+		i += FIELD_GET(DTE_NEXT, v);
+	}
+	return 0;
+}
+
 int vgic_its_restore_tables(struct vgic_its *its)
 {
-	u64 pa, size, i, v;
+	u64 pa, size, i, v, l2;
+	bool indirect, last = false;
 	int ret;
 
 	lockdep_assert_held(&its->lock);
 	/* the collections first: the translations name them */
-	if (table(its, 1, &pa, &size)) {
+	if (vgic_its_table(its, 1, &pa, &size, &indirect)) {
 		for (i = 0; i < size / ITS_ENTRY_SIZE; i++) {
-			ret = get_entry(its, pa + i * ITS_ENTRY_SIZE, &v);
+			ret = vgic_its_get_entry(its, pa + i * ITS_ENTRY_SIZE, &v);
 			if (ret)
 				return ret;
 			if (!(v & CTE_VALID))
@@ -222,32 +244,24 @@ int vgic_its_restore_tables(struct vgic_its *its)
 				return ret < 0 ? ret : -EINVAL;
 		}
 	}
-	if (!table(its, 0, &pa, &size))
+	if (!vgic_its_table(its, 0, &pa, &size, &indirect))
 		return 0;
-	i = 0;
-	while (i < size / ITS_ENTRY_SIZE && i < BIT(ITS_DEVID_BITS)) {
-		u64 itt;
-		u32 bits;
-
-		ret = get_entry(its, pa + i * ITS_ENTRY_SIZE, &v);
+	if (!indirect)
+		return restore_dtes(its, pa, 0,
+				    min_t(u64, size / ITS_ENTRY_SIZE,
+					  BIT(ITS_DEVID_BITS)), &last);
+	/* the level-1 entries that cover DeviceIDs, each page in turn */
+	for (i = 0; !last && i < size / ITS_ENTRY_SIZE &&
+	     i * ITS_L2_ENTRIES < BIT(ITS_DEVID_BITS); i++) {
+		ret = vgic_its_get_entry(its, pa + i * ITS_ENTRY_SIZE, &v);
 		if (ret)
 			return ret;
-		cond_resched();
-		if (!(v & DTE_VALID)) {
-			i++;
+		if (!vgic_its_l2_page(v, &l2))
 			continue;
-		}
-		itt = FIELD_GET(DTE_ITT, v) << 8;
-		bits = FIELD_GET(DTE_SIZE, v) + 1;
-		ret = vgic_its_mapd(its, i, true, bits - 1, itt);
-		if (ret)
-			return ret < 0 ? ret : -EINVAL;
-		ret = restore_itt(its, i, itt, bits);
+		ret = restore_dtes(its, l2, i * ITS_L2_ENTRIES,
+				   ITS_L2_ENTRIES, &last);
 		if (ret)
 			return ret;
-		if (!FIELD_GET(DTE_NEXT, v))
-			break;
-		i += FIELD_GET(DTE_NEXT, v);
 	}
 	return 0;
 }

@@ -72,8 +72,14 @@ int vgic_its_mapd(struct vgic_its *its, u32 devid, bool valid, u32 size,
 		  u64 itt)
 {
 	struct its_device *dev;
+	u64 gpa;
 
-	if (devid >= BIT(ITS_DEVID_BITS) || size >= ITS_EVENTID_BITS)
+	/*
+	 * DeviceID out of range (6.3.9): beyond GITS_TYPER.Devbits, or with
+	 * no entry in the guest's device table (vgic_its_table.c)
+	 */
+	if (devid >= BIT(ITS_DEVID_BITS) || size >= ITS_EVENTID_BITS ||
+	    vgic_its_entry_gpa(its, 0, devid, &gpa))
 		return ITS_ERR;
 	/* a device mapped again loses its translations (6.3.9) */
 	dev = xa_erase(&its->devices, devid);
@@ -265,6 +271,7 @@ int vgic_its_set_pending(struct vgic_its *its, u32 devid, u32 eventid,
 		return ITS_ERR;
 	spin_lock_irq(&vgic->lock);
 	ite->irq->latch = pending;
+	vgic_lpi_relist(ite->irq);
 	vgic_kick(vgic, ite->irq);
 	spin_unlock_irq(&vgic->lock);
 	vgic_kick_flush(vgic);

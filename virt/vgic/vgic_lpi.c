@@ -24,10 +24,19 @@
  * are enabled (the ITS tables it belongs with are not restored: see
  * vgic_its_dev.c), so an LPI starts not pending.
  *
+ * Delivery never walks every mapped LPI: each vCPU's redistributor keeps
+ * a list (modkvm_vgic_cpu.lpis) of the LPIs that target it and are
+ * pending or active, the only ones the list-register path and WFI look at
+ * (vgic_lr.c), so the cost of an entry grows with the LPIs waiting, not
+ * with the LPIs mapped. vgic_lpi_relist() keeps an LPI on the right list
+ * after each change of its pending or active state or of its target.
+ * The list-register path finds an LPI by INTID through the xarray.
+ *
  * Locks (vgic.h): vgic->lpi_lock (a mutex: guest memory is read under it)
  * for the set of LPIs and their configuration, then vgic->lock for their
- * state. The list-register path walks vgic->lpis under vgic->lock only:
- * an LPI leaves the xarray under both, and is freed after.
+ * state and the per-vCPU lists. The list-register path looks at the lists
+ * and the xarray under vgic->lock only: an LPI leaves both under both
+ * locks, and is freed after.
  */
 #include <linux/bitfield.h>
 #include <linux/kernel.h>
@@ -67,6 +76,42 @@ static bool read_prop(struct modkvm_vgic *vgic, struct vgic_irq *irq, u8 *prop)
 		return false;
 	return !modkvm_read_guest(vgic->vm, (propbaser & PROPBASER_PA) +
 				  irq->intid - VGIC_LPI_BASE, prop, 1);
+}
+
+/*
+ * Under vgic->lock: put LPI @irq on the list of its target's LPIs to
+ * deliver if it is pending or active (an LPI is edge-triggered: pending
+ * is its latch), take it off otherwise, or with no target.
+ */
+void vgic_lpi_relist(struct vgic_irq *irq)
+{
+	struct vgic_lpi *lpi = container_of(irq, struct vgic_lpi, irq);
+	struct modkvm_vgic_cpu *cpu = irq->vcpu ? irq->vcpu->vgic : NULL;
+
+	if (!cpu || !(irq->latch || irq->active)) {
+		list_del_init(&lpi->node);
+		lpi->listed = NULL;
+	} else if (lpi->listed != cpu) {
+		list_move_tail(&lpi->node, &cpu->lpis);
+		lpi->listed = cpu;
+	}
+}
+
+/*
+ * KVM_DEV_ARM_VGIC_CTRL_INIT, the redistributors just made (vm->lock
+ * held): LPIs made pending before (a restore) go on their lists.
+ */
+void vgic_lpi_relist_all(struct modkvm_vgic *vgic)
+{
+	struct vgic_lpi *lpi;
+	unsigned long i;
+
+	mutex_lock(&vgic->lpi_lock);
+	spin_lock_irq(&vgic->lock);
+	xa_for_each(&vgic->lpis, i, lpi)
+		vgic_lpi_relist(&lpi->irq);
+	spin_unlock_irq(&vgic->lock);
+	mutex_unlock(&vgic->lpi_lock);
 }
 
 static void apply_prop(struct modkvm_vgic *vgic, struct vgic_irq *irq,
@@ -141,6 +186,7 @@ struct vgic_irq *vgic_lpi_get(struct modkvm_vgic *vgic, u32 intid)
 	lpi->irq.intid = intid;
 	lpi->irq.group1 = true;
 	lpi->irq.edge = true;
+	INIT_LIST_HEAD(&lpi->node);
 	/* the xarray's lock nests in vgic->lock: always with interrupts off */
 	if (xa_insert_irq(&vgic->lpis, intid, lpi, GFP_KERNEL_ACCOUNT)) {
 		kfree(lpi);
@@ -158,6 +204,7 @@ void vgic_lpi_put(struct modkvm_vgic *vgic, struct vgic_irq *irq)
 	if (--lpi->refs)
 		return;
 	spin_lock_irq(&vgic->lock);
+	list_del(&lpi->node);
 	xa_lock(&vgic->lpis);
 	__xa_erase(&vgic->lpis, irq->intid);
 	xa_unlock(&vgic->lpis);
@@ -171,6 +218,7 @@ void vgic_lpi_set_target(struct modkvm_vgic *vgic, struct vgic_irq *irq,
 {
 	spin_lock_irq(&vgic->lock);
 	irq->vcpu = vcpu;
+	vgic_lpi_relist(irq);
 	vgic_kick(vgic, irq);
 	spin_unlock_irq(&vgic->lock);
 	vgic_kick_flush(vgic);

@@ -23,7 +23,8 @@
  * entries, so the vCPU may run on another physical CPU next time.
  *
  * LPIs (vgic_lpi.c) are picked like the others, once their redistributor
- * has them enabled (GICR_CTLR.EnableLPIs).
+ * has them enabled (GICR_CTLR.EnableLPIs), from the vCPU's list of its
+ * LPIs that are pending or active: never a walk of every mapped LPI.
  *
  * Both run under vgic->lock (vgic.h), taken with interrupts already off.
  */
@@ -97,10 +98,9 @@ void modkvm_vgic_flush(struct modkvm_vcpu *vcpu)
 	}
 	if (cpu->lpis_enabled) {
 		struct vgic_lpi *lpi;
-		unsigned long idx;
 
-		xa_for_each(&vgic->lpis, idx, lpi)
-			if (lpi->irq.vcpu == vcpu && wanted(vgic, &lpi->irq))
+		list_for_each_entry(lpi, &cpu->lpis, node)
+			if (wanted(vgic, &lpi->irq))
 				pick(&p, &lpi->irq);
 	}
 	for (i = 0; i < p.n; i++) {
@@ -125,6 +125,8 @@ void modkvm_vgic_flush(struct modkvm_vcpu *vcpu)
 		 */
 		if (irq->edge && lr.pending)
 			irq->latch = false;
+		if (irq->intid >= VGIC_LPI_BASE)
+			vgic_lpi_relist(irq);
 		modkvm_arch_vgic_set_lr(vcpu, i, &lr);
 	}
 	modkvm_arch_vgic_set_used(vcpu, p.n, p.more);
@@ -167,6 +169,8 @@ void modkvm_vgic_sync(struct modkvm_vcpu *vcpu)
 				irq->level = false;
 		}
 		irq->active = lr.active;
+		if (irq->intid >= VGIC_LPI_BASE)
+			vgic_lpi_relist(irq);
 	}
 	modkvm_arch_vgic_set_used(vcpu, 0, false);
 	spin_unlock(&vgic->lock);
@@ -194,11 +198,9 @@ bool modkvm_vgic_has_pending(struct modkvm_vcpu *vcpu)
 	}
 	if (!ret && cpu->lpis_enabled) {
 		struct vgic_lpi *lpi;
-		unsigned long idx;
 
-		xa_for_each(&vgic->lpis, idx, lpi) {
-			ret = lpi->irq.vcpu == vcpu && !lpi->irq.active &&
-			      wanted(vgic, &lpi->irq);
+		list_for_each_entry(lpi, &cpu->lpis, node) {
+			ret = !lpi->irq.active && wanted(vgic, &lpi->irq);
 			if (ret)
 				break;
 		}
