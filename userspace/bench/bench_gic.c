@@ -37,15 +37,6 @@
 #include "bench.h"
 #include "guest.h"
 
-#ifndef KVM_ARM_SET_COUNTER_OFFSET	/* Linux 6.4's <linux/kvm.h> */
-struct kvm_arm_counter_offset {
-	__u64 counter_offset;
-	__u64 reserved;
-};
-#define KVM_ARM_SET_COUNTER_OFFSET	_IOW(KVMIO, 0xb5, \
-					     struct kvm_arm_counter_offset)
-#endif
-
 /* where QEMU's virt machine puts the frames */
 #define GIC_DIST	0x08000000UL
 #define GIC_REDIST	0x080a0000UL
