@@ -46,6 +46,9 @@
 #define R_SAMPLE	(VMM_MMIO_BASE + 0x10)	/* w: ticks of one round trip */
 #define R_IRQ		(VMM_MMIO_BASE + 0x18)	/* w: CNTVCT_EL0 in the handler */
 #define R_SYNC		(VMM_MMIO_BASE + 0x20)	/* w: ESR of an exception */
+#define R_LEG		(VMM_MMIO_BASE + 0x28)	/* w: ticks vCPU 0 -> vCPU 1 */
+/* vCPU 1's handler stores its CNTVCT_EL0 here for vCPU 0 (shared RAM) */
+#define LEG_TIME	(VMM_RAM_BASE + 0x100000)
 
 #define MODE_IPI	0	/* vCPU 0 pings, vCPU 1 answers */
 #define MODE_WAIT	1	/* WFI loop; SPIs reported from the handler */
@@ -109,7 +112,11 @@ GUEST_CODE(gicb,
 	"	b	1b\n"
 	"2:	isb\n"
 	"	mrs	x4, cntvct_el0\n"
+	"	mov64	x5, " GUEST_STR(LEG_TIME) "\n"
+	"	ldr	x5, [x5]\n"
+	"	sub	x5, x5, x2\n"
 	"	sub	x4, x4, x2\n"
+	"	str	x5, [x24, #0x28]\n"
 	"	str	x4, [x24, #0x10]\n"
 	"	b	gb_ping\n"
 	/* IRQs taken after each WFI */
@@ -129,6 +136,8 @@ GUEST_CODE(gicb,
 	"	mrs	x9, s3_0_c12_c12_0\n"	/* ICC_IAR1_EL1 */
 	"	cmp	x9, #1\n"
 	"	b.ne	3f\n"
+	"	mov64	x11, " GUEST_STR(LEG_TIME) "\n"
+	"	str	x10, [x11]\n"
 	"	mov64	x11, 0x02000001\n"	/* SGI 2 back to vCPU 0 */
 	"	msr	s3_0_c12_c11_5, x11\n"
 	"	isb\n"
@@ -308,13 +317,31 @@ static void block_alarm(int how)
 	pthread_sigmask(how, &s, NULL);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* A note: the first leg (vCPU 0's SGI to vCPU 1's handler), its median */
+static void leg_note(double *leg, int n)
+{
+	if (!n)
+		return;
+	qsort(leg, n, sizeof(*leg), cmp_double);
+	bench_note("ipi_rtt_us: first leg (vCPU 0's ICC_SGI1R_EL1 write to vCPU 1's handler) median %.1f us, min %.1f, max %.1f",
+		   leg[n / 2], leg[0], leg[n - 1]);
+}
+
 static int ipi_rtt(void)
 {
-	static double v[2000];
+	static double v[2000], leg[2000];
 	struct vmm_bg_run b;
 	struct gicvm g;
-	uint64_t freq = bench_cntfrq();
+	uint64_t freq = bench_cntfrq(), t;
 	int reps = bench_reps(50, 300), n = 0, i, rc = 1;
+	bool ok;
 	char err[240];
 
 	if (reps > (int)ARRAY_SIZE(v))
@@ -334,15 +361,19 @@ static int ipi_rtt(void)
 	}
 	for (i = 0; i < WARMUP + reps; i++) {
 		bench_deadline(10);
-		if (!bench_mmio(&g.v[0], R_SAMPLE, true)) {
+		ok = bench_mmio(&g.v[0], R_LEG, true);
+		t = ok ? vmm_mmio_data(&g.v[0]) : 0;
+		if (!ok || !bench_mmio(&g.v[0], R_SAMPLE, true)) {
 			describe(&g.v[0], err, sizeof(err));
 			bench_fail("ipi_rtt_us", "round trip %d: %s%s", i, err,
 				   vmm_bg_run_done(&b) ?
 				   "; vCPU 1 left KVM_RUN" : "");
 			goto out;
 		}
-		if (i >= WARMUP)
+		if (i >= WARMUP) {
+			leg[n] = bench_ticks_ns(t, freq) / 1000.0;
 			v[n++] = bench_ticks_ns(vmm_mmio_data(&g.v[0]), freq) / 1000.0;
+		}
 	}
 	bench_deadline(0);
 	if (vmm_bg_run_done(&b)) {
@@ -353,6 +384,7 @@ static int ipi_rtt(void)
 	bench_note("ipi_rtt_us: %d round trips SGI 1 vCPU 0 -> 1, SGI 2 back, both waiting in WFI (CNTFRQ %llu Hz)",
 		   n, (unsigned long long)freq);
 	bench_report("ipi_rtt_us", "us", v, n);
+	leg_note(leg, n);
 	rc = 0;
 out:
 	bench_deadline(0);
