@@ -18,15 +18,36 @@
  * vcpu_aarch32 and vcpu_ptrauth check them.)
  */
 static const struct { int cap; const char *name; } absent_caps[] = {
-	{ KVM_CAP_IRQCHIP, "IRQCHIP" },
 	{ KVM_CAP_COALESCED_PIO, "COALESCED_PIO" },
 	{ KVM_CAP_ARM_PMU_V3, "ARM_PMU_V3" },
 	{ KVM_CAP_DIRTY_LOG_RING, "DIRTY_LOG_RING" },
 	{ KVM_CAP_ARM_MTE, "ARM_MTE" },
 	{ KVM_CAP_ARM_SVE, "ARM_SVE" },
-	{ KVM_CAP_IRQFD, "IRQFD" },
 	{ KVM_CAP_ARM_INJECT_SERROR_ESR, "ARM_INJECT_SERROR_ESR" },
 };
+
+/*
+ * Capabilities of the in-kernel GIC: 1 with modkvm's vgic_v3 on (its
+ * default; the testbed's host has a GICv3), 0 with vgic_v3=0.
+ */
+static const struct { int cap; const char *name; } gic_caps[] = {
+	{ KVM_CAP_IRQCHIP, "IRQCHIP" },
+	{ KVM_CAP_IRQFD, "IRQFD" },
+};
+
+/* vgic_v3 as loaded: 1 (Y), 0 (N), -1 not modkvm or unreadable */
+static int vgic_v3_param(void)
+{
+	char c = 0;
+	int fd = open("/sys/module/modkvm/parameters/vgic_v3", O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	if (read(fd, &c, 1) != 1)
+		c = 0;
+	close(fd);
+	return c == 'Y' ? 1 : c == 'N' ? 0 : -1;
+}
 
 /* Capabilities the VHE core implements: must answer non-zero. */
 static const struct { int cap; const char *name; } present_caps[] = {
@@ -87,6 +108,15 @@ int main(void)
 			 "KVM_CHECK_EXTENSION(%s) is 0 (not implemented)",
 			 absent_caps[i].name);
 		TAP_EQ(ioctl(fd, KVM_CHECK_EXTENSION, absent_caps[i].cap), 0, name);
+	}
+	rc = vgic_v3_param();
+	for (i = 0; rc >= 0 && i < sizeof(gic_caps) / sizeof(gic_caps[0]); i++) {
+		char name[80];
+
+		snprintf(name, sizeof(name),
+			 "KVM_CHECK_EXTENSION(%s) is %ld (vgic_v3=%ld)",
+			 gic_caps[i].name, rc, rc);
+		TAP_EQ(ioctl(fd, KVM_CHECK_EXTENSION, gic_caps[i].cap), rc, name);
 	}
 	for (i = 0; i < sizeof(present_caps) / sizeof(present_caps[0]); i++) {
 		char name[80];

@@ -1,7 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # On a VHE host with the in-kernel KVM off: modkvm loads, registers
-# /dev/kvm, answers it, and unloads leaving nothing behind.
+# /dev/kvm, answers it, and unloads leaving nothing behind. Loaded without
+# parameters it offers the in-kernel GICv3 where the host's GIC is a GICv3
+# (the kernel's GICv3 driver probed it), as the in-kernel KVM does;
+# vgic_v3=0 is the userspace-GIC-only path.
 . ./lib/tap.sh
 KO=${KO:-./modkvm.ko}
 
@@ -24,6 +27,26 @@ esac
 check "/dev/kvm exists after load" test -c /dev/kvm
 check "modkvm listed in /proc/modules" grep -q '^modkvm ' /proc/modules
 
+# gic_path WHAT EXPECTED-PROBE DMESG-LINE MARK
+gic_path() {
+	probe=$(./kvm_gic_probe 2>&1)
+	if [ "$probe" = "$2" ]; then ok "$1: $probe"
+	else not_ok "$1"; diag "kvm_gic_probe: $probe; wanted: $2"; fi
+	lines=$(dmesg_modkvm "$4")
+	case "$lines" in
+	*"$3"*) ok "$1: dmesg says \"$3\"" ;;
+	*) not_ok "$1: dmesg says \"$3\""; diag "$lines" ;;
+	esac
+}
+if dmesg | grep -q 'GICv3: CPU0: found redistributor'; then
+	gic_path "default load on a GICv3 host: the in-kernel GICv3 offered (KVM_CAP_IRQCHIP, DEVICE_CTRL 1; VGIC_V3 yes, no VGIC_V2)" \
+		"irqchip=1 device_ctrl=1 vgic_v2=no(ENODEV) vgic_v3=yes" "in-kernel GICv3 and ITS offered" load
+	check "default load: parameter vgic_v3 reads Y" grep -qx Y /sys/module/modkvm/parameters/vgic_v3
+else
+	gic_path "default load on a host without a GICv3: no in-kernel GIC" \
+		"irqchip=0 device_ctrl=0 vgic_v2=no(ENODEV) vgic_v3=no(ENODEV)" "vgic_v3=1 not honoured" load
+fi
+
 ./dev_ioctl
 
 # A held /dev/kvm keeps the module in place.
@@ -34,6 +57,9 @@ exec 3<&-
 
 check "rmmod modkvm" rmmod modkvm
 check "/dev/kvm gone after unload" test ! -e /dev/kvm
-check "load again after unload" insmod "$KO"
+dmesg_mark vgic0
+check "load again after unload, with vgic_v3=0" insmod "$KO" vgic_v3=0
+gic_path "vgic_v3=0: no in-kernel GIC (KVM_CAP_IRQCHIP 0), the userspace-GIC-only path" \
+	"irqchip=0 device_ctrl=0 vgic_v2=no(ENODEV) vgic_v3=no(ENODEV)" "vgic_v3=0: no in-kernel GIC" vgic0
 check "rmmod again" rmmod modkvm
 tap_exit

@@ -22,6 +22,12 @@ check "nvhe: EL2 taken on all $ncpu CPUs, said in dmesg" \
 	grep -q "nVHE host: EL2 taken from the hyp stub (vectors at 0x[0-9a-f]*) on $ncpu CPUs (nvhe=0 to refuse nVHE hosts)" /tmp/nvhe.log
 check "nvhe: parameter nvhe reads Y" grep -qx Y /sys/module/modkvm/parameters/nvhe
 check "nvhe: no deprecation note without nvhe_el2_test" sh -c "! grep -q deprecated /tmp/nvhe.log"
+# Without parameters the in-kernel GICv3 is offered on nVHE as on VHE
+# (vgic_v3 defaults to on where the host has the GICv3 interface)
+probe=$(./kvm_gic_probe 2>&1)
+check "nvhe: default load: in-kernel GICv3 offered ($probe)" \
+	test "$probe" = "irqchip=1 device_ctrl=1 vgic_v2=no(ENODEV) vgic_v3=yes"
+check "nvhe: default load: dmesg says the in-kernel GICv3 is offered" grep -q "in-kernel GICv3 and ITS offered" /tmp/nvhe.log
 # The stub's vectors as EL2 reported them (physical) against the kernel's
 # symbol (virtual): KASLR moves the kernel image by a multiple of 2 MiB.
 pa=$(sed -n 's/.*vectors at 0x\([0-9a-f]*\)).*/\1/p' /tmp/nvhe.log)

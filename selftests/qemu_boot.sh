@@ -46,6 +46,13 @@
 #                           turns a reset into an exit): a reboot the guest
 #                           makes by itself shows as a third boot, and fails.
 #   QB_PAUSE=5              seconds the guest stays stopped (QB_RESET=1)
+#   QB_EXPECT=boot          refused: QEMU must refuse this machine at start,
+#                           with QB_REFUSAL on its stderr (default: "host
+#                           does not support in-kernel GICv2 emulation", what
+#                           QEMU 7.2 says to gic-version=2 when KVM_CAP_IRQCHIP
+#                           is 1 and KVM has no KVM_DEV_TYPE_ARM_VGIC_V2), exit
+#                           non-zero within QB_TIMEOUT and boot nothing; no
+#                           other check is made
 #   QB_REBOOT=0             1: the guest reboots itself once (reboot -f, PSCI
 #                           SYSTEM_RESET) before its disk check; QEMU runs
 #                           without -no-reboot and must boot it again, with
@@ -72,6 +79,8 @@ KEEP=${QB_KEEP:-/tmp/qemu_boot}
 RESET=${QB_RESET:-0}
 PAUSE=${QB_PAUSE:-5}
 REBOOT=${QB_REBOOT:-0}
+EXPECT=${QB_EXPECT:-boot}
+REFUSAL=${QB_REFUSAL:-host does not support in-kernel GICv2 emulation}
 KERNEL=${QB_KERNEL:-guest/Image}
 INITRD=${QB_INITRD:-guest/initramfs.cpio.gz}
 DISK=${QB_DISK:-guest/disk.img}
@@ -461,6 +470,21 @@ guest_cpus() {
 	sed -n 's/^@G CPUS \(online=[0-9,-]* nproc=[0-9]*\).*/\1/p' "$KEEP/console"
 }
 
+if [ "$EXPECT" = refused ]; then
+	# QEMU stops while it builds the machine (virt's GIC choice): no
+	# guest, no strace re-run
+	run_qemu "$TMO" 0 "$@"
+	if [ "$timed_out" = 0 ] && [ "$qrc" != 0 ] && [ -z "$t_marker" ] &&
+		grep -qF "$REFUSAL" "$KEEP/qemu.err"; then
+		ok "QEMU -M $machine refused at start (exit $qrc): \"$REFUSAL\""
+	else
+		not_ok "QEMU -M $machine refused at start: \"$REFUSAL\""
+		diag "QEMU exit status $qrc, timeout $timed_out, boot marker ${t_marker:-none}"
+		diag "QEMU stderr: $(head -c 600 "$KEEP/qemu.err")"
+	fi
+	tap_exit
+	exit
+fi
 [ "$VHOST" = 1 ] && vhost_setup
 if [ "$STRACE" = 1 ]; then run_qemu "$TMO" 1 "$@"; else run_qemu "$TMO" 0 "$@"; fi
 

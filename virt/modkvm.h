@@ -92,6 +92,7 @@ struct modkvm_vm {
 
 	struct modkvm_vcpu *vcpus[MODKVM_MAX_VCPUS];
 	int nr_vcpus;
+	unsigned int last_boosted;	/* directed yield: vcpu_yield.c */
 
 	struct {
 		u64 remote_tlb_flush;
@@ -171,6 +172,7 @@ struct modkvm_vcpu {
 	int mode;			/* enum modkvm_vcpu_mode */
 	wait_queue_head_t wq;		/* WFI, power off */
 	bool woken;			/* set by modkvm_vcpu_wake() */
+	struct pid __rcu *pid;		/* KVM_RUN's thread: vcpu_yield.c */
 
 	bool initialized;		/* KVM_ARM_VCPU_INIT done */
 	bool ran_since_init;		/* entered the run loop since INIT */
@@ -293,6 +295,9 @@ int modkvm_create_vcpu(struct modkvm_vm *vm, unsigned long id);
 void modkvm_vcpu_free(struct modkvm_vcpu *vcpu);
 void modkvm_vcpu_kick(struct modkvm_vcpu *vcpu);
 void modkvm_vcpu_wake(struct modkvm_vcpu *vcpu);
+void modkvm_vcpu_set_pid(struct modkvm_vcpu *vcpu);
+void modkvm_vcpu_put_pid(struct modkvm_vcpu *vcpu);
+void modkvm_vcpu_on_spin(struct modkvm_vcpu *me);
 int modkvm_vcpu_block(struct modkvm_vcpu *vcpu);
 
 /* memslot.c */

@@ -379,7 +379,12 @@ static long modkvm_vcpu_ioctl(struct file *filp, unsigned int ioctl,
 
 	switch (ioctl) {
 	case KVM_RUN:
-		ret = arg ? -EINVAL : modkvm_vcpu_run(vcpu);
+		if (arg) {
+			ret = -EINVAL;
+			break;
+		}
+		modkvm_vcpu_set_pid(vcpu);
+		ret = modkvm_vcpu_run(vcpu);
 		break;
 	case KVM_ARM_VCPU_INIT: {
 		struct kvm_vcpu_init init;
@@ -513,6 +518,7 @@ void modkvm_vcpu_free(struct modkvm_vcpu *vcpu)
 {
 	modkvm_timer_destroy(vcpu);
 	modkvm_pgcache_free(&vcpu->pgcache);
+	modkvm_vcpu_put_pid(vcpu);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);
 }

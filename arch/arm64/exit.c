@@ -31,6 +31,7 @@ static int modkvm_handle_wfx(struct modkvm_vcpu *vcpu)
 		return 1;
 	if (esr & 1) {			/* WFE/WFET: let someone else run */
 		vcpu->stat.wfe_exits++;
+		modkvm_vcpu_on_spin(vcpu);	/* a preempted vCPU first */
 		if (need_resched()) {
 			modkvm_fp_put(vcpu);
 			cond_resched();

@@ -53,9 +53,31 @@
  * ICC_SRE_EL2.SRE (12.7.6), which Linux sets at boot where the system
  * registers work.
  */
+/*
+ * The maintenance interrupt is named by the GIC's device tree node (see
+ * above); a host without it (ACPI, for now) is offered no vGIC at all
+ * rather than one whose first KVM_RUN fails. Looked up once.
+ */
+static bool maint_described(void)
+{
+	static int described = -1;
+	struct device_node *np;
+	int d = READ_ONCE(described);
+
+	if (d >= 0)
+		return d;
+	np = of_find_compatible_node(NULL, NULL, "arm,gic-v3");
+	d = np && of_find_property(np, "interrupts", NULL);
+	of_node_put(np);
+	WRITE_ONCE(described, d);
+	return d;
+}
+
 bool modkvm_arch_vgic_v3_supported(void)
 {
 	if (!FIELD_GET(PFR0_GIC, read_sanitised_ftr_reg(SYS_ID_AA64PFR0_EL1)))
+		return false;
+	if (!maint_described())
 		return false;
 	if (modkvm_host_nvhe())
 		return modkvm_nvhe_icc_sre_el2() & MK_ICC_SRE_EL2_SRE;

@@ -24,23 +24,31 @@
 #include "vgic.h"
 
 /*
- * Off by default: interrupts reach the guest (vgic_lr.c), irqfds and GSI
- * routing too, MSIs through an ITS (a first slice: see README).
+ * On by default wherever the host can have it (the GICv3 CPU interface
+ * with its virtualization part, and the maintenance interrupt described:
+ * modkvm_arch_vgic_v3_supported()), as the in-kernel KVM offers its GIC:
+ * KVM_CAP_IRQCHIP 1 and QEMU's default machine takes the in-kernel GICv3.
+ * vgic_v3=0 keeps the userspace-GIC-only path (KVM_CAP_IRQCHIP 0,
+ * KVM_CREATE_DEVICE -ENODEV): QEMU then models a GICv2 itself.
  */
-static bool vgic_v3;
+static bool vgic_v3 = true;
 module_param(vgic_v3, bool, 0444);
-MODULE_PARM_DESC(vgic_v3, "experimental in-kernel GICv3 (KVM_DEV_TYPE_ARM_VGIC_V3) and ITS (default off)");
+MODULE_PARM_DESC(vgic_v3, "in-kernel GICv3 (KVM_DEV_TYPE_ARM_VGIC_V3) and ITS where the host has the GICv3 virtualization interface (default on; 0: userspace GIC only)");
 
 bool modkvm_vgic_v3_available(void)
 {
 	return vgic_v3 && modkvm_arch_vgic_v3_supported();
 }
 
-/* At load: vgic_v3=1 where the host cannot have it is said, not ignored */
+/* At load: which GIC path this load serves is said, once */
 void modkvm_vgic_load_note(void)
 {
-	if (vgic_v3 && !modkvm_arch_vgic_v3_supported())
-		pr_warn("vgic_v3=1 not honoured: the in-kernel GICv3 needs the GIC's system register interface (GICv3) at EL1 and EL2; no in-kernel GIC (KVM_CAP_IRQCHIP 0, KVM_CREATE_DEVICE -ENODEV)\n");
+	if (!vgic_v3)
+		pr_info("vgic_v3=0: no in-kernel GIC (KVM_CAP_IRQCHIP 0); QEMU models the GIC itself\n");
+	else if (!modkvm_arch_vgic_v3_supported())
+		pr_notice("vgic_v3=1 not honoured: the in-kernel GICv3 needs the GIC's system register interface (GICv3) at EL1 and EL2 and its maintenance interrupt in the device tree; no in-kernel GIC (KVM_CAP_IRQCHIP 0, KVM_CREATE_DEVICE -ENODEV)\n");
+	else
+		pr_info("in-kernel GICv3 and ITS offered (KVM_CAP_IRQCHIP 1; vgic_v3=0 turns them off)\n");
 }
 
 static void vgic_irq_reset(struct vgic_irq *irq, u32 intid,
