@@ -23,6 +23,15 @@
 #                           ioctl counts, failing calls and the trace's tail;
 #                           0: never.  Under strace the guest is far too slow
 #                           to boot (with the in-kernel KVM too).
+#   QB_VHOST=0              1: a second NIC, virtio-net-pci (MSI-X) on
+#                           -netdev tap,vhost=on: tun and vhost_net are loaded
+#                           from the guest initramfs (lib/modules/server), QEMU
+#                           makes the tap device qbtap0 (10.0.3.1/24 here) and
+#                           must hold /dev/vhost-net open with a vhost worker
+#                           thread; the guest sends QB_VHOST_MIB (8) MiB over
+#                           TCP to netstream (from the initramfs) listening
+#                           here; "# vhost-net stream: ... mbps=M" (timed by
+#                           the receiver, first byte to end)
 #   QB_MODARGS              parameters for insmod modkvm.ko (vgic_v3=1 for
 #                           the in-kernel GIC)
 #   QB_TOKEN                token written to the disk (default: random)
@@ -150,6 +159,13 @@ if [ "$PCI" = 1 ]; then
 fi
 # virtio-net-pci: no option ROM (the guest boots without firmware)
 rom=; [ "$vdev" = pci ] && rom=,romfile=
+# QB_VHOST=1: the server's side of the stream NIC (vhost_setup)
+VHOST=${QB_VHOST:-0}
+if [ "$VHOST" = 1 ]; then
+	set -- "$@" -netdev tap,id=n1,ifname=qbtap0,script=no,downscript=no,vhost=on \
+		-device virtio-net-pci,netdev=n1,mac=52:54:00:00:0b:02,romfile=
+	extra="${extra:+$extra }modkvm.stream=${QB_VHOST_MIB:-8}"
+fi
 set -- qemu-system-aarch64 -M "$machine" -cpu host -accel kvm -smp "$SMP" -m "$MEM" \
 	-nographic "$@" -pidfile "$KEEP/qemu.pid" \
 	-kernel "$KERNEL" -initrd "$INITRD" \
@@ -310,6 +326,48 @@ monitor_ctl() {
 	fi
 }
 
+# ------------------------------------------------------------ QB_VHOST=1
+# Before QEMU: the modules and the receiver from the guest initramfs. While
+# it runs (vhost_side, in the background): the tap device's address, what
+# QEMU holds open, and netstream's result in $KEEP/stream.
+vhost_setup() {
+	rm -rf "$KEEP/vh"
+	mkdir -p "$KEEP/vh"
+	(cd "$KEEP/vh" && gzip -dc "$OLDPWD/$INITRD" | cpio -id 'lib/modules/server/*' bin/netstream 2>/dev/null)
+	for m in $(cat "$KEEP/vh/lib/modules/server/load-order" 2>/dev/null); do
+		[ -d "/sys/module/$m" ] || insmod "$KEEP/vh/lib/modules/server/$m.ko" 2>>"$KEEP/vh/insmod.err"
+	done
+	if [ -c /dev/vhost-net ] && [ -c /dev/net/tun ] && [ -x "$KEEP/vh/bin/netstream" ]; then
+		ok "vhost-net: /dev/vhost-net and /dev/net/tun here (modules $(tr '\n' ' ' <"$KEEP/vh/lib/modules/server/load-order"))"
+	else
+		not_ok "vhost-net: /dev/vhost-net and /dev/net/tun here"
+		diag "$(cat "$KEEP/vh/insmod.err" 2>/dev/null); $(ls -l /dev/vhost-net /dev/net/tun "$KEEP/vh/bin/netstream" 2>&1)"
+	fi
+}
+vhost_side() {
+	rm -f "$KEEP/stream" "$KEEP/stream.err" "$KEEP/vhost.fds"
+	"$KEEP/vh/bin/netstream" recv 5201 "$TMO" >"$KEEP/stream" 2>"$KEEP/stream.err" &
+	echo $! >"$KEEP/vh/netstream.pid"
+	_i=0
+	until ip link show qbtap0 >/dev/null 2>&1 || [ $_i -ge "$TMO" ]; do sleep 0.5; _i=$((_i + 1)); done
+	ip addr add 10.0.3.1/24 dev qbtap0 && ip link set qbtap0 up
+	# What QEMU holds while the stream lasts: /dev/vhost-net fds, and the
+	# vhost worker (a thread of QEMU's since 6.4, a kernel thread before),
+	# named vhost-<QEMU's pid>; the most seen.
+	_f=0 _w=0
+	while kill -0 "$(cat "$KEEP/vh/netstream.pid")" 2>/dev/null; do
+		_q=$(cat "$KEEP/qemu.pid" 2>/dev/null)
+		if [ -n "$_q" ]; then
+			_n=$(ls -l "/proc/$_q/fd" 2>/dev/null | grep -c vhost-net)
+			[ "$_n" -gt "$_f" ] && _f=$_n
+			_n=$(cat /proc/[0-9]*/comm "/proc/$_q/task/"*/comm 2>/dev/null | grep -c "^vhost-$_q\$")
+			[ "$_n" -gt "$_w" ] && _w=$_n
+			printf 'fds: %s\nworkers: %s\n' "$_f" "$_w" >"$KEEP/vhost.fds"
+		fi
+		sleep 1
+	done
+}
+
 # run_qemu TIMEOUT STRACE(0|1): boots once; sets qrc, t_start, t_marker, timed_out
 run_qemu() {
 	_tmo=$1 _st=$2
@@ -348,6 +406,11 @@ run_qemu() {
 	) >/dev/null 2>&1 &
 	wpid=$!
 	ctlpid=""
+	vhpid=""
+	if [ "$VHOST" = 1 ]; then
+		vhost_side </dev/null &
+		vhpid=$!
+	fi
 	if [ "$RESET" = 1 ] && [ "$_st" = 0 ]; then
 		monitor_ctl </dev/null &
 		ctlpid=$!
@@ -384,6 +447,10 @@ run_qemu() {
 		kill "$ctlpid" 2>/dev/null
 		wait "$ctlpid" 2>/dev/null
 	fi
+	if [ -n "$vhpid" ]; then
+		kill "$(cat "$KEEP/vh/netstream.pid" 2>/dev/null)" "$vhpid" 2>/dev/null
+		wait "$vhpid" 2>/dev/null
+	fi
 	if [ "$RESET" = 1 ]; then
 		kill "$catpid" 2>/dev/null
 		wait "$catpid" 2>/dev/null
@@ -418,6 +485,7 @@ if [ "$EXPECT" = refused ]; then
 	tap_exit
 	exit
 fi
+[ "$VHOST" = 1 ] && vhost_setup
 if [ "$STRACE" = 1 ]; then run_qemu "$TMO" 1 "$@"; else run_qemu "$TMO" 0 "$@"; fi
 
 # ------------------------------------------------------------ verdicts
@@ -494,6 +562,32 @@ if [ "$PCI" = 1 ]; then
 	"its="[1-9]*) ok "virtio-pci devices interrupt through the ITS (MSI-X): ${msi%% *} vectors took interrupts" ;;
 	*) not_ok "virtio-pci devices interrupt through the ITS (MSI-X)"; diag "guest said: ${msi:-nothing}" ;;
 	esac
+fi
+
+if [ "$VHOST" = 1 ]; then
+	st=$(guest STREAM)
+	rx=$(cat "$KEEP/stream" 2>/dev/null)
+	want=$(( ${QB_VHOST_MIB:-8} * 1048576 ))
+	case $st in
+	"ok bytes=$want "*" got=$want"*)
+		case $rx in
+		"bytes=$want "*)
+			ok "vhost-net: the guest sent $want bytes over TCP, all received here (${rx##* })"
+			echo "# vhost-net stream: $rx (receiver); guest: ${st#ok }" ;;
+		*) not_ok "vhost-net: the guest sent $want bytes over TCP, all received here"
+			diag "receiver: ${rx:-nothing} $(head -c 200 "$KEEP/stream.err" 2>/dev/null)" ;;
+		esac ;;
+	*) not_ok "vhost-net: the guest sent $want bytes over TCP, all received here"
+		diag "guest said: ${st:-nothing}; receiver: ${rx:-nothing} $(head -c 200 "$KEEP/stream.err" 2>/dev/null)" ;;
+	esac
+	fds=$(sed -n 's/^fds: //p' "$KEEP/vhost.fds" 2>/dev/null)
+	wk=$(sed -n 's/^workers: //p' "$KEEP/vhost.fds" 2>/dev/null)
+	if [ "${fds:-0}" -ge 1 ] && [ "${wk:-0}" -ge 1 ]; then
+		ok "vhost-net: QEMU holds /dev/vhost-net open ($fds) and its vhost worker runs ($wk)"
+	else
+		not_ok "vhost-net: QEMU holds /dev/vhost-net open and its vhost worker runs"
+		diag "/dev/vhost-net fds: ${fds:-?}, vhost-<pid> threads: ${wk:-?}"
+	fi
 fi
 
 net=$(guest NET)

@@ -17,17 +17,6 @@
 #include "vmm.h"
 #include "guest.h"
 
-/* UAPI of Linux 6.4 on, for older userspace headers */
-#ifndef KVM_ARM_SET_COUNTER_OFFSET
-#define KVM_CAP_COUNTER_OFFSET		227
-struct kvm_arm_counter_offset {
-	__u64 counter_offset;
-	__u64 reserved;
-};
-#define KVM_ARM_SET_COUNTER_OFFSET	_IOW(KVMIO, 0xb5, \
-					     struct kvm_arm_counter_offset)
-#endif
-
 #define READS		1000
 /* the offset counter ahead; not a multiple of 2^32, as TVAL is 32 bits */
 #define AHEAD		((1ULL << 40) | (1ULL << 31))

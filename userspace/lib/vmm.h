@@ -18,6 +18,17 @@
 
 #define VMM_MAX_SLOTS	32
 
+/* UAPI of Linux 6.4 on, for older userspace headers */
+#ifndef KVM_ARM_SET_COUNTER_OFFSET
+#define KVM_CAP_COUNTER_OFFSET		227
+struct kvm_arm_counter_offset {
+	__u64 counter_offset;
+	__u64 reserved;
+};
+#define KVM_ARM_SET_COUNTER_OFFSET	_IOW(KVMIO, 0xb5, \
+					     struct kvm_arm_counter_offset)
+#endif
+
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #endif
