@@ -62,9 +62,7 @@ ticked() {	# ticked FROM-LINE N: a tick >= N since FROM-LINE
 	_l=$(last_tick "$1")
 	[ "$_l" != - ] && [ "$_l" -ge "$2" ]
 }
-# (not anchored: a guest kernel message may come first on the same line
-# when the emulated server is loaded)
-boots() { con_from | grep -c "@G BOOT $TOKEN " || true; }
+boots() { con_from | grep -c "^@G BOOT $TOKEN " || true; }
 booted_n() { [ "$(boots)" -ge "$1" ]; }
 state_is() { [ "$(v domstate "$DOM" 2>/dev/null | head -n 1)" = "$1" ]; }
 step_t=0
@@ -234,7 +232,7 @@ fi
 # ------------------------------------------------------------ reset
 step "reset"
 # the console from the second boot marker on
-boot2() { con_from | grep -n "@G BOOT $TOKEN " | sed -n '2s/:.*//p'; }
+boot2() { con_from | grep -n "^@G BOOT $TOKEN " | sed -n '2s/:.*//p'; }
 if v reset "$DOM" >"$KEEP/reset.out" 2>&1 && wait_for "$TMO" booted_n 2 &&
 	from=$(boot2) && wait_for "$TMO" ticked "$from" 5 && [ "$(first_tick "$from")" = 0 ]; then
 	ok "reset: a second boot, its counter from 0 again ($(took))"
@@ -267,7 +265,7 @@ fi
 # ------------------------------------------------------------ start again
 step "start again"
 if v start "$DOM" >"$KEEP/start2.out" 2>&1 && wait_for "$TMO" booted_n 3 &&
-	from=$(con_from | grep -n "@G BOOT $TOKEN " | sed -n '3s/:.*//p') &&
+	from=$(con_from | grep -n "^@G BOOT $TOKEN " | sed -n '3s/:.*//p') &&
 	wait_for "$TMO" ticked "$from" 5; then
 	ok "start again: a third boot, ticking ($(took))"
 else
