@@ -24,11 +24,21 @@ control_cycle() {
 
 # SLUB keeps freed objects in per-CPU slabs: shrink every cache so that
 # the counts are of objects really in use.
+# Closed files are freed after an RCU grace period on 6.1 (filp is
+# SLAB_TYPESAFE_BY_RCU from 6.7 on): on a loaded server that can take
+# seconds, so wait (up to 10 s) until the count of filp objects holds.
+filp_active() { awk '$1 == "filp" { print $2 }' /proc/slabinfo; }
 settle() {
 	sync
 	echo 3 > /proc/sys/vm/drop_caches
-	sleep 1
-	for f in /sys/kernel/slab/*/shrink; do echo 1 > "$f" 2>/dev/null; done
+	_prev= _k=0
+	while [ $_k -lt 10 ]; do
+		sleep 1
+		for f in /sys/kernel/slab/*/shrink; do echo 1 > "$f" 2>/dev/null; done
+		_now=$(filp_active)
+		[ "$_now" = "$_prev" ] && break
+		_prev=$_now _k=$((_k + 1))
+	done
 }
 # name, active objects, object size, objects per slab
 slab() { awk 'NR > 2 { print $1, $2, $4, $5 }' /proc/slabinfo | sort; }
