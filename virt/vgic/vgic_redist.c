@@ -5,7 +5,7 @@
  * redistributor regions (the guest reaches them through vgic_mmio.c).
  *
  * RD frame: GICR_CTLR (EnableLPIs when the VM has an ITS, else RAZ/WI;
- * once set it stays set, as IHI 0069 12.11.2 allows), IIDR, TYPER
+ * it can be cleared again: lpis_disable()), IIDR, TYPER
  * (Processor_Number is the vCPU id, Last marks a redistributor no other
  * follows, Affinity its MPIDR, PLPIS with an ITS), STATUSR (RAZ/WI to the
  * guest, userspace restores it), WAKER (ProcessorSleep writable,
@@ -36,6 +36,25 @@
 #define TYPER_LAST		BIT(4)
 #define TYPER_PROC_NUM(n)	((u64)(n) << 8)
 #define VGIC_PIDR2		0x3b
+
+/*
+ * EnableLPIs written 0 (IHI 0069 12.11.2 leaves clearing it IMPLEMENTATION
+ * DEFINED; the in-kernel KVM allows it): QEMU's system reset restores
+ * GICR_CTLR 0 before the guest boots again and sets up new LPI tables,
+ * and a kernel started by kexec turns LPIs off first. The vCPU's pending
+ * LPIs are dropped (an active one stays listed until its EOI); the
+ * translations are the ITS's and stay. Under vgic->lock.
+ */
+static void lpis_disable(struct modkvm_vgic_cpu *c)
+{
+	struct vgic_lpi *lpi, *next;
+
+	c->lpis_enabled = false;
+	list_for_each_entry_safe(lpi, next, &c->lpis, node) {
+		lpi->irq.latch = false;
+		vgic_lpi_relist(&lpi->irq);
+	}
+}
 
 /* GICR_TYPER (IHI 0069 12.11.38) */
 static u64 rdist_typer(struct modkvm_vgic *vgic, struct modkvm_vcpu *vcpu)
@@ -104,6 +123,8 @@ static int rd_frame(struct modkvm_vgic *vgic, struct modkvm_vcpu *vcpu,
 			c->lpis_enabled = true;
 			/* read by vgic_lpi_props_sync(), outside vgic->lock */
 			WRITE_ONCE(vgic->lpi_props_stale, true);
+		} else if (!(*val & CTLR_ENABLE_LPIS) && c->lpis_enabled) {
+			lpis_disable(c);
 		}
 		return 0;
 	case GICR_IIDR:
