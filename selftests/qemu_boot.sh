@@ -66,6 +66,9 @@ else
 	not_ok() { tap_failed=$((tap_failed + 1)); echo "not ok - $*"; }
 	diag() { echo "$*" | sed 's/^/# /'; }
 	tap_exit() { [ "$tap_failed" -eq 0 ]; }
+	reference_cpu() {	# as in lib/tap.sh
+		if grep -q "^modkvm " /proc/modules; then echo host; else echo host,pmu=off; fi
+	}
 fi
 
 SMP=${QB_SMP:-2}
@@ -166,7 +169,7 @@ if [ "$VHOST" = 1 ]; then
 		-device virtio-net-pci,netdev=n1,mac=52:54:00:00:0b:02,romfile=
 	extra="${extra:+$extra }modkvm.stream=${QB_VHOST_MIB:-8}"
 fi
-set -- qemu-system-aarch64 -M "$machine" -cpu host -accel kvm -smp "$SMP" -m "$MEM" \
+set -- qemu-system-aarch64 -M "$machine" -cpu "$(reference_cpu)" -accel kvm -smp "$SMP" -m "$MEM" \
 	-nographic "$@" -pidfile "$KEEP/qemu.pid" \
 	-kernel "$KERNEL" -initrd "$INITRD" \
 	-append "console=ttyAMA0 rdinit=/init panic=-1 watchdog_thresh=60 modkvm.token=$TOKEN${extra:+ $extra}" \

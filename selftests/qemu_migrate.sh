@@ -70,7 +70,7 @@ qemu_start() {
 	else
 		set -- -serial "file:$KEEP/$_n.con" "$@"
 	fi
-	qemu-system-aarch64 -M "virt,$GIC" -cpu host -accel kvm -name "$_n,debug-threads=on" \
+	qemu-system-aarch64 -M "virt,$GIC" -cpu "$(reference_cpu)" -accel kvm -name "$_n,debug-threads=on" \
 		-smp "$SMP" -m "$MEM" -nodefaults -display none -no-reboot \
 		-chardev "pipe,id=mon,path=$KEEP/$_n" -mon chardev=mon,mode=readline \
 		-kernel guest/Image -initrd guest/initramfs.cpio.gz \

@@ -86,6 +86,10 @@ lv_domain_xml() {
 	if [ "${LV_NO_SVE_PMU:-0}" = 1 ]; then
 		feat="<pmu state='off'/>"
 		cpu="<cpu mode='host-passthrough'><feature policy='disable' name='sve'/></cpu>"
+	elif ! grep -q "^modkvm " /proc/modules; then
+		# the in-kernel KVM (the reference): no PMU either, as on
+		# modkvm (selftests/lib/tap.sh: reference_cpu)
+		feat="<pmu state='off'/>"
 	fi
 	if [ "${LV_USER_GIC:-0}" = 1 ]; then
 		echo "<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"

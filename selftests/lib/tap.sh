@@ -65,3 +65,13 @@ need_dev_kvm() {
 }
 
 tap_exit() { [ "$tap_failed" -eq 0 ]; }
+
+# QEMU's -cpu for a guest: "host", and on the in-kernel KVM (the
+# reference) "host,pmu=off": modkvm offers no PMU, and the reference kernel
+# (Debian 6.12.118 in the emulated server) crashed in perf while
+# scheduling its vPMU's events (a WARNING in ctx_sched_in, then a NULL
+# dereference in perf_ctx_sched_task_cb; seen twice, once in
+# vpmu_counter_access on nVHE, once under libvirt in migrate-hosts-kvm)
+reference_cpu() {
+	if grep -q "^modkvm " /proc/modules; then echo host; else echo host,pmu=off; fi
+}
