@@ -140,8 +140,10 @@ send_guest() {
 	if [ -n "$(_ms 'Time elapsed')" ]; then
 		echo "# migration $pair_side->$peer_side: total $(_ms 'Time elapsed') ms, downtime $(_ms 'Total downtime') ms, data $(sed -n 's/^Data processed: *//p' "$KEEP/jobinfo")"
 	fi
-	# the last tick before, for the other side (one connection)
-	echo "last_tick=$(last_tick)" >"$KEEP/handoff"
+	# the last tick before, for the other side (one connection), and the
+	# console's last line if the guest was stopped in the middle of it
+	# (its rest then comes out there, "CK 12" of "@G TICK 12")
+	{ echo "last_tick=$(last_tick)"; echo "partial=$(guest_partial "$CON" | tr -d '\r')"; } >"$KEEP/handoff"
 	timeout -k 5 "$TMO" nc -l -p "$PORT" <"$KEEP/handoff" >/dev/null 2>&1
 }
 
@@ -166,16 +168,21 @@ receive_guest() {
 	fi
 	ok "the guest from server $peer_side runs here ($(took))"
 	_last=""
-	get_last() { _last=$(nc "$pair_peer" "$PORT" </dev/null 2>/dev/null | sed -n 's/^last_tick=//p'); [ -n "$_last" ]; }
+	get_last() {
+		nc "$pair_peer" "$PORT" </dev/null >"$KEEP/handoff.in" 2>/dev/null
+		_last=$(sed -n 's/^last_tick=//p' "$KEEP/handoff.in")
+		[ -n "$_last" ]
+	}
 	wait_for 60 get_last || diag "server $peer_side did not say its last tick"
 	_last=${_last:--}
 	if [ "$_last" != - ] && wait_for "$TMO" ticked $((_last + 10)); then
-		set -- $(guest_ticks "$CON" "$_from")
+		{ sed -n 's/^partial=//p' "$KEEP/handoff.in" | tr -d '\n'; con_from "$_from"; } >"$KEEP/arrived.log"
+		set -- $(guest_ticks "$KEEP/arrived.log")
 		if [ "$1" -le $((_last + 1)) ] && [ "$1" -ge "$_last" ]; then
 			ok "its counter goes on from where it was (tick $_last there, then $1..$2 here)"
 		else
 			not_ok "its counter goes on from where it was"
-			diag "last tick on server $peer_side $_last, here $1..$2"
+			diag "last tick on server $peer_side $_last (then '$(sed -n 's/^partial=//p' "$KEEP/handoff.in")'), here $1..$2: $(head -n 3 "$KEEP/arrived.log" | tr '\n' '|')"
 		fi
 	else
 		not_ok "its counter goes on here"
