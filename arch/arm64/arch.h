@@ -241,6 +241,7 @@ struct modkvm_vgic_v3_cpu {
 	u8 used;		/* list registers loaded for this entry */
 	u8 nr_apr;		/* ICH_AP*R<n> implemented: 1, 2 or 4 */
 	bool on;		/* the VM has the vGIC: load all of the above */
+	bool resampled;		/* left at a TALL1 trap: no TALL1 next entry */
 };
 
 #define MODKVM_NR_CCSIDR	14	/* levels 1-7, data/unified and instruction */
@@ -499,7 +500,8 @@ void modkvm_arch_vgic_set_lr(struct modkvm_vcpu *vcpu, unsigned int i,
 void modkvm_arch_vgic_get_lr(struct modkvm_vcpu *vcpu, unsigned int i,
 			     struct modkvm_vgic_lr *lr);
 void modkvm_arch_vgic_set_used(struct modkvm_vcpu *vcpu, unsigned int n,
-			       bool more);
+			       bool more, bool withdrawable);
+bool modkvm_arch_vgic_resample_trap(struct modkvm_vcpu *vcpu, u32 enc);
 unsigned int modkvm_arch_vgic_used(struct modkvm_vcpu *vcpu);
 void modkvm_arch_vgic_get_icc(struct modkvm_vcpu *vcpu,
 			      struct modkvm_vgic_icc *icc);

@@ -951,6 +951,8 @@ int modkvm_handle_sysreg(struct modkvm_vcpu *vcpu)
 			ESR_ELx_SYS64_ISS_DIR_READ,
 	};
 
+	if (modkvm_arch_vgic_resample_trap(vcpu, p.enc))
+		return 1;		/* retried: vgic_v3.c */
 	if (!p.read)
 		p.val = modkvm_get_reg(&vcpu->arch, rt);	/* 31: XZR */
 	if (!emulate(vcpu, &p)) {

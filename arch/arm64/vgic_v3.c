@@ -225,14 +225,60 @@ void modkvm_arch_vgic_get_lr(struct modkvm_vcpu *vcpu, unsigned int i,
  * @n list registers filled for the next entry; @more: some interrupt did
  * not fit, so the guest must exit once it has taken those (NPIE: a
  * maintenance interrupt when no list register is pending, 12.5.4).
+ *
+ * @withdrawable: one of them is listed pending on an input the guest can
+ * lower with no exit (its virtual timer: virt/vgic/vgic_lr.c). A guest
+ * with IRQs unmasked takes it as soon as it is entered; one with IRQs
+ * masked (PSTATE.I, the same bit 7 in AArch32) may turn its timer off
+ * first, and must then not be given it. For that entry ICH_HCR_EL2.TALL1
+ * (12.5.4) traps its Group 1 CPU interface registers, ICC_IAR1_EL1 among
+ * them: its acknowledge exits first, the run loop samples the timer
+ * again and rebuilds the list registers, and the instruction is retried
+ * without the trap (modkvm_arch_vgic_resample_trap()). One exit per such
+ * interrupt, none for a guest that had IRQs unmasked. Not for an AArch32
+ * EL1, whose CP15 ICC accesses are not emulated (cp15.c).
  */
 void modkvm_arch_vgic_set_used(struct modkvm_vcpu *vcpu, unsigned int n,
-			       bool more)
+			       bool more, bool withdrawable)
 {
 	struct modkvm_vgic_v3_cpu *c = &vcpu->arch.vgic;
 
 	c->used = n;
 	c->hcr = MK_ICH_HCR_EN | (more ? MK_ICH_HCR_NPIE : 0);
+	if (withdrawable && !c->resampled && (vcpu->arch.gp.pstate & PSR_I_BIT) &&
+	    !vcpu->vm->arch.el1_32bit)
+		c->hcr |= MK_ICH_HCR_TALL1;
+	c->resampled = false;
+}
+
+/*
+ * The Group 1 CPU interface registers ICH_HCR_EL2.TALL1 traps (IHI 0069
+ * 12.5.4): ICC_IAR1_EL1, ICC_EOIR1_EL1, ICC_HPPIR1_EL1, ICC_BPR1_EL1,
+ * ICC_IGRPEN1_EL1 and ICC_AP1R<n>_EL1. With the vGIC only set_used() sets
+ * it, so a trap of one of them is that: nothing to emulate; the
+ * instruction is retried (true: the PC is left as it is) once the run
+ * loop has sampled the levels again, and the next entry is without it.
+ */
+bool modkvm_arch_vgic_resample_trap(struct modkvm_vcpu *vcpu, u32 enc)
+{
+	struct modkvm_vgic_v3_cpu *c = &vcpu->arch.vgic;
+
+	if (!c->on)
+		return false;
+	switch (enc) {
+	case sys_reg(3, 0, 12, 12, 0):	/* ICC_IAR1_EL1 */
+	case sys_reg(3, 0, 12, 12, 1):	/* ICC_EOIR1_EL1 */
+	case sys_reg(3, 0, 12, 12, 2):	/* ICC_HPPIR1_EL1 */
+	case sys_reg(3, 0, 12, 12, 3):	/* ICC_BPR1_EL1 */
+	case sys_reg(3, 0, 12, 12, 7):	/* ICC_IGRPEN1_EL1 */
+	case sys_reg(3, 0, 12, 9, 0):	/* ICC_AP1R0_EL1 .. */
+	case sys_reg(3, 0, 12, 9, 1):
+	case sys_reg(3, 0, 12, 9, 2):
+	case sys_reg(3, 0, 12, 9, 3):	/* .. ICC_AP1R3_EL1 */
+		c->resampled = true;
+		return true;
+	}
+	return false;
 }
 
 unsigned int modkvm_arch_vgic_used(struct modkvm_vcpu *vcpu)

@@ -25,8 +25,10 @@
 #define TICKS_PER_S	62500000ULL	/* the testbed's CNTFRQ_EL0 */
 
 /* CMD_STORE32/64: VAL stored at the address ARG; CMD_LOAD32/64: loaded into VAL */
-enum { CMD_NONE, CMD_TIMER, CMD_SGI, CMD_WFI, CMD_QUIET, CMD_STORE32,
-       CMD_STORE64, CMD_LOAD64, CMD_LOAD32 };
+enum {
+	CMD_NONE, CMD_TIMER, CMD_SGI, CMD_WFI, CMD_QUIET, CMD_STORE32,
+	CMD_STORE64, CMD_LOAD64, CMD_LOAD32, CMD_WITHDRAW, CMD_MASKED_TIMER
+};
 
 /*
  * ICC registers by encoding (IHI 0069 12.2): SRE S3_0_C12_C12_5, PMR
@@ -81,6 +83,30 @@ GUEST_CODE(gicguest,
 	"	b.eq	gg_load64\n"
 	"	cmp	x2, #8\n"
 	"	b.eq	gg_load32\n"
+	"	cmp	x2, #9\n"
+	"	b.eq	gg_withdraw\n"
+	"	cmp	x2, #10\n"
+	"	b.eq	gg_withdraw\n"
+	"	b	gg_poll\n"
+	/*
+	 * IRQs masked, the virtual timer fires (CVAL 0 is past) and an exit
+	 * (the store to OUT) shows it high; then (CMD_WITHDRAW) the guest
+	 * turns it off, no exit, and unmasks: the level-sensitive PPI must
+	 * not be taken (IHI 0069 4.1.1: its pending state follows its input
+	 * while not active). CMD_MASKED_TIMER leaves it on: taken.
+	 */
+	"gg_withdraw:	msr	daifset, #2\n"
+	"	msr	cntv_cval_el0, xzr\n"
+	"	mov	x3, #1\n"
+	"	msr	cntv_ctl_el0, x3\n"
+	"	isb\n"
+	"	str	xzr, [x23]\n"
+	"	cmp	x2, #10\n"
+	"	b.eq	3f\n"
+	"	msr	cntv_ctl_el0, xzr\n"
+	"3:	isb\n"
+	"	msr	daifclr, #2\n"
+	"	isb\n"
 	"	b	gg_poll\n"
 	"gg_store32:	ldr	x6, [x23, #24]\n"
 	"	ldr	x7, [x23, #40]\n"

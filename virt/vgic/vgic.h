@@ -221,6 +221,8 @@ void vgic_its_destroy_all(struct modkvm_vgic *vgic);
 
 /* vgic_timer.c */
 int vgic_timer_check(struct modkvm_vgic *vgic);
+/* the PPI of timer @t: 0 the EL1 virtual timer, 1 the physical one */
+u32 vgic_timer_ppi(const struct modkvm_vgic *vgic, unsigned int t);
 
 /* vgic_sysregs.c: KVM_DEV_ARM_VGIC_GRP_CPU_SYSREGS */
 int vgic_icc_access(struct modkvm_vcpu *vcpu, u32 instr, u64 *val,

@@ -19,8 +19,17 @@
  * (ICH_LR_EL2.EOI) so that the guest exits and the level is sampled
  * again (and an irqfd resampling it told: irqfd.c). If more interrupts
  * wait than there are list registers, the guest exits as soon as it has
- * taken the ones it has (the arch side's set_used(more)). Nothing survives in the list registers between two
- * entries, so the vCPU may run on another physical CPU next time.
+ * taken the ones it has (the arch side's set_used(more)). Nothing
+ * survives in the list registers between two entries, so the vCPU may
+ * run on another physical CPU next time.
+ *
+ * One input falls with no exit: the EL1 virtual timer's, which the guest
+ * programs in the hardware. Listed pending while the guest has IRQs
+ * masked, it could be taken after the guest turned the timer off, where a
+ * GIC would have withdrawn it (IHI 0069 4.1.1: a level-sensitive
+ * interrupt is pending while its input is asserted). set_used(withdrawable)
+ * tells the arch side, which then has the guest's acknowledge exit first
+ * (vgic_v3.c) so that the level is sampled again.
  *
  * LPIs (vgic_lpi.c) are picked like the others, once their redistributor
  * has them enabled (GICR_CTLR.EnableLPIs), from the vCPU's list of its
@@ -81,6 +90,7 @@ void modkvm_vgic_flush(struct modkvm_vcpu *vcpu)
 	struct modkvm_vgic *vgic = vcpu->vm->vgic;
 	struct modkvm_vgic_cpu *cpu = vcpu->vgic;
 	struct lr_pick p = { .max = 0 };
+	bool withdrawable = false;
 	unsigned int i;
 
 	if (!vgic || !cpu || !smp_load_acquire(&vgic->ready))
@@ -125,11 +135,14 @@ void modkvm_vgic_flush(struct modkvm_vcpu *vcpu)
 		 */
 		if (irq->edge && lr.pending)
 			irq->latch = false;
+		if (lr.pending && !irq->edge &&
+		    irq->intid == vgic_timer_ppi(vgic, 0))
+			withdrawable = true;
 		if (irq->intid >= VGIC_LPI_BASE)
 			vgic_lpi_relist(irq);
 		modkvm_arch_vgic_set_lr(vcpu, i, &lr);
 	}
-	modkvm_arch_vgic_set_used(vcpu, p.n, p.more);
+	modkvm_arch_vgic_set_used(vcpu, p.n, p.more, withdrawable);
 	spin_unlock(&vgic->lock);
 }
 
@@ -172,7 +185,7 @@ void modkvm_vgic_sync(struct modkvm_vcpu *vcpu)
 		if (irq->intid >= VGIC_LPI_BASE)
 			vgic_lpi_relist(irq);
 	}
-	modkvm_arch_vgic_set_used(vcpu, 0, false);
+	modkvm_arch_vgic_set_used(vcpu, 0, false, false);
 	spin_unlock(&vgic->lock);
 }
 

@@ -25,7 +25,7 @@
 #define VTIMER_PPI_DEFAULT	27
 #define PTIMER_PPI_DEFAULT	30
 
-static u32 timer_ppi(struct modkvm_vgic *vgic, unsigned int t)
+u32 vgic_timer_ppi(const struct modkvm_vgic *vgic, unsigned int t)
 {
 	if (vgic && vgic->timer_ppi[t])
 		return vgic->timer_ppi[t];
@@ -47,7 +47,7 @@ long modkvm_vgic_timer_attr(struct modkvm_vcpu *vcpu, unsigned int ioctl,
 	vgic = smp_load_acquire(&vm->vgic);
 	if (ioctl == KVM_GET_DEVICE_ATTR) {
 		mutex_lock(&vm->lock);
-		irq = timer_ppi(vgic, attr);
+		irq = vgic_timer_ppi(vgic, attr);
 		mutex_unlock(&vm->lock);
 		return put_user(irq, uaddr) ? -EFAULT : 0;
 	}
@@ -69,7 +69,7 @@ long modkvm_vgic_timer_attr(struct modkvm_vcpu *vcpu, unsigned int ioctl,
 /* First KVM_RUN, under vm->lock: two timers on one PPI cannot run */
 int vgic_timer_check(struct modkvm_vgic *vgic)
 {
-	return timer_ppi(vgic, 0) == timer_ppi(vgic, 1) ? -EINVAL : 0;
+	return vgic_timer_ppi(vgic, 0) == vgic_timer_ppi(vgic, 1) ? -EINVAL : 0;
 }
 
 /*
@@ -82,9 +82,9 @@ void modkvm_vgic_timer_levels(struct modkvm_vcpu *vcpu, u32 levels, u32 old)
 	struct modkvm_vgic *vgic = vcpu->vm->vgic;
 
 	if ((levels ^ old) & KVM_ARM_DEV_EL1_VTIMER)
-		modkvm_vgic_inject(vcpu->vm, vcpu, timer_ppi(vgic, 0),
+		modkvm_vgic_inject(vcpu->vm, vcpu, vgic_timer_ppi(vgic, 0),
 				   levels & KVM_ARM_DEV_EL1_VTIMER);
 	if ((levels ^ old) & KVM_ARM_DEV_EL1_PTIMER)
-		modkvm_vgic_inject(vcpu->vm, vcpu, timer_ppi(vgic, 1),
+		modkvm_vgic_inject(vcpu->vm, vcpu, vgic_timer_ppi(vgic, 1),
 				   levels & KVM_ARM_DEV_EL1_PTIMER);
 }
