@@ -24,21 +24,23 @@ control_cycle() {
 
 # SLUB keeps freed objects in per-CPU slabs: shrink every cache so that
 # the counts are of objects really in use.
-# Closed files are freed after an RCU grace period on 6.1 (filp is
-# SLAB_TYPESAFE_BY_RCU from 6.7 on): on a loaded server that can take
-# seconds, so wait (up to 10 s) until the count of filp objects holds.
-filp_active() { awk '$1 == "filp" { print $2 }' /proc/slabinfo; }
+# Objects freed after an RCU grace period (closed files on 6.1, where filp
+# is not yet SLAB_TYPESAFE_BY_RCU, and kfree_rcu()'s kmalloc objects) can
+# take seconds on a loaded server: wait (up to 15 s) until no cache's
+# count of objects in use moves between two looks a second apart.
+active() { awk 'NR > 2 { print $1, $2 }' /proc/slabinfo; }
 settle() {
 	sync
 	echo 3 > /proc/sys/vm/drop_caches
 	_prev= _k=0
-	while [ $_k -lt 10 ]; do
+	while [ $_k -lt 15 ]; do
 		sleep 1
 		for f in /sys/kernel/slab/*/shrink; do echo 1 > "$f" 2>/dev/null; done
-		_now=$(filp_active)
+		_now=$(active)
 		[ "$_now" = "$_prev" ] && break
 		_prev=$_now _k=$((_k + 1))
 	done
+	[ $_k -lt 15 ] || diag "slab counts still moving after 15 s"
 }
 # name, active objects, object size, objects per slab
 slab() { awk 'NR > 2 { print $1, $2, $4, $5 }' /proc/slabinfo | sort; }
