@@ -66,8 +66,9 @@ else
 	not_ok() { tap_failed=$((tap_failed + 1)); echo "not ok - $*"; }
 	diag() { echo "$*" | sed 's/^/# /'; }
 	tap_exit() { [ "$tap_failed" -eq 0 ]; }
-	reference_cpu() {	# as in lib/tap.sh
-		if grep -q "^modkvm " /proc/modules; then echo host; else echo host,pmu=off; fi
+	on_modkvm() { grep -q "^modkvm " /proc/modules; }	# as in lib/tap.sh
+	reference_cpu() {
+		if on_modkvm; then echo host; else echo host,pmu=off; fi
 	}
 fi
 
@@ -102,7 +103,7 @@ if [ ! -e /dev/kvm ] && [ -e ./modkvm.ko ]; then
 	insmod ./modkvm.ko ${QB_MODARGS:-} 2>"$KEEP/insmod.err" || diag "insmod: $(cat "$KEEP/insmod.err")"
 fi
 if [ -c /dev/kvm ]; then
-	if grep -q "^modkvm " /proc/modules; then who="modkvm"
+	if on_modkvm; then who="modkvm"
 	else who="the in-kernel KVM"; fi
 	ok "/dev/kvm is there ($who)"
 else

@@ -86,7 +86,7 @@ lv_domain_xml() {
 	if [ "${LV_NO_SVE_PMU:-0}" = 1 ]; then
 		feat="<pmu state='off'/>"
 		cpu="<cpu mode='host-passthrough'><feature policy='disable' name='sve'/></cpu>"
-	elif ! grep -q "^modkvm " /proc/modules; then
+	elif ! on_modkvm; then
 		# the in-kernel KVM (the reference): no PMU either, as on
 		# modkvm (selftests/lib/tap.sh: reference_cpu)
 		feat="<pmu state='off'/>"
