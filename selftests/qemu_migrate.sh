@@ -127,13 +127,33 @@ quit_qemu() {	# NAME FD
 	mon "$2" quit 2>/dev/null
 	wait_for 30 sh -c "! kill -0 $(pid_of "$1") 2>/dev/null" || kill -9 "$(pid_of "$1")" 2>/dev/null
 }
+# stuck_diag NAME: where a guest that does not go on is: QEMU's run state
+# now, the CPU time of its vCPU threads over 2 s (a guest spinning or
+# storming with interrupts, or asleep), each vCPU's PC, its stderr and the
+# console's last lines. The monitor's descriptor is found by its pipe.
+stuck_diag() {
+	_fd=$(for f in /proc/$$/fd/*; do
+		[ "$(readlink "$f")" = "$KEEP/$1.in" ] && echo "${f##*/}"; done | head -n 1)
+	if [ -n "$_fd" ]; then
+		status_is "$1" "$_fd" running
+		mon "$_fd" "info registers -a"
+		sleep 1
+	fi
+	_c0=$(thread_cpu "$1")
+	sleep 2
+	_c1=$(thread_cpu "$1")
+	diag "new QEMU: run state now $(run_state "$1"); over 2 s $(cpu_used "$_c0" "$_c1"); alive: $(alive "$1" && echo yes || echo no)"
+	diag "vCPU PCs: $(monlog "$1" | grep -oE '^ ?PC=[0-9a-f]+' | tail -n "$SMP" | tr -d ' ' | tr '\n' ' ')"
+	diag "new QEMU's stderr: $(cat "$KEEP/$1.err")"
+	diag "its console's last lines: $(tail -n 3 "$KEEP/$1.con" | tr '\n' '|')"
+}
 # goes_on OLD NEW WHAT: the counter goes on on NEW's console after OLD's
 goes_on() {
 	_last=$(last_tick "$1")
 	if ! wait_for "$TMO" ticked "$2" $((_last + 10)); then
 		not_ok "$3: the guest goes on in the new QEMU"
 		diag "last tick before: $_last; after: $(ticks "$2") (first last)"
-		diag "new QEMU: $(cat "$KEEP/$2.err"); run state: $(run_state "$2")"
+		stuck_diag "$2"
 		return 1
 	fi
 	ok "$3: the guest goes on in the new QEMU (ticks $_last -> $(last_tick "$2"))"
@@ -179,6 +199,12 @@ else
 	diag "run state: $(run_state B); $(cat "$KEEP/B.err")"
 fi
 mon 6 cont
+if wait_for 60 status_is B 6 running; then
+	ok "save/restore: cont: the new QEMU runs"
+else
+	not_ok "save/restore: cont: the new QEMU runs"
+	diag "run state: $(run_state B); $(monlog B | tail -n 3 | tr '\n' '|')"
+fi
 goes_on A B "save/restore"
 quit_qemu B 6
 exec 6>&-
