@@ -60,14 +60,6 @@ vmalloc_kb() {
 		END { print int(s / 1024) }' /proc/vmallocinfo
 }
 
-# /proc/slabinfo counts the free objects of per-CPU partial slabs as in
-# use (only the node's partial lists are counted free), so those lists,
-# refilled by whatever ran last, make a cache look grown by whole slabs:
-# on 6.1, kmalloc-128 by 640 and 992 objects in two batches, where
-# slub_debug's exact accounting showed no growth at all over 50 cycles.
-# Turn them off for the measurement.
-for f in /sys/kernel/slab/*/cpu_partial; do echo 0 > "$f" 2>/dev/null; done
-
 # Warm up caches first so one-off allocations do not look like leaks.
 for i in 1 2 3; do
 	cycle || { not_ok "warm-up load/unload cycle $i"; exit 1; }
