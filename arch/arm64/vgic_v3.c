@@ -235,17 +235,23 @@ void modkvm_arch_vgic_get_lr(struct modkvm_vcpu *vcpu, unsigned int i,
  * them: its acknowledge exits first, the run loop samples the timer
  * again and rebuilds the list registers, and the instruction is retried
  * without the trap (modkvm_arch_vgic_resample_trap()). One exit per such
- * interrupt, none for a guest that had IRQs unmasked. Not for an AArch32
- * EL1, whose CP15 ICC accesses are not emulated (cp15.c).
+ * interrupt, none for a guest that had IRQs unmasked. Nor after a WFI or
+ * WFE trap: the guest waited for an interrupt (Linux idles with IRQs
+ * masked) and the level was sampled when it woke, so every timer wake-up
+ * from idle would pay the exit for a guest that takes the interrupt at
+ * once. Not for an AArch32 EL1, whose CP15 ICC accesses are not emulated
+ * (cp15.c).
  */
 void modkvm_arch_vgic_set_used(struct modkvm_vcpu *vcpu, unsigned int n,
 			       bool more, bool withdrawable)
 {
 	struct modkvm_vgic_v3_cpu *c = &vcpu->arch.vgic;
+	const struct modkvm_exit_info *e = &vcpu->arch.exit;
 
 	c->used = n;
 	c->hcr = MK_ICH_HCR_EN | (more ? MK_ICH_HCR_NPIE : 0);
 	if (withdrawable && !c->resampled && (vcpu->arch.gp.pstate & PSR_I_BIT) &&
+	    !(e->code == MODKVM_EXIT_SYNC && ESR_ELx_EC(e->esr) == ESR_ELx_EC_WFx) &&
 	    !vcpu->vm->arch.el1_32bit)
 		c->hcr |= MK_ICH_HCR_TALL1;
 	c->resampled = false;
