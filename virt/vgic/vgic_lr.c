@@ -92,10 +92,12 @@ void modkvm_vgic_flush(struct modkvm_vcpu *vcpu)
 	struct lr_pick p = { .max = 0 };
 	bool withdrawable = false;
 	unsigned int i;
+	u32 vtimer;
 
 	if (!vgic || !cpu || !smp_load_acquire(&vgic->ready))
 		return;
 	p.max = vgic->nr_lr;
+	vtimer = vgic_timer_ppi(vgic, 0);
 	spin_lock(&vgic->lock);
 	for (i = 0; i < VGIC_NR_PRIVATE; i++)
 		if (wanted(vgic, &cpu->priv[i]))
@@ -135,8 +137,7 @@ void modkvm_vgic_flush(struct modkvm_vcpu *vcpu)
 		 */
 		if (irq->edge && lr.pending)
 			irq->latch = false;
-		if (lr.pending && !irq->edge &&
-		    irq->intid == vgic_timer_ppi(vgic, 0))
+		if (lr.pending && !irq->edge && irq->intid == vtimer)
 			withdrawable = true;
 		if (irq->intid >= VGIC_LPI_BASE)
 			vgic_lpi_relist(irq);
