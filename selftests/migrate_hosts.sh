@@ -175,14 +175,15 @@ receive_guest() {
 	}
 	wait_for 60 get_last || diag "server $peer_side did not say its last tick"
 	_last=${_last:--}
+	_partial=$(sed -n 's/^partial=//p' "$KEEP/handoff.in" 2>/dev/null)
 	if [ "$_last" != - ] && wait_for "$TMO" ticked $((_last + 10)); then
-		{ sed -n 's/^partial=//p' "$KEEP/handoff.in" | tr -d '\n'; con_from "$_from"; } >"$KEEP/arrived.log"
+		{ printf '%s' "$_partial"; con_from "$_from"; } >"$KEEP/arrived.log"
 		set -- $(guest_ticks "$KEEP/arrived.log")
 		if [ "$1" -le $((_last + 1)) ] && [ "$1" -ge "$_last" ]; then
 			ok "its counter goes on from where it was (tick $_last there, then $1..$2 here)"
 		else
 			not_ok "its counter goes on from where it was"
-			diag "last tick on server $peer_side $_last (then '$(sed -n 's/^partial=//p' "$KEEP/handoff.in")'), here $1..$2: $(head -n 3 "$KEEP/arrived.log" | tr '\n' '|')"
+			diag "last tick on server $peer_side $_last (then '$_partial'), here $1..$2: $(head -n 3 "$KEEP/arrived.log" | tr '\n' '|')"
 		fi
 	else
 		not_ok "its counter goes on here"
