@@ -60,6 +60,16 @@ vmalloc_kb() {
 		END { print int(s / 1024) }' /proc/vmallocinfo
 }
 
+# Exact counts need the caches' debugging (slub_debug=U: each object
+# allocated and freed on its slab, none parked in per-CPU slabs, whose
+# objects all count as in use); without it a count moves by whole slabs
+# with whatever else runs.
+if [ "$(cat /sys/kernel/slab/kmalloc-128/store_user 2>/dev/null)" = 1 ]; then
+	acct="exact counts: slub_debug=U"
+else
+	acct="counts by whole slabs: no slub_debug"
+fi
+
 # Warm up caches first so one-off allocations do not look like leaks.
 for i in 1 2 3; do
 	cycle || { not_ok "warm-up load/unload cycle $i"; exit 1; }
@@ -115,8 +125,17 @@ leaky /tmp/slab.before /tmp/slab.mid >/tmp/leak.1
 leaky /tmp/slab.mid /tmp/slab.after >/tmp/leak.2
 grown=$(awk 'NR == FNR { first[$1] = $0; next } $1 in first { printf "%s / %s; ", first[$1], $0 }' \
 	/tmp/leak.1 /tmp/leak.2)
-if [ -z "$grown" ]; then ok "no slab cache grew by a leak's worth beyond a no-op module's, twice"
-else not_ok "no slab cache grew by a leak's worth beyond a no-op module's, twice"; diag "grown: $grown"; fi
+if [ -z "$grown" ]; then ok "no slab cache grew by a leak's worth beyond a no-op module's, twice ($acct)"
+else
+	not_ok "no slab cache grew by a leak's worth beyond a no-op module's, twice ($acct)"
+	diag "grown: $grown"
+	# Who holds the objects: with slub_debug=U the cache lists its live
+	# objects by allocating call site, most first.
+	for c in $(awk 'NR == FNR { first[$1] = 1; next } $1 in first { print $1 }' /tmp/leak.1 /tmp/leak.2); do
+		t=/sys/kernel/debug/slab/$c/alloc_traces
+		[ -r "$t" ] && diag "$c's live objects by call site: $(awk '/^ *[0-9]+ / { print; if (++k == 4) exit }' "$t" | tr -s ' \n' ' ')"
+	done
+fi
 [ -s /tmp/leak.1 ] || [ -s /tmp/leak.2 ] &&
 	diag "grew in one batch only (slab noise): $(cat /tmp/leak.1 /tmp/leak.2 | tr '\n' ' ')"
 
