@@ -99,6 +99,18 @@ cpu_used() {
 		printf "%.2f s in its vCPU threads, %.2f s in the others (the migration thread among them)",
 			($3 - $1) / hz, ($4 - $3 - $2 + $1) / hz }'
 }
+# vm_stats NAME: the exit and wake-up counters of QEMU's VM, as the
+# hypervisor's debugfs shows them (kvm/PID-FD/; the same names on modkvm
+# and the in-kernel KVM): whether its vCPUs still exit or wake at all
+vm_stats() {
+	for _f in /sys/kernel/debug/kvm/"$(pid_of "$1")"-*/exits \
+		  /sys/kernel/debug/kvm/"$(pid_of "$1")"-*/halt_wakeup \
+		  /sys/kernel/debug/kvm/"$(pid_of "$1")"-*/signal_exits \
+		  /sys/kernel/debug/kvm/"$(pid_of "$1")"-*/mmio_exit_user \
+		  /sys/kernel/debug/kvm/"$(pid_of "$1")"-*/mmio_exits; do
+		[ -r "$_f" ] && printf '%s=%s ' "${_f##*/}" "$(cat "$_f")"
+	done
+}
 # mon FD COMMAND: one monitor command
 mon() { echo "$2" >&"$1"; }
 # The tick numbers a console shows: first and last ("- -" if none)
@@ -140,9 +152,12 @@ stuck_diag() {
 		sleep 1
 	fi
 	_c0=$(thread_cpu "$1")
+	_s0=$(vm_stats "$1")
 	sleep 2
 	_c1=$(thread_cpu "$1")
+	_s1=$(vm_stats "$1")
 	diag "new QEMU: run state now $(run_state "$1"); over 2 s $(cpu_used "$_c0" "$_c1"); alive: $(alive "$1" && echo yes || echo no)"
+	diag "its VM's counters (debugfs kvm/PID-FD), then 2 s later: ${_s0:-none}; ${_s1:-none}"
 	diag "vCPU PCs: $(monlog "$1" | grep -oE '^ ?PC=[0-9a-f]+' | tail -n "$SMP" | tr -d ' ' | tr '\n' ' ')"
 	diag "new QEMU's stderr: $(cat "$KEEP/$1.err")"
 	diag "its console's last lines: $(tail -n 3 "$KEEP/$1.con" | tr '\n' '|')"
