@@ -161,6 +161,21 @@ stuck_diag() {
 	diag "vCPU PCs: $(monlog "$1" | grep -oE '^ ?PC=[0-9a-f]+' | tail -n "$SMP" | tr -d ' ' | tr '\n' ' ')"
 	diag "new QEMU's stderr: $(cat "$KEEP/$1.err")"
 	diag "its console's last lines: $(tail -n 3 "$KEEP/$1.con" | tr '\n' '|')"
+	# Then a change of one of QEMU's GIC inputs: the power key (virt's
+	# GPIO, an SPI; the guest only logs the key) has QEMU's GIC
+	# recompute and signal the vCPUs' interrupt lines again. A guest
+	# that goes on after it was waiting for a line QEMU thought raised;
+	# one that does not lost more than that.
+	if [ -n "$_fd" ]; then
+		_lt=$(last_tick "$1")
+		[ "$_lt" = - ] && _lt=0
+		mon "$_fd" system_powerdown
+		if wait_for 30 ticked "$1" $((_lt + 2)); then
+			diag "after a GIC input change (system_powerdown) it went on: ticks $(ticks "$1") (first last)"
+		else
+			diag "after a GIC input change (system_powerdown) still no tick in 30 s"
+		fi
+	fi
 }
 # goes_on OLD NEW WHAT: the counter goes on on NEW's console after OLD's
 goes_on() {
