@@ -103,12 +103,10 @@ cpu_used() {
 # hypervisor's debugfs shows them (kvm/PID-FD/; the same names on modkvm
 # and the in-kernel KVM): whether its vCPUs still exit or wake at all
 vm_stats() {
-	for _f in /sys/kernel/debug/kvm/"$(pid_of "$1")"-*/exits \
-		  /sys/kernel/debug/kvm/"$(pid_of "$1")"-*/halt_wakeup \
-		  /sys/kernel/debug/kvm/"$(pid_of "$1")"-*/signal_exits \
-		  /sys/kernel/debug/kvm/"$(pid_of "$1")"-*/mmio_exit_user \
-		  /sys/kernel/debug/kvm/"$(pid_of "$1")"-*/mmio_exits; do
-		[ -r "$_f" ] && printf '%s=%s ' "${_f##*/}" "$(cat "$_f")"
+	for _n in exits halt_wakeup signal_exits mmio_exit_user mmio_exits; do
+		for _f in /sys/kernel/debug/kvm/"$(pid_of "$1")"-*/"$_n"; do
+			[ -r "$_f" ] && printf '%s=%s ' "$_n" "$(cat "$_f")"
+		done
 	done
 }
 # mon FD COMMAND: one monitor command
