@@ -4,6 +4,8 @@
  * KVM: a directory kvm/<pid>-<vm fd> per VM with one file per counter of
  * the binary stats (KVM_GET_STATS_FD), each reading as the same decimal
  * value; kvm/<name> the sum over every VM; the directory gone with the VM.
+ * On modkvm also its own kvm/<pid>-<vm fd>/vcpus: a line per vCPU with
+ * its interrupt lines and timers.
  */
 #include <dirent.h>
 #include <sys/ioctl.h>
@@ -79,6 +81,40 @@ static int compare(int stats_fd, const char *dir, const char *what, int *bad)
 	return n;
 }
 
+/*
+ * modkvm's vcpus file, the vCPU stopped in userspace after an MMIO exit:
+ * one line, for vCPU 0, its IRQ line low (nothing raised it) and the
+ * guest's virtual timer as KVM_GET_ONE_REG reads its CTL.
+ */
+static void check_vcpus(const char *path, struct vmm_vcpu *vcpu)
+{
+	unsigned long long ctl = ~0ULL, ctl_reg = 0;
+	char line[1024], first[1024] = "";
+	const char *p;
+	int lines = 0;
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		tap_check(false, "vcpus: a line per vCPU with its lines and timers",
+			  "%s: %s", path, strerror(errno));
+		return;
+	}
+	while (fgets(line, sizeof(line), f))
+		if (!lines++)
+			memcpy(first, line, sizeof(first));
+	fclose(f);
+	p = strstr(first, " cntv_ctl=");
+	if (p)
+		ctl = strtoull(p + strlen(" cntv_ctl="), NULL, 0);
+	if (vmm_get_reg(vcpu, KVM_REG_ARM_TIMER_CTL, &ctl_reg))
+		ctl_reg = ~1ULL;
+	tap_check(lines == 1 && !strncmp(first, "vcpu0 ", 6) &&
+		  strstr(first, " irq_lines=0x0 ") && ctl == ctl_reg,
+		  "vcpus: a line per vCPU with its lines and timers",
+		  "%d lines, the first: %.300s (CNTV_CTL by ONE_REG %#llx)",
+		  lines, first, ctl_reg);
+}
+
 int main(void)
 {
 	uint64_t per_vm, total, v;
@@ -128,6 +164,13 @@ int main(void)
 	tap_diag("%d counters compared", n);
 	close(vfd);
 	close(cfd);
+
+	snprintf(path, sizeof(path), "%s/vcpus", dir);
+	if (vmm_is_modkvm())
+		check_vcpus(path, &vcpu);
+	else
+		tap_skip("vcpus: a line per vCPU with its lines and timers",
+			 "kvm/<pid>-<fd>/vcpus is modkvm's");
 
 	vmm_vcpu_destroy(&vcpu);
 	vmm_vm_destroy(&vm);

@@ -12,6 +12,12 @@
  * binary stats (KVM_GET_STATS_FD). Nothing is made where debugfs is off
  * or <debugfs>/kvm exists already.
  *
+ * Beside them, modkvm's own <pid>-<fd>/vcpus: a line per vCPU with what
+ * decides whether a vCPU in WFI wakes (its interrupt lines, its timers'
+ * registers and levels, its wake-up timer), for a guest that sleeps and
+ * should not. It is read without stopping the vCPUs: a running vCPU's
+ * line may mix values from before and after an exit.
+ *
  * Locking: modkvm_debugfs_lock guards the list of VMs; a VM leaves it (and
  * its directory goes, which waits for the readers of its files) in
  * modkvm_debugfs_vm_remove(), before the VM is freed.
@@ -20,6 +26,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 
 #include "modkvm.h"
@@ -107,6 +114,25 @@ void modkvm_debugfs_exit(void)
 	modkvm_debugfs_totals = NULL;
 }
 
+static int modkvm_debugfs_vcpus_show(struct seq_file *m, void *unused)
+{
+	struct modkvm_vm *vm = m->private;
+	struct modkvm_vcpu *vcpu;
+	int i, n = smp_load_acquire(&vm->nr_vcpus);
+
+	for (i = 0; i < n; i++) {
+		vcpu = READ_ONCE(vm->vcpus[i]);
+		seq_printf(m, "vcpu%u mode=%d cpu=%d woken=%d irq_lines=%#lx power_off=%d suspended=%d",
+			   vcpu->id, READ_ONCE(vcpu->mode), READ_ONCE(vcpu->cpu),
+			   READ_ONCE(vcpu->woken), READ_ONCE(vcpu->irq_lines),
+			   READ_ONCE(vcpu->power_off), READ_ONCE(vcpu->suspended));
+		modkvm_timer_show(m, vcpu);
+		seq_putc(m, '\n');
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(modkvm_debugfs_vcpus);
+
 /* A new VM, whose file descriptor in the creating process is @fd. */
 void modkvm_debugfs_vm_add(struct modkvm_vm *vm, int fd)
 {
@@ -121,8 +147,11 @@ void modkvm_debugfs_vm_add(struct modkvm_vm *vm, int fd)
 	snprintf(name, sizeof(name), "%d-%d", task_pid_nr(current), fd);
 	v->vm = vm;
 	v->dir = debugfs_create_dir(name, modkvm_debugfs_dir);
-	if (!IS_ERR(v->dir))
+	if (!IS_ERR(v->dir)) {
 		modkvm_debugfs_files(v->dir, v->stats, vm);
+		debugfs_create_file("vcpus", 0400, v->dir, vm,
+				    &modkvm_debugfs_vcpus_fops);
+	}
 	mutex_lock(&modkvm_debugfs_lock);
 	list_add_tail(&v->node, &modkvm_debugfs_vms);
 	mutex_unlock(&modkvm_debugfs_lock);

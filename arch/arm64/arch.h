@@ -459,6 +459,8 @@ void modkvm_timer_init(struct modkvm_vcpu *vcpu);
 void modkvm_timer_destroy(struct modkvm_vcpu *vcpu);
 u32 modkvm_timer_levels(struct modkvm_vcpu *vcpu);
 u64 modkvm_timer_next_ns(struct modkvm_vcpu *vcpu);
+struct seq_file;
+void modkvm_timer_show(struct seq_file *m, struct modkvm_vcpu *vcpu);
 
 /* vtimer_irq.c */
 /* vgic_v3.c: the host's GICv3 as the in-kernel vGIC needs it */

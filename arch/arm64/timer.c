@@ -16,6 +16,7 @@
 #include <linux/hrtimer.h>
 #include <linux/kvm.h>
 #include <linux/math64.h>
+#include <linux/seq_file.h>
 #include <asm/sysreg.h>
 
 #include "modkvm.h"
@@ -160,6 +161,30 @@ void modkvm_ptimer_sync(struct modkvm_vcpu *vcpu)
 	t->ptimer_cval = cval;
 	t->ptimer_off = off;
 	t->ptimer_cpu = cpu;
+}
+
+/*
+ * The timers' part of debugfs' vcpus line (stats_debugfs.c): each timer's
+ * CTL and CVAL, its counter as the guest reads it now, the levels now and
+ * those userspace (or the vGIC) was told, and the nanoseconds left on the
+ * WFI wake-up timer (-1: not armed).
+ */
+void modkvm_timer_show(struct seq_file *m, struct modkvm_vcpu *vcpu)
+{
+	const u64 *sys = vcpu->arch.sys;
+	struct modkvm_timer *t = &vcpu->arch.timer;
+	u64 now = modkvm_cntpct();
+
+	seq_printf(m, " cntv_ctl=%#llx cntv_cval=%#llx cntvct=%#llx cntp_ctl=%#llx cntp_cval=%#llx cntpct=%#llx levels=%#x reported=%#x wake_ns=%lld ptimer_ns=%lld",
+		   READ_ONCE(sys[SR_CNTV_CTL_EL0]), READ_ONCE(sys[SR_CNTV_CVAL_EL0]),
+		   now - READ_ONCE(vcpu->vm->cntvoff),
+		   READ_ONCE(sys[SR_CNTP_CTL_EL0]), READ_ONCE(sys[SR_CNTP_CVAL_EL0]),
+		   now - READ_ONCE(vcpu->vm->cntpoff),
+		   modkvm_timer_levels(vcpu), READ_ONCE(t->reported),
+		   hrtimer_active(&t->wake) ?
+			ktime_to_ns(hrtimer_get_remaining(&t->wake)) : -1LL,
+		   hrtimer_active(&t->ptimer) ?
+			ktime_to_ns(hrtimer_get_remaining(&t->ptimer)) : -1LL);
 }
 
 void modkvm_timer_init(struct modkvm_vcpu *vcpu)
