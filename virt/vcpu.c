@@ -174,12 +174,17 @@ static int modkvm_vcpu_run(struct modkvm_vcpu *vcpu)
 	/*
 	 * immediate_exit: -EINTR with kvm_run left as it was, as KVM does.
 	 * Userspace that completes an MMIO access this way may read the exit
-	 * again afterwards (the upstream selftests' ucalls do).
+	 * again afterwards (the upstream selftests' ucalls do). The timer
+	 * levels too stay as last told: a change is told by the next KVM_RUN
+	 * that runs the vCPU. QEMU completes an exit this way when it stops
+	 * its vCPUs (among other times), and raises its GIC's line for any
+	 * level it is told: told here, it would be raised for a guest that
+	 * no longer runs on this side of a save or a migration, and QEMU's
+	 * GIC (kernel_irqchip=off) does not drive that line again after a
+	 * restore: the restored guest would never take it.
 	 */
-	if (run_immediate_exit(run)) {
-		modkvm_update_run_levels(vcpu);
+	if (run_immediate_exit(run))
 		return -EINTR;
-	}
 
 	if (vcpu->sigmask_active)
 		sigprocmask(SIG_SETMASK, &vcpu->sigmask, &oldset);
