@@ -57,9 +57,10 @@ command -v qemu-system-aarch64 >/dev/null || { not_ok "qemu-system-aarch64 is in
 # and whose human monitor is a pipe chardev: commands to NAME.in (kept
 # open on a file descriptor by the caller), answers in NAME.log.
 # GUEST (default: a busy ticking guest) is the guest's own options; with
-# SERIAL_IN=1 the serial line is a pipe chardev too, its input NAME.ser.in.
+# SERIAL_IN=1 the serial line is a pipe chardev too, its input NAME.ser.in
+# (stuck_diag's poke uses it).
 GUEST="modkvm.ticks=1 modkvm.busy=1"
-SERIAL_IN=0
+SERIAL_IN=1
 qemu_start() {
 	_n=$1
 	shift
@@ -109,6 +110,20 @@ vm_stats() {
 		done
 	done
 }
+# vcpu_state NAME: where each vCPU thread of QEMU waits (its kernel
+# stack's top frames) and, on modkvm, each vCPU's interrupt lines, timers
+# and wake-up timer (debugfs kvm/PID-FD/vcpus): why a sleeping vCPU is not
+# woken. Read before anything kicks the vCPUs.
+vcpu_state() {
+	for _t in /proc/"$(pid_of "$1")"/task/*; do
+		case $(cat "$_t/comm" 2>/dev/null) in "CPU "*) ;; *) continue ;; esac
+		printf '%s: %s | ' "$(cat "$_t/comm")" \
+			"$(head -n 4 "$_t/stack" 2>/dev/null | sed 's/^\[<[0-9a-f]*>\] //' | tr '\n' ' ')"
+	done
+	for _f in /sys/kernel/debug/kvm/"$(pid_of "$1")"-*/vcpus; do
+		[ -r "$_f" ] && tr '\n' '|' <"$_f"
+	done
+}
 # mon FD COMMAND: one monitor command
 mon() { echo "$2" >&"$1"; }
 # The tick numbers a console shows: first and last ("- -" if none)
@@ -140,8 +155,19 @@ quit_qemu() {	# NAME FD
 # stuck_diag NAME: where a guest that does not go on is: QEMU's run state
 # now, the CPU time of its vCPU threads over 2 s (a guest spinning or
 # storming with interrupts, or asleep), each vCPU's PC, its stderr and the
-# console's last lines. The monitor's descriptor is found by its pipe.
+# console's last lines; first, before anything kicks the vCPUs, where
+# their threads wait and modkvm's view of their timers. The monitor's
+# descriptor is found by its pipe.
 stuck_diag() {
+	_state=$(vcpu_state "$1")
+	diag "vCPU threads and state: $_state"
+	# modkvm's view: is it userspace's turn? No vCPU has an interrupt
+	# line raised, every timer level has been told and one fires.
+	_turn=$(echo "$_state" | tr '|' '\n' | awk '/^vcpu[0-9]/ {
+		n++; for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		if (v["irq_lines"] != "0x0" || v["levels"] != v["reported"]) bad++
+		if (v["levels"] != "0x0") firing++
+	} END { print (n && !bad && firing) ? "userspace" : (n ? "kernel" : "unknown") }')
 	_fd=$(for f in /proc/$$/fd/*; do
 		[ "$(readlink "$f")" = "$KEEP/$1.in" ] && echo "${f##*/}"; done | head -n 1)
 	if [ -n "$_fd" ]; then
@@ -159,32 +185,65 @@ stuck_diag() {
 	diag "vCPU PCs: $(monlog "$1" | grep -oE '^ ?PC=[0-9a-f]+' | tail -n "$SMP" | tr -d ' ' | tr '\n' ' ')"
 	diag "new QEMU's stderr: $(cat "$KEEP/$1.err")"
 	diag "its console's last lines: $(tail -n 3 "$KEEP/$1.con" | tr '\n' '|')"
-	# Then a change of one of QEMU's GIC inputs: the power key (virt's
-	# GPIO, an SPI; the guest only logs the key) has QEMU's GIC
+	# Then a change of one of QEMU's GIC inputs: a character on the
+	# serial line (the PL011's receive interrupt, an SPI) has QEMU's GIC
 	# recompute and signal the vCPUs' interrupt lines again. A guest
 	# that goes on after it was waiting for a line QEMU thought raised;
 	# one that does not lost more than that.
-	if [ -n "$_fd" ]; then
+	stuck_revived=0
+	if [ -p "$KEEP/$1.ser.in" ]; then
 		_lt=$(last_tick "$1")
 		[ "$_lt" = - ] && _lt=0
-		mon "$_fd" system_powerdown
+		echo 1<>"$KEEP/$1.ser.in"
 		if wait_for 30 ticked "$1" $((_lt + 2)); then
-			diag "after a GIC input change (system_powerdown) it went on: ticks $(ticks "$1") (first last)"
+			stuck_revived=1
+			diag "after a GIC input change (a character on the serial line) it went on: ticks $(ticks "$1") (first last)"
 		else
-			diag "after a GIC input change (system_powerdown) still no tick in 30 s"
+			diag "after a GIC input change (a character on the serial line) still no tick in 30 s"
+		fi
+	fi
+	# QEMU's lost line (see goes_on): it went on once QEMU's GIC
+	# signalled its lines again, and, on modkvm, it was waiting for
+	# userspace (on the in-kernel KVM, the reference, nothing says more)
+	stuck_qemu_line=0
+	if [ $stuck_revived = 1 ]; then
+		if [ "$_turn" = userspace ] || { [ "$_turn" = unknown ] && ! on_modkvm; }; then
+			stuck_qemu_line=1
 		fi
 	fi
 }
-# goes_on OLD NEW WHAT: the counter goes on on NEW's console after OLD's
+# goes_on OLD NEW WHAT: the counter goes on on NEW's console after OLD's.
+#
+# QEMU's GIC (kernel_irqchip=off) drives each vCPU's interrupt line with
+# KVM_IRQ_LINE when its own state changes, and does not drive it again
+# after loading a saved state (QEMU 7.2: no post-load update in its GICv2
+# model, and the CPU's migrated line state is not given to the kernel).
+# A guest stopped after its GIC raised a vCPU's line and before the vCPU
+# took the interrupt (the timer's tick, most often) resumes with that
+# interrupt pending in QEMU and the line low in the kernel: its vCPUs
+# sleep in WFI until some other input of the GIC changes. That is QEMU's,
+# the same on the in-kernel KVM; it is reported as a known gap (TODO)
+# only when it is shown: the guest goes on at a character on the serial
+# line (an SPI, which has QEMU's GIC drive its lines again) and, on
+# modkvm, debugfs' vcpus showed the kernel waiting for userspace (no line
+# raised, every timer level told). Anything else fails.
 goes_on() {
 	_last=$(last_tick "$1")
 	if ! wait_for "$TMO" ticked "$2" $((_last + 10)); then
+		stuck_diag "$2" >"$KEEP/$2.stuck"
+		# shellcheck disable=SC2034 # tap_todo: lib/tap.sh's not_ok
+		if [ $stuck_qemu_line = 1 ]; then
+			tap_todo="QEMU's GIC does not drive the vCPUs' interrupt lines again after loading a state (QEMU's; also on the in-kernel KVM)"
+		fi
 		not_ok "$3: the guest goes on in the new QEMU"
+		# shellcheck disable=SC2034
+		tap_todo=
 		diag "last tick before: $_last; after: $(ticks "$2") (first last)"
-		stuck_diag "$2"
-		return 1
+		cat "$KEEP/$2.stuck"
+		[ $stuck_qemu_line = 1 ] || return 1
+	else
+		ok "$3: the guest goes on in the new QEMU (ticks $_last -> $(last_tick "$2"))"
 	fi
-	ok "$3: the guest goes on in the new QEMU (ticks $_last -> $(last_tick "$2"))"
 	# a line the guest was writing when it stopped ends on NEW's console
 	{ guest_partial "$KEEP/$1.con"; cat "$KEEP/$2.con"; } >"$KEEP/$2.joined"
 	_first=$(guest_ticks "$KEEP/$2.joined" | cut -d' ' -f1)
