@@ -190,25 +190,22 @@ stuck_diag() {
 	# recompute and signal the vCPUs' interrupt lines again. A guest
 	# that goes on after it was waiting for a line QEMU thought raised;
 	# one that does not lost more than that.
-	stuck_revived=0
+	# QEMU's lost line (see goes_on): it went on once QEMU's GIC
+	# signalled its lines again, and, on modkvm, it was waiting for
+	# userspace (on the in-kernel KVM, the reference, nothing says more)
+	stuck_qemu_line=0
 	if [ -p "$KEEP/$1.ser.in" ]; then
 		_lt=$(last_tick "$1")
 		[ "$_lt" = - ] && _lt=0
 		echo 1<>"$KEEP/$1.ser.in"
 		if wait_for 30 ticked "$1" $((_lt + 2)); then
-			stuck_revived=1
 			diag "after a GIC input change (a character on the serial line) it went on: ticks $(ticks "$1") (first last)"
+			case $_turn in
+			userspace) stuck_qemu_line=1 ;;
+			unknown) on_modkvm || stuck_qemu_line=1 ;;
+			esac
 		else
 			diag "after a GIC input change (a character on the serial line) still no tick in 30 s"
-		fi
-	fi
-	# QEMU's lost line (see goes_on): it went on once QEMU's GIC
-	# signalled its lines again, and, on modkvm, it was waiting for
-	# userspace (on the in-kernel KVM, the reference, nothing says more)
-	stuck_qemu_line=0
-	if [ $stuck_revived = 1 ]; then
-		if [ "$_turn" = userspace ] || { [ "$_turn" = unknown ] && ! on_modkvm; }; then
-			stuck_qemu_line=1
 		fi
 	fi
 }
