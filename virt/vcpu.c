@@ -236,7 +236,20 @@ static int modkvm_vcpu_run(struct modkvm_vcpu *vcpu)
 		WRITE_ONCE(vcpu->mode, MODKVM_IN_GUEST);
 		/* Pairs with modkvm_vcpu_kick(): see the work or get the IPI. */
 		smp_mb();
-		if (need_resched() || signal_pending(current)) {
+		/*
+		 * The timer levels once more, now that nothing can delay the
+		 * entry: since the check above the thread may have been
+		 * preempted (cond_resched()) or have faulted for
+		 * milliseconds, and a timer that fired meanwhile must be in
+		 * the GIC (or told to userspace) before the guest runs, as
+		 * the in-kernel KVM samples it when it loads the vCPU. Left
+		 * to the entry, the virtual timer would exit at once, but
+		 * the physical timer's hrtimer only after some guest code
+		 * has run: the guest could find a deadline passed and its
+		 * interrupt not there (upstream arch_timer, stages 3 and 4).
+		 */
+		if (need_resched() || signal_pending(current) ||
+		    modkvm_timer_levels(vcpu) != vcpu->arch.timer.reported) {
 			WRITE_ONCE(vcpu->mode, MODKVM_OUTSIDE_GUEST);
 			local_irq_enable();
 			continue;
