@@ -316,6 +316,9 @@ if [ -n "$LSRC" ]; then
 	progress "live migration: from $LSRC to a new QEMU"
 	qemu_start D -incoming "tcp:127.0.0.1:$PORT"
 	exec 8<>"$KEEP/D.in"
+	# its monitor answers once QEMU is up, its listening socket open
+	wait_for 60 status_is D 8 "paused (inmigrate)" ||
+		diag "the destination is not waiting: $(run_state D); $(cat "$KEEP/D.err")"
 	mon 7 "migrate -d tcp:127.0.0.1:$PORT"
 	if wait_for "$TMO" mig_done "$LSRC" 7 && [ "$(mig_status "$LSRC")" = completed ]; then
 		ok "live migration: completed while the guest ran"
