@@ -253,17 +253,25 @@ goes_on() {
 	fi
 }
 
+# boot_ticking NAME FD CHECK: a new ticking guest, its monitor on FD;
+# CHECK (the TAP line's text) says whether it boots and ticks; false if not
+boot_ticking() {
+	qemu_start "$1"
+	eval "exec $2<>\"\$KEEP/$1.in\""
+	if ! wait_for "$TMO" ticked "$1" 10; then
+		not_ok "$3"
+		diag "$(cat "$KEEP/$1.err"; tail -n 5 "$KEEP/$1.con")"
+		return 1
+	fi
+	ok "$3 (tick $(last_tick "$1"))"
+}
+
 # ------------------------------------------------------------ 1. save, restore
 progress "save/restore: starting the guest"
-qemu_start A
-exec 5<>"$KEEP/A.in"
-if ! wait_for "$TMO" ticked A 10; then
-	not_ok "save/restore: the guest boots and ticks"
-	diag "$(cat "$KEEP/A.err"; tail -n 5 "$KEEP/A.con")"
+if ! boot_ticking A 5 "save/restore: the guest boots and ticks"; then
 	quit_qemu A 5
 	exit 1
 fi
-ok "save/restore: the guest boots and ticks (tick $(last_tick A))"
 mon 5 stop
 sleep 1
 mon 5 "migrate \"exec:cat > $KEEP/state\""
@@ -301,15 +309,7 @@ else
 	quit_qemu B 6
 	LSRC=C
 	progress "live migration: starting a new source guest"
-	qemu_start C
-	exec 7<>"$KEEP/C.in"
-	if ! wait_for "$TMO" ticked C 10; then
-		not_ok "live migration: the source guest boots and ticks"
-		diag "$(cat "$KEEP/C.err"; tail -n 5 "$KEEP/C.con")"
-		LSRC=
-	else
-		ok "live migration: the source guest boots and ticks (tick $(last_tick C))"
-	fi
+	boot_ticking C 7 "live migration: the source guest boots and ticks" || LSRC=
 fi
 exec 6>&-
 if [ -n "$LSRC" ]; then
