@@ -187,7 +187,7 @@ int main(void)
 		/* the wait before the entry did not happen as planned */
 		tap_skip("timer fired before the entry",
 			 h.faults ? "the record's fault came after the timer fired" :
-				    "KVM_RUN did not touch the record before the entry");
+				    "no fault on the record's page reached userfaultfd before the entry");
 		return tap_done();
 	}
 	tap_check(rc == -EINTR || rc == KVM_EXIT_INTR,
