@@ -309,7 +309,10 @@ else
 	quit_qemu B 6
 	LSRC=C
 	progress "live migration: starting a new source guest"
-	boot_ticking C 7 "live migration: the source guest boots and ticks" || LSRC=
+	if ! boot_ticking C 7 "live migration: the source guest boots and ticks"; then
+		quit_qemu C 7
+		LSRC=
+	fi
 fi
 exec 6>&-
 if [ -n "$LSRC" ]; then
